@@ -1,0 +1,97 @@
+import * as oauth from 'oauth4webapi'
+import { toUrl } from './assert.js'
+import type { AuthorizationTransaction } from './authorization-url.js'
+import type { ClientContext } from './client-context.js'
+import { OAuthKitError } from './errors.js'
+import { requestOptionsFor } from './request-options.js'
+import { rethrow } from './to-oauthkit-error.js'
+import { type TokenSet, toTokenSet } from './token-set.js'
+import { withDPoPRetry } from './with-dpop-retry.js'
+
+/** ID Token claims (OpenID Connect Core §2), validated. */
+export type IdTokenClaims = oauth.IDToken
+
+/** The outcome of a token request that may carry an ID Token. */
+export interface TokenResult {
+  /** The tokens. */
+  tokenSet: TokenSet
+  /** The ID Token's claims, validated (signature, `iss`, `aud`, `exp`, `iat`, `nonce`). */
+  claims?: IdTokenClaims
+}
+
+/** Options of {@link authorizationCodeGrant}. */
+export interface AuthorizationCodeGrantOptions {
+  /** Cancels the token request. */
+  signal?: AbortSignal
+}
+
+// Parameters an authorization-code callback must never carry: tokens belong to the back channel.
+const FRONT_CHANNEL_TOKENS = ['access_token', 'id_token', 'refresh_token', 'token_type']
+
+/**
+ * Validates the authorization response in `callbackUrl` and exchanges its code for tokens:
+ * `state` must match the transaction (RFC 6749 §10.12), the RFC 9207 `iss` parameter must name the
+ * issuer when the server supports it, the PKCE verifier is sent (RFC 7636 §4.5), and the ID Token
+ * is validated in full, `nonce` included (OIDC Core §3.1.3.7). The code is exchanged once: never
+ * retried (RFC 6749 §4.1.2 makes codes single-use).
+ *
+ * @throws `ERR_STATE_MISMATCH`, `ERR_INVALID_RESPONSE`, {@link OAuthResponseError} for `error=`
+ *   callbacks and token endpoint errors, oauth4webapi codes for failed ID Token checks.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+ */
+export async function authorizationCodeGrant(
+  context: ClientContext,
+  callbackUrl: string | URL,
+  transaction: AuthorizationTransaction,
+  options?: AuthorizationCodeGrantOptions,
+): Promise<TokenResult> {
+  const url = toUrl(callbackUrl, 'callbackUrl')
+  const { metadata, client } = context
+  if (transaction.issuer !== metadata.issuer) {
+    throw new OAuthKitError('the pending transaction belongs to another issuer', {
+      code: 'ERR_ISSUER_MISMATCH',
+    })
+  }
+  const params = url.searchParams
+  if (params.get('state') !== transaction.state) {
+    throw new OAuthKitError('"state" of the callback does not match the pending transaction', {
+      code: 'ERR_STATE_MISMATCH',
+    })
+  }
+  const fragment = new URLSearchParams(url.hash.slice(1))
+  if (FRONT_CHANNEL_TOKENS.some((name) => params.has(name) || fragment.has(name))) {
+    throw new OAuthKitError('the callback carries tokens; a code flow callback must not', {
+      code: 'ERR_INVALID_RESPONSE',
+    })
+  }
+  try {
+    const validated = oauth.validateAuthResponse(metadata, client, params, transaction.state)
+    const response = await withDPoPRetry(context, () =>
+      oauth.authorizationCodeGrantRequest(
+        metadata,
+        client,
+        context.clientAuth,
+        validated,
+        transaction.redirectUri,
+        transaction.codeVerifier,
+        requestOptionsFor(context, options?.signal),
+      ),
+    )
+    const isOpenId = transaction.scope.split(' ').includes('openid')
+    const body = await oauth.processAuthorizationCodeResponse(metadata, client, response, {
+      expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
+      requireIdToken: isOpenId,
+    })
+    return toTokenResult(body)
+  } catch (err) {
+    rethrow(err)
+  }
+}
+
+/** Converts a processed token response into a {@link TokenResult}. */
+export function toTokenResult(body: oauth.TokenEndpointResponse): TokenResult {
+  const result: TokenResult = { tokenSet: toTokenSet(body) }
+  const claims = oauth.getValidatedIdTokenClaims(body)
+  if (claims) result.claims = claims
+  return result
+}

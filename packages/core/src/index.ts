@@ -1,0 +1,75 @@
+/**
+ * Runtime-neutral building blocks of oauthkit, on top of oauth4webapi: issuer discovery with a
+ * cache, the {@link TokenSet} and its expiry maths, single-flight, the error family, the grant
+ * functions that every leaf package shares, JWT decoding for display and RFC 9068 access-token
+ * verification. Uses only Web-standard globals, so it runs in browsers, workers, Node and edge
+ * runtimes alike.
+ *
+ * ```ts
+ * const metadata = await discover('https://as.example.com')
+ * const context = createClientContext({ metadata, clientId: 'my-app' })
+ * const { url, transaction } = await buildAuthorizationUrl(context, { redirectUri, scope: 'openid' })
+ * // ...the user comes back to redirectUri...
+ * const { tokenSet, claims } = await authorizationCodeGrant(context, location.href, transaction)
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+export type { ArgumentError } from './assert.js'
+export { invalidArgument } from './assert.js'
+export type {
+  AuthorizationCodeGrantOptions,
+  IdTokenClaims,
+  TokenResult,
+} from './authorization-code.js'
+export { authorizationCodeGrant, toTokenResult } from './authorization-code.js'
+export type {
+  AuthorizationRequest,
+  AuthorizationTransaction,
+  AuthorizationUrlParameters,
+} from './authorization-url.js'
+export { buildAuthorizationUrl } from './authorization-url.js'
+export type { ClientContext, ClientContextOptions } from './client-context.js'
+export { createClientContext } from './client-context.js'
+export type { ClientCredentialsParameters } from './client-credentials.js'
+export { clientCredentialsGrant } from './client-credentials.js'
+export type { DecodedJwt } from './decode-jwt.js'
+export { base64UrlDecode, decodeJwt } from './decode-jwt.js'
+export type { DiscoverOptions, ServerMetadata } from './discover.js'
+export { clearDiscoveryCache, discover } from './discover.js'
+export type { EndSessionParameters } from './end-session-url.js'
+export { buildEndSessionUrl } from './end-session-url.js'
+export type {
+  OAuthKitErrorCode,
+  OAuthKitErrorOptions,
+  OAuthResponseErrorOptions,
+} from './errors.js'
+export {
+  isOAuthKitError,
+  isOAuthResponseError,
+  OAuthKitError,
+  OAuthResponseError,
+} from './errors.js'
+export type { FetchUserInfoOptions, UserInfo } from './fetch-user-info.js'
+export { fetchUserInfo } from './fetch-user-info.js'
+export type { HttpOptions, RequestOptions } from './http-options.js'
+export {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_TIMEOUT,
+  limitedFetch,
+  toRequestOptions,
+} from './http-options.js'
+export type { IntrospectionResponse, IntrospectTokenOptions } from './introspect-token.js'
+export { introspectToken } from './introspect-token.js'
+export type { RefreshTokenGrantOptions } from './refresh-token.js'
+export { refreshTokenGrant } from './refresh-token.js'
+export { requestOptionsFor } from './request-options.js'
+export type { RevokeTokenOptions } from './revoke-token.js'
+export { revokeToken } from './revoke-token.js'
+export type { SingleFlight } from './single-flight.js'
+export { createSingleFlight } from './single-flight.js'
+export { rethrow, toOAuthKitError } from './to-oauthkit-error.js'
+export type { IsExpiredOptions, TokenSet, ToTokenSetOptions } from './token-set.js'
+export { isExpired, toTokenSet } from './token-set.js'
+export { withDPoPRetry } from './with-dpop-retry.js'

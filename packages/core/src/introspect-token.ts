@@ -1,0 +1,51 @@
+import * as oauth from 'oauth4webapi'
+import { assertString } from './assert.js'
+import type { ClientContext } from './client-context.js'
+import { OAuthKitError } from './errors.js'
+import { requestOptionsFor } from './request-options.js'
+import { rethrow } from './to-oauthkit-error.js'
+
+/** An introspection response (RFC 7662 §2.2), wire spelling. */
+export type IntrospectionResponse = oauth.IntrospectionResponse
+
+/** Options of {@link introspectToken}. */
+export interface IntrospectTokenOptions {
+  /** `access_token` or `refresh_token` (RFC 7662 §2.1). */
+  tokenTypeHint?: 'access_token' | 'refresh_token'
+  /** Cancels the request. */
+  signal?: AbortSignal
+}
+
+/**
+ * Asks the server whether `token` is active and what it grants (RFC 7662).
+ *
+ * @throws `ERR_UNSUPPORTED` when the server has no introspection endpoint.
+ * @see https://www.rfc-editor.org/rfc/rfc7662#section-2
+ */
+export async function introspectToken(
+  context: ClientContext,
+  token: string,
+  options?: IntrospectTokenOptions,
+): Promise<IntrospectionResponse> {
+  assertString(token, 'token')
+  if (!context.metadata.introspection_endpoint) {
+    throw new OAuthKitError('server has no introspection endpoint', { code: 'ERR_UNSUPPORTED' })
+  }
+  try {
+    const response = await oauth.introspectionRequest(
+      context.metadata,
+      context.client,
+      context.clientAuth,
+      token,
+      {
+        ...requestOptionsFor(context, options?.signal),
+        ...(options?.tokenTypeHint
+          ? { additionalParameters: { token_type_hint: options.tokenTypeHint } }
+          : {}),
+      },
+    )
+    return await oauth.processIntrospectionResponse(context.metadata, context.client, response)
+  } catch (err) {
+    rethrow(err)
+  }
+}

@@ -1,0 +1,91 @@
+import * as oauth from 'oauth4webapi'
+import { isOAuthKitError, OAuthKitError, OAuthResponseError } from './errors.js'
+
+/**
+ * Maps anything thrown by oauth4webapi, `fetch` or a signal into oauthkit's error family. The one
+ * place where foreign errors are translated:
+ * - argument `TypeError`s (code `ERR_INVALID_ARG_*`) and oauthkit errors pass through;
+ * - OAuth error responses become {@link OAuthResponseError};
+ * - oauth4webapi's processing errors keep their `code` (for example `OAUTH_JWT_TIMESTAMP_CHECK_FAILED`);
+ * - timeouts become `ERR_TIMEOUT`, aborts `ERR_ABORTED`, transport failures `ERR_NETWORK`.
+ *
+ * The `cause` is rebuilt from names, codes and messages only: oauth4webapi attaches whole response
+ * bodies as causes, and those may hold tokens.
+ */
+export function toOAuthKitError(err: unknown): OAuthKitError | TypeError {
+  if (isOAuthKitError(err)) return err
+  if (
+    err instanceof TypeError &&
+    String((err as { code?: unknown }).code).startsWith('ERR_INVALID_ARG')
+  ) {
+    return err
+  }
+  if (err instanceof oauth.ResponseBodyError) {
+    return new OAuthResponseError(`server responded with "${err.error}" (HTTP ${err.status})`, {
+      error: err.error,
+      error_description: err.error_description,
+      status: err.status,
+      cause: sanitize(err),
+    })
+  }
+  if (err instanceof oauth.AuthorizationResponseError) {
+    return new OAuthResponseError(`authorization server responded with "${err.error}"`, {
+      error: err.error,
+      error_description: err.error_description,
+      cause: sanitize(err),
+    })
+  }
+  if (err instanceof oauth.WWWAuthenticateChallengeError) {
+    const challenge = err.cause[0]
+    const error = challenge?.parameters.error ?? 'invalid_request'
+    return new OAuthResponseError(`server responded with "${error}" (HTTP ${err.status})`, {
+      error,
+      error_description: challenge?.parameters.error_description,
+      status: err.status,
+      cause: sanitize(err),
+    })
+  }
+  if (
+    err instanceof oauth.OperationProcessingError ||
+    err instanceof oauth.UnsupportedOperationError
+  ) {
+    return new OAuthKitError(err.message, {
+      code: err.code ?? 'ERR_INVALID_RESPONSE',
+      cause: sanitize(err),
+    })
+  }
+  const name = err instanceof Error || err instanceof DOMException ? err.name : undefined
+  if (name === 'TimeoutError') {
+    return new OAuthKitError('request timed out', { code: 'ERR_TIMEOUT', cause: sanitize(err) })
+  }
+  if (name === 'AbortError') {
+    return new OAuthKitError('request was aborted', { code: 'ERR_ABORTED', cause: sanitize(err) })
+  }
+  if (err instanceof TypeError) {
+    // undici rejects with TypeError('fetch failed') and the socket error as cause.
+    return new OAuthKitError('network request failed', {
+      code: 'ERR_NETWORK',
+      cause: sanitize(err),
+    })
+  }
+  return new OAuthKitError('unexpected error', { code: 'ERR_UNEXPECTED', cause: sanitize(err) })
+}
+
+/** Throws {@link toOAuthKitError}'s mapping of `err`. For `catch` clauses. */
+export function rethrow(err: unknown): never {
+  throw toOAuthKitError(err)
+}
+
+/**
+ * A copy of `err` that keeps its name, code and message and drops everything else (response
+ * bodies, `Response` objects, URL parameters). Follows `cause` a few levels deep.
+ */
+function sanitize(err: unknown, depth = 0): Error | undefined {
+  if (!(err instanceof Error || err instanceof DOMException)) return undefined
+  const cause = depth < 3 ? sanitize((err as { cause?: unknown }).cause, depth + 1) : undefined
+  const copy = new Error(err.message, cause ? { cause } : undefined)
+  copy.name = err.name
+  const code = (err as { code?: unknown }).code
+  if (typeof code === 'string') (copy as Error & { code: string }).code = code
+  return copy
+}

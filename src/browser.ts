@@ -1,0 +1,6 @@
+/**
+ * oauthkit/browser: re-exports `@oauthkit/browser`.
+ *
+ * @packageDocumentation
+ */
+export * from '@oauthkit/browser'

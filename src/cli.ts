@@ -1,0 +1,6 @@
+/**
+ * oauthkit/cli: re-exports `@oauthkit/cli`.
+ *
+ * @packageDocumentation
+ */
+export * from '@oauthkit/cli'

@@ -1,0 +1,6 @@
+/**
+ * oauthkit/node: re-exports `@oauthkit/node`.
+ *
+ * @packageDocumentation
+ */
+export * from '@oauthkit/node'

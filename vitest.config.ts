@@ -1,0 +1,47 @@
+import { defineConfig, defineProject } from 'vitest/config'
+
+// In-repo packages resolve to their TypeScript source through the `@oauthkit/source` export
+// condition, so tests never need a build first. Published consumers resolve `dist`.
+const conditions = ['@oauthkit/source', 'module', 'node', 'import', 'default']
+const browserConditions = ['@oauthkit/source', 'module', 'browser', 'import', 'default']
+
+const unit = (name: string, environment: 'node' | 'happy-dom' = 'node') =>
+  defineProject({
+    resolve: { conditions: environment === 'node' ? conditions : browserConditions },
+    ssr: { resolve: { conditions, externalConditions: ['@oauthkit/source'] } },
+    test: {
+      name,
+      environment,
+      include: [`packages/${name}/test/**/*.test.ts`],
+      setupFiles: environment === 'happy-dom' ? ['packages/browser/test/setup.ts'] : [],
+    },
+  })
+
+const suite = (dir: string, name = dir, timeout = 30_000) =>
+  defineProject({
+    resolve: { conditions },
+    ssr: { resolve: { conditions, externalConditions: ['@oauthkit/source'] } },
+    test: {
+      name,
+      environment: 'node',
+      include: [`test/${dir}/**/*.test.ts`],
+      testTimeout: timeout,
+      hookTimeout: timeout * 2,
+    },
+  })
+
+export default defineConfig({
+  test: {
+    projects: [
+      unit('core'),
+      unit('browser', 'happy-dom'),
+      unit('node'),
+      unit('cli'),
+      unit('devserver'),
+      suite('e2e'),
+      suite('security'),
+      suite('browser', 'chromium', 60_000),
+      suite('packaging', 'packaging', 60_000),
+    ],
+  },
+})
