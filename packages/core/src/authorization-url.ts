@@ -125,7 +125,9 @@ export async function buildAuthorizationUrl(
     url.searchParams.set('client_id', client.client_id)
     url.searchParams.set('request_uri', requestUri)
   } else {
-    params.forEach((value, key) => url.searchParams.append(key, value))
+    params.forEach((value, key) => {
+      url.searchParams.append(key, value)
+    })
   }
   return { url, transaction }
 }
