@@ -42,6 +42,17 @@ export default defineConfig({
       suite('security'),
       suite('browser', 'chromium', 60_000),
       suite('packaging', 'packaging', 60_000),
+      defineProject({
+        resolve: { conditions },
+        ssr: { resolve: { conditions, externalConditions: ['@oauthkit/source'] } },
+        test: {
+          name: 'playground',
+          environment: 'node',
+          include: ['playground/test/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      }),
     ],
   },
 })
