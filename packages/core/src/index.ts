@@ -36,6 +36,16 @@ export type { ClientCredentialsParameters } from './client-credentials.js'
 export { clientCredentialsGrant } from './client-credentials.js'
 export type { DecodedJwt } from './decode-jwt.js'
 export { base64UrlDecode, decodeJwt } from './decode-jwt.js'
+export type {
+  DeviceAuthorization,
+  PollDeviceAuthorizationOptions,
+  StartDeviceAuthorizationOptions,
+} from './device-authorization.js'
+export {
+  DEFAULT_DEVICE_POLL_INTERVAL,
+  pollDeviceAuthorization,
+  startDeviceAuthorization,
+} from './device-authorization.js'
 export type { DiscoverOptions, ServerMetadata } from './discover.js'
 export { clearDiscoveryCache, discover } from './discover.js'
 export type { EndSessionParameters } from './end-session-url.js'

@@ -1,0 +1,258 @@
+import * as oauth from 'oauth4webapi'
+import { invalidArgument } from './assert.js'
+import { type TokenResult, toTokenResult } from './authorization-code.js'
+import type { ClientContext } from './client-context.js'
+import { isOAuthKitError, OAuthKitError, OAuthResponseError } from './errors.js'
+import { requestOptionsFor } from './request-options.js'
+import { rethrow, toOAuthKitError } from './to-oauthkit-error.js'
+import { withDPoPRetry } from './with-dpop-retry.js'
+
+/**
+ * A device authorization (RFC 8628 §3.2) in oauthkit's camelCase shape: what to show the user,
+ * and what the client needs to poll.
+ */
+export interface DeviceAuthorization {
+  /** The device verification code. Secret: never show or log it. */
+  deviceCode: string
+  /** The code the user types at {@link DeviceAuthorization.verificationUri}. */
+  userCode: string
+  /** Where the user goes to approve, short enough to type. */
+  verificationUri: string
+  /** The verification URI with the user code already in it, for links and QR codes. */
+  verificationUriComplete?: string
+  /** The lifetime of the codes in seconds, as the server sent it. */
+  expiresIn: number
+  /** When the codes expire, in epoch milliseconds, computed from `expiresIn` at receipt. */
+  expiresAt: number
+  /** Seconds to wait between polls: the server's `interval`, or 5 when it sent none (§3.2). */
+  interval: number
+}
+
+/** Options of {@link startDeviceAuthorization}. */
+export interface StartDeviceAuthorizationOptions {
+  /** Space-separated scopes to request. */
+  scope?: string
+  /** RFC 8707 resource indicator(s). */
+  resource?: string | string[]
+  /** Cancels the request. */
+  signal?: AbortSignal
+}
+
+/** RFC 8628 §3.2: "If no value is provided, clients MUST use 5 as the default." */
+export const DEFAULT_DEVICE_POLL_INTERVAL = 5
+
+/**
+ * Starts the device authorization grant: asks the server for a device code and a user code
+ * (RFC 8628 §3.1). Show the user {@link DeviceAuthorization.userCode} and
+ * {@link DeviceAuthorization.verificationUri}, then call {@link pollDeviceAuthorization}.
+ *
+ * @throws `ERR_UNSUPPORTED` when the server has no `device_authorization_endpoint`,
+ *   {@link OAuthResponseError} when it refuses the request (for example `invalid_scope`).
+ * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.1
+ */
+export async function startDeviceAuthorization(
+  context: ClientContext,
+  options?: StartDeviceAuthorizationOptions,
+): Promise<DeviceAuthorization> {
+  if (options?.scope !== undefined && typeof options.scope !== 'string') {
+    throw invalidArgument('options.scope', 'a string')
+  }
+  if (!context.metadata.device_authorization_endpoint) {
+    throw new OAuthKitError('server has no device authorization endpoint', {
+      code: 'ERR_UNSUPPORTED',
+    })
+  }
+  const params = new URLSearchParams()
+  if (options?.scope) params.set('scope', options.scope)
+  for (const resource of [options?.resource ?? []].flat()) params.append('resource', resource)
+  try {
+    const response = await oauth.deviceAuthorizationRequest(
+      context.metadata,
+      context.client,
+      context.clientAuth,
+      params,
+      requestOptionsFor(context, options?.signal),
+    )
+    const receivedAt = Date.now()
+    const body = await oauth.processDeviceAuthorizationResponse(
+      context.metadata,
+      context.client,
+      response,
+    )
+    const authorization: DeviceAuthorization = {
+      deviceCode: body.device_code,
+      userCode: body.user_code,
+      verificationUri: body.verification_uri,
+      expiresIn: body.expires_in,
+      expiresAt: receivedAt + body.expires_in * 1000,
+      interval: body.interval ?? DEFAULT_DEVICE_POLL_INTERVAL,
+    }
+    if (body.verification_uri_complete) {
+      authorization.verificationUriComplete = body.verification_uri_complete
+    }
+    return authorization
+  } catch (err) {
+    rethrow(err)
+  }
+}
+
+/** Options of {@link pollDeviceAuthorization}. */
+export interface PollDeviceAuthorizationOptions {
+  /** Stops polling at once; the promise rejects with `ERR_ABORTED`. */
+  signal?: AbortSignal
+  /**
+   * How many transient failures in a row (5xx, `temporarily_unavailable`, network errors,
+   * timeouts) are waited out, with the wait doubling each time, before the last one is thrown.
+   * Default 5.
+   */
+  maxTransientFailures?: number
+  /** Called before each wait with the interval about to be waited, in seconds. */
+  onWait?: (interval: number) => void
+}
+
+/**
+ * Polls the token endpoint until the user has approved or denied the device authorization, or
+ * its codes expire (RFC 8628 §3.4, §3.5). Waits `interval` seconds before every request, and adds
+ * 5 seconds for this and every later request on `slow_down`. A transient failure (5xx,
+ * `temporarily_unavailable`, a network error) doubles the wait, as §3.5 asks for connection
+ * timeouts, and polling resumes at the normal pace after the next answer.
+ *
+ * @throws {@link OAuthResponseError} `ERR_ACCESS_DENIED` when the user denied the request,
+ *   `ERR_DEVICE_CODE_EXPIRED` (an {@link OAuthResponseError} for `expired_token`, a plain
+ *   {@link OAuthKitError} when the lifetime ran out locally), `ERR_ABORTED` when `signal` fires,
+ *   any other {@link OAuthResponseError} the server sends.
+ * @see https://www.rfc-editor.org/rfc/rfc8628#section-3.5
+ */
+export async function pollDeviceAuthorization(
+  context: ClientContext,
+  authorization: DeviceAuthorization,
+  options?: PollDeviceAuthorizationOptions,
+): Promise<TokenResult> {
+  if (typeof authorization?.deviceCode !== 'string' || authorization.deviceCode.length === 0) {
+    throw invalidArgument('authorization.deviceCode', 'a non-empty string')
+  }
+  if (!(authorization.interval >= 0) || !Number.isFinite(authorization.expiresAt)) {
+    throw invalidArgument('authorization', 'a DeviceAuthorization', 'ERR_INVALID_ARG_VALUE')
+  }
+  const signal = options?.signal
+  const maxTransientFailures = options?.maxTransientFailures ?? 5
+  let interval = authorization.interval
+  let transientFailures = 0
+  for (;;) {
+    const wait = interval * 2 ** transientFailures
+    // Never sleep past the codes' lifetime: polling after it is pointless (§3.5 expired_token).
+    const remaining = authorization.expiresAt - Date.now()
+    if (remaining <= 0) throw expired()
+    options?.onWait?.(wait)
+    await sleep(Math.min(wait * 1000, remaining), signal)
+    if (Date.now() >= authorization.expiresAt) throw expired()
+    try {
+      return await requestToken(context, authorization.deviceCode, signal)
+    } catch (err) {
+      if (signal?.aborted) throw aborted(signal)
+      const mapped = toOAuthKitError(err)
+      const error = (mapped as { error?: unknown }).error
+      if (error === 'authorization_pending') {
+        transientFailures = 0
+        continue
+      }
+      if (error === 'slow_down') {
+        transientFailures = 0
+        interval += 5
+        continue
+      }
+      if (isTransient(mapped) && ++transientFailures <= maxTransientFailures) continue
+      throw classify(mapped)
+    }
+  }
+}
+
+async function requestToken(
+  context: ClientContext,
+  deviceCode: string,
+  signal: AbortSignal | undefined,
+): Promise<TokenResult> {
+  const response = await withDPoPRetry(context, () =>
+    oauth.deviceCodeGrantRequest(
+      context.metadata,
+      context.client,
+      context.clientAuth,
+      deviceCode,
+      requestOptionsFor(context, signal),
+    ),
+  )
+  if (response.status >= 500) {
+    // oauth4webapi reads error bodies of 4xx only and reports any 5xx as a non-conforming
+    // response, dropping the status; keep it so that polling can tell a transient failure.
+    await response.body?.cancel().catch(() => {})
+    throw new OAuthKitError(`token endpoint answered HTTP ${response.status}`, {
+      code: 'ERR_SERVER',
+    })
+  }
+  return toTokenResult(
+    await oauth.processDeviceCodeResponse(context.metadata, context.client, response),
+  )
+}
+
+function isTransient(err: OAuthKitError | TypeError): boolean {
+  if (!isOAuthKitError(err)) return false
+  if (err instanceof OAuthResponseError) {
+    return err.error === 'temporarily_unavailable' || (err.status ?? 0) >= 500
+  }
+  return err.code === 'ERR_SERVER' || err.code === 'ERR_NETWORK' || err.code === 'ERR_TIMEOUT'
+}
+
+function classify(err: OAuthKitError | TypeError): OAuthKitError | TypeError {
+  if (!(err instanceof OAuthResponseError)) return err
+  if (err.error === 'access_denied') {
+    return new OAuthResponseError('the user denied the device authorization request', {
+      error: err.error,
+      error_description: err.error_description,
+      status: err.status,
+      code: 'ERR_ACCESS_DENIED',
+      cause: err,
+    })
+  }
+  if (err.error === 'expired_token') {
+    return new OAuthResponseError('the device code expired before the user approved it', {
+      error: err.error,
+      error_description: err.error_description,
+      status: err.status,
+      code: 'ERR_DEVICE_CODE_EXPIRED',
+      cause: err,
+    })
+  }
+  return err
+}
+
+function expired(): OAuthKitError {
+  return new OAuthKitError('the device code expired before the user approved it', {
+    code: 'ERR_DEVICE_CODE_EXPIRED',
+  })
+}
+
+function aborted(signal: AbortSignal): OAuthKitError {
+  return new OAuthKitError('device authorization polling was aborted', {
+    code: 'ERR_ABORTED',
+    cause: signal.reason,
+  })
+}
+
+// A timer that the signal clears: after an abort nothing is left scheduled.
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(aborted(signal))
+      return
+    }
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(aborted(signal!))
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
