@@ -1,4 +1,5 @@
-import type { ClientMetadata } from './dev-server-options.ts'
+import type { JsonWebKey } from 'node:crypto'
+import type { ClientMetadata } from './dev-server-options.js'
 
 /** A client as exposed on `server.clients`. */
 export interface DevServerClient {

@@ -1,4 +1,4 @@
-import type { DevServerUserInput } from './dev-server-options.ts'
+import type { DevServerUserInput } from './dev-server-options.js'
 
 /** A test user as exposed on `server.users`. */
 export interface DevServerUser {

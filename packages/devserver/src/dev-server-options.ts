@@ -1,4 +1,5 @@
-import { invalidArgument } from './dev-server-error.ts'
+import type { JsonWebKey } from 'node:crypto'
+import { invalidArgument } from './dev-server-error.js'
 
 /**
  * Lifetimes in seconds. Expiry is exact (`clockTolerance` is 0), so a 1-second access token is
@@ -182,14 +183,15 @@ function optionalBoolean(name: string, value: unknown, fallback: boolean): boole
  */
 export function resolveOptions(options: DevServerOptions | undefined): ResolvedOptions {
   if (options === undefined) options = {}
-  if (!isRecord(options))
+  if (!isRecord(options as unknown)) {
     throw invalidArgument('options', 'must be an object', 'ERR_INVALID_ARG_TYPE')
+  }
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.has(key)) throw invalidArgument(key, 'is not a known option')
   }
 
-  const port = options.port ?? 0
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  const port: unknown = options.port ?? 0
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535) {
     throw invalidArgument('port', 'must be an integer from 0 to 65535')
   }
 
@@ -228,11 +230,12 @@ export function resolveOptions(options: DevServerOptions | undefined): ResolvedO
 
   let users: DevServerUserInput[] | undefined
   if (options.users !== undefined) {
-    if (!Array.isArray(options.users) || options.users.length === 0) {
+    const input: unknown = options.users
+    if (!Array.isArray(input) || input.length === 0) {
       throw invalidArgument('users', 'must be a non-empty array')
     }
     const seen = new Set<string>()
-    users = options.users.map((user, index) => {
+    users = input.map((user: unknown, index): DevServerUserInput => {
       if (
         !isRecord(user) ||
         typeof user.username !== 'string' ||
@@ -249,7 +252,7 @@ export function resolveOptions(options: DevServerOptions | undefined): ResolvedO
       if (seen.has(user.username))
         throw invalidArgument(`users[${index}].username`, 'is a duplicate')
       seen.add(user.username)
-      return user
+      return user as unknown as DevServerUserInput
     })
   }
 
@@ -295,12 +298,13 @@ export function resolveOptions(options: DevServerOptions | undefined): ResolvedO
     }
   }
 
-  const deviceInterval = options.deviceInterval ?? 5
+  const deviceInterval: unknown = options.deviceInterval ?? 5
   if (typeof deviceInterval !== 'number' || !(deviceInterval >= 0) || deviceInterval > 3600) {
     throw invalidArgument('deviceInterval', 'must be a number of seconds from 0 to 3600')
   }
 
-  if (options.onRequest !== undefined && typeof options.onRequest !== 'function') {
+  const onRequest: unknown = options.onRequest
+  if (onRequest !== undefined && typeof onRequest !== 'function') {
     throw invalidArgument('onRequest', 'must be a function', 'ERR_INVALID_ARG_TYPE')
   }
 
@@ -325,6 +329,6 @@ export function resolveOptions(options: DevServerOptions | undefined): ResolvedO
       process.env.OAUTHKIT_DEVSERVER_DEBUG === '1' ||
         process.env.OAUTHKIT_DEVSERVER_DEBUG === 'true',
     ),
-    onRequest: options.onRequest,
+    onRequest: onRequest as ResolvedOptions['onRequest'],
   }
 }

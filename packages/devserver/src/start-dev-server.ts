@@ -1,0 +1,409 @@
+import type { JsonWebKey } from 'node:crypto'
+import { createServer, type Server } from 'node:http'
+import { CLIENT_DESCRIPTIONS, type DevServerClient, defaultClients } from './default-clients.js'
+import { type DevServerUser, defaultUsers, toDevServerUsers } from './default-users.js'
+import { DevServerError, invalidArgument } from './dev-server-error.js'
+import {
+  type ClientMetadata,
+  type DevServerOptions,
+  type DevServerRequest,
+  resolveOptions,
+} from './dev-server-options.js'
+import { approveDeviceCode, denyDeviceCode } from './device-decision.js'
+import { HeadlessBrowser, type LoginOptions, type LogoutOptions } from './headless-browser.js'
+import { createInteractionMiddleware } from './interaction-middleware.js'
+import { createMemoryStore } from './memory-adapter.js'
+import { registerPasswordGrant } from './password-grant.js'
+import { API_SCOPES, buildProviderConfiguration, SCOPES } from './provider-configuration.js'
+import type { ProviderInstance, ProviderModule } from './provider-types.js'
+import { acquireQuietConsole } from './quiet-console.js'
+import { type DevServerStats, endpointForPath, RequestLog } from './request-log.js'
+import { algorithmForJwk, generateSigningKey, toPublicJwk } from './signing-keys.js'
+
+/** A provider error event kept by `server.errors()` (see oidc-provider's events). */
+export interface DevServerErrorEvent {
+  /** Event name, for example `grant.error`, `authorization.error`, `server_error`. */
+  event: string
+  /** OAuth error code (RFC 6749 §5.2), for example `invalid_grant`, or the error name. */
+  error: string
+  /** The generic `error_description` sent to the client. */
+  description?: string
+  /** The specific reason oidc-provider keeps out of responses (`error_detail`). */
+  detail?: string
+  /** Request path. */
+  path?: string
+  /** Epoch milliseconds. */
+  at: number
+}
+
+/**
+ * The oidc-provider instance, typed loosely on purpose: an escape hatch for what the dev server
+ * does not wrap. oidc-provider's own API is documented at github.com/panva/node-oidc-provider.
+ */
+export interface OidcProviderInstance {
+  /** The issuer identifier. */
+  readonly issuer: string
+  /** Every other member of the oidc-provider `Provider` (a Koa application). */
+  readonly [member: string]: unknown
+}
+
+/** A running development authorization server, returned by {@link startDevServer}. */
+export interface DevServer {
+  /** Issuer identifier (RFC 8414 §2), `http://127.0.0.1:<port>`. */
+  readonly issuer: string
+  /** The port the server listens on. */
+  readonly port: number
+  /** OpenID Provider Configuration URL (OIDC Discovery §4). */
+  readonly discoveryUrl: string
+  /** Resource indicator (RFC 8707) of the test API; requesting it yields RFC 9068 JWT access tokens. */
+  readonly resource: string
+  /** Scopes of the test API: `api:read`, `api:write`. */
+  readonly apiScopes: readonly string[]
+  /** Every scope the server grants. */
+  readonly scopes: readonly string[]
+  /** Registered clients by client id. */
+  readonly clients: Readonly<Record<string, DevServerClient>>
+  /** Test users. */
+  readonly users: readonly DevServerUser[]
+  /** Public signing keys, as served at `jwks_uri` (RFC 7517 §5). */
+  readonly jwks: { keys: JsonWebKey[] }
+  /** The oidc-provider instance (escape hatch). */
+  readonly provider: OidcProviderInstance
+  /**
+   * Follows an authorization URL through login and consent like a browser and returns the
+   * redirect to the client (`?code=…&state=…&iss=…`, or `#access_token=…` for implicit).
+   */
+  login(authorizationUrl: string | URL, options?: LoginOptions): Promise<string>
+  /** Follows an RP-initiated logout URL (OIDC RP-Initiated Logout §2) and confirms it. */
+  logout(endSessionUrl: string | URL, options?: LogoutOptions): Promise<string>
+  /** Approves a pending device authorization (RFC 8628 §3.3) as `user` (default: first user). */
+  approveDevice(userCode: string, options?: { user?: string }): Promise<void>
+  /** Denies a pending device authorization; polling then fails with `access_denied` (RFC 8628 §3.5). */
+  denyDevice(userCode: string): Promise<void>
+  /** Requests seen so far (method, path, endpoint, status), oldest first. */
+  requests(): DevServerRequest[]
+  /** Request counts per endpoint, for assertions such as "exactly one token request". */
+  stats(): DevServerStats
+  /** Clears the request log. */
+  resetStats(): void
+  /** Recent provider error events (the last 100), with oidc-provider's hidden `error_detail`. */
+  errors(): DevServerErrorEvent[]
+  /** Stops listening, drops every connection and frees the port. Safe to call twice. */
+  close(): Promise<void>
+}
+
+const ERROR_EVENTS = [
+  'authorization.error',
+  'backchannel.error',
+  'jwks.error',
+  'discovery.error',
+  'end_session.error',
+  'grant.error',
+  'introspection.error',
+  'pushed_authorization_request.error',
+  'registration_create.error',
+  'revocation.error',
+  'userinfo.error',
+  'device_authorization.error',
+  'code_verification.error',
+  'server_error',
+]
+
+let providerModule: Promise<ProviderModule> | undefined
+
+async function loadProvider(): Promise<ProviderModule> {
+  // Imported lazily so that the quiet filter is in place before oidc-provider prints its
+  // import-time Node 20 runtime warning, and so `import '@oauthkit/devserver'` stays cheap.
+  providerModule ??= import('oidc-provider') as Promise<ProviderModule>
+  return providerModule
+}
+
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      if (error.code === 'EADDRINUSE') {
+        reject(
+          new DevServerError('ERR_PORT_IN_USE', `port ${port} on ${host} is already in use`, {
+            cause: error,
+          }),
+        )
+      } else {
+        reject(
+          new DevServerError(
+            'ERR_LISTEN_FAILED',
+            `cannot listen on ${host}:${port} (${error.code ?? error.message})`,
+            { cause: error },
+          ),
+        )
+      }
+    }
+    server.once('error', onError)
+    server.listen(port, host, () => {
+      server.off('error', onError)
+      resolve()
+    })
+  })
+  const address = server.address()
+  return typeof address === 'object' && address !== null ? address.port : port
+}
+
+async function closeServer(server: Server): Promise<void> {
+  if (!server.listening) return
+  const closed = new Promise<void>((resolve, reject) =>
+    server.close((error) => (error ? reject(error) : resolve())),
+  )
+  // close() alone waits for in-flight requests; dropping them frees the port immediately.
+  server.closeAllConnections()
+  await closed
+}
+
+function mergeClients(
+  builtIn: Record<string, ClientMetadata>,
+  overrides: Record<string, ClientMetadata>,
+): Record<string, ClientMetadata> {
+  const merged: Record<string, ClientMetadata> = {}
+  for (const [id, metadata] of Object.entries(builtIn)) {
+    merged[id] = { ...metadata, ...overrides[id], client_id: id }
+  }
+  for (const [id, metadata] of Object.entries(overrides)) {
+    if (!(id in merged)) merged[id] = { ...metadata, client_id: id }
+  }
+  return merged
+}
+
+function describeClient(
+  id: string,
+  metadata: ClientMetadata,
+  privateJwk: JsonWebKey | undefined,
+): DevServerClient {
+  const strings = (value: unknown, fallback: string[]): string[] =>
+    Array.isArray(value) ? (value as string[]) : fallback
+  const method =
+    typeof metadata.token_endpoint_auth_method === 'string'
+      ? metadata.token_endpoint_auth_method
+      : 'client_secret_basic'
+  const client: DevServerClient = {
+    clientId: id,
+    redirectUris: strings(metadata.redirect_uris, []),
+    postLogoutRedirectUris: strings(metadata.post_logout_redirect_uris, []),
+    grantTypes: strings(metadata.grant_types, ['authorization_code']),
+    responseTypes: strings(metadata.response_types, ['code']),
+    tokenEndpointAuthMethod: method,
+    description: CLIENT_DESCRIPTIONS[id] ?? 'custom client',
+    metadata,
+  }
+  if (typeof metadata.client_secret === 'string') client.clientSecret = metadata.client_secret
+  if (privateJwk && method === 'private_key_jwt') client.privateJwk = privateJwk
+  return client
+}
+
+/**
+ * Starts a real OAuth 2.0 / OpenID Connect authorization server (oidc-provider 9.13) on a loopback
+ * port with every grant enabled and ready clients and users. Options are validated before any I/O:
+ * a bad option rejects with a `TypeError` whose `code` is `ERR_INVALID_ARG_VALUE`; a taken port
+ * rejects with a {@link DevServerError} whose `code` is `ERR_PORT_IN_USE`.
+ *
+ * @example
+ * const server = await startDevServer()
+ * const as = await oauth.processDiscoveryResponse(new URL(server.issuer), await oauth.discoveryRequest(new URL(server.issuer), { [oauth.allowInsecureRequests]: true }))
+ * await server.close()
+ */
+export async function startDevServer(options?: DevServerOptions): Promise<DevServer> {
+  const resolved = resolveOptions(options)
+  const users = toDevServerUsers(resolved.users ?? defaultUsers)
+  const release = resolved.quiet ? acquireQuietConsole() : () => {}
+  const server = createServer()
+  try {
+    const [module, signingKeys, webJwtKey] = await Promise.all([
+      loadProvider(),
+      resolved.jwks
+        ? Promise.resolve(resolved.jwks.keys)
+        : Promise.all([
+            generateSigningKey('RS256'),
+            generateSigningKey('ES256'),
+            generateSigningKey('EdDSA'),
+          ]).then((pairs) => pairs.map((pair) => pair.privateJwk)),
+      generateSigningKey('ES256'),
+    ])
+
+    const port = await listen(server, resolved.port, resolved.host)
+    const hostPart = resolved.host === '::1' ? '[::1]' : resolved.host
+    const issuer = `http://${hostPart}:${port}`
+    const resource = resolved.resource ?? `${issuer}/api`
+    const firstKey = signingKeys[0] as JsonWebKey
+    const signingAlg = algorithmForJwk(firstKey)
+
+    const postLogoutRedirectUris = resolved.postLogoutRedirectUris ?? [
+      ...new Set(resolved.redirectUris.map((uri) => `${new URL(uri).origin}/`)),
+    ]
+    const clientMetadata = mergeClients(
+      defaultClients({
+        redirectUris: resolved.redirectUris,
+        postLogoutRedirectUris,
+        webJwtPublicJwk: webJwtKey.publicJwk,
+      }),
+      resolved.clients,
+    )
+    const store = createMemoryStore()
+    const configuration = buildProviderConfiguration({
+      options: resolved,
+      clients: Object.values(clientMetadata),
+      users,
+      jwks: { keys: signingKeys },
+      signingAlg,
+      resource,
+      store,
+      errors: module.errors,
+    })
+
+    let provider: ProviderInstance
+    try {
+      provider = new module.default(issuer, configuration)
+    } catch (error) {
+      // Configuration errors (for example a bad JWK) are TypeErrors from deep inside oidc-provider.
+      throw invalidArgument(
+        resolved.jwks ? 'jwks' : 'clients',
+        `was refused by oidc-provider: ${(error as Error).message}`,
+      )
+    }
+    registerPasswordGrant(provider, module.errors, users, new Set(SCOPES))
+
+    const recentErrors: DevServerErrorEvent[] = []
+    for (const event of ERROR_EVENTS) {
+      provider.on(event, (...args: unknown[]) => {
+        const ctx = args[0] as { path?: string } | undefined
+        const error = (args[1] ?? args[0]) as Record<string, unknown>
+        const entry: DevServerErrorEvent = {
+          event,
+          error: String(error?.error ?? error?.name ?? 'error'),
+          at: Date.now(),
+        }
+        if (typeof error?.error_description === 'string') {
+          entry.description = error.error_description
+        }
+        if (typeof error?.error_detail === 'string') entry.detail = error.error_detail
+        else if (event === 'server_error' && typeof error?.message === 'string') {
+          entry.detail = error.message
+        }
+        if (typeof ctx?.path === 'string') entry.path = ctx.path
+        recentErrors.push(entry)
+        if (recentErrors.length > 100) recentErrors.shift()
+        if (resolved.debug) {
+          process.stderr.write(
+            `[oauthkit-devserver] ${event} ${entry.error}${entry.detail ? `: ${entry.detail}` : ''}${entry.path ? ` (${entry.path})` : ''}\n`,
+          )
+        }
+      })
+    }
+
+    // RFC 8628 §3.2 `interval`: oidc-provider omits it (and never sends slow_down), so clients
+    // would fall back to 5 s; tests configure a short one.
+    provider.use(async (ctx, next) => {
+      await next()
+      if (
+        ctx.path === '/device/auth' &&
+        ctx.status === 200 &&
+        typeof ctx.body === 'object' &&
+        ctx.body !== null
+      ) {
+        ;(ctx.body as Record<string, unknown>).interval = resolved.deviceInterval
+      }
+    })
+    provider.use(createInteractionMiddleware(provider, users))
+
+    const log = new RequestLog()
+    const handle = provider.callback()
+    server.on('request', (req, res) => {
+      const path = (req.url ?? '/').split('?')[0] ?? '/'
+      const entry: DevServerRequest = {
+        method: req.method ?? 'GET',
+        path,
+        endpoint: endpointForPath(path),
+        status: 0,
+      }
+      // Counted on arrival so a count read right after a response is never short.
+      log.add(entry)
+      res.once('finish', () => {
+        entry.status = res.statusCode
+        resolved.onRequest?.({ ...entry })
+      })
+      handle(req, res)
+    })
+
+    // Static clients are validated lazily by oidc-provider; fail here instead of at /auth (§7.5).
+    for (const id of Object.keys(clientMetadata)) {
+      try {
+        await provider.Client.find(id)
+      } catch (error) {
+        const reason = (error as { error_description?: string }).error_description
+        throw new DevServerError(
+          'ERR_INVALID_CLIENT_METADATA',
+          `client "${id}" was refused: ${reason ?? (error as Error).message}`,
+          { cause: error },
+        )
+      }
+    }
+
+    const clients: Record<string, DevServerClient> = {}
+    for (const [id, metadata] of Object.entries(clientMetadata)) {
+      clients[id] = describeClient(
+        id,
+        metadata,
+        id === 'web-jwt' ? webJwtKey.privateJwk : undefined,
+      )
+    }
+    const browser = new HeadlessBrowser(issuer, users)
+    const findUser = (username: string | undefined): DevServerUser => {
+      const user =
+        username === undefined ? users[0] : users.find((item) => item.username === username)
+      if (!user) throw invalidArgument('user', 'must name a test user')
+      return user
+    }
+
+    let closing: Promise<void> | undefined
+    const assertOpen = (): void => {
+      if (closing) throw new DevServerError('ERR_SERVER_CLOSED', 'the dev server is closed')
+    }
+
+    return {
+      issuer,
+      port,
+      discoveryUrl: `${issuer}/.well-known/openid-configuration`,
+      resource,
+      apiScopes: API_SCOPES,
+      scopes: SCOPES,
+      clients,
+      users,
+      jwks: { keys: signingKeys.map(toPublicJwk) },
+      provider: provider as unknown as OidcProviderInstance,
+      login: (url, loginOptions) => {
+        assertOpen()
+        return browser.login(url, loginOptions)
+      },
+      logout: (url, logoutOptions) => {
+        assertOpen()
+        return browser.logout(url, logoutOptions)
+      },
+      approveDevice: async (userCode, approveOptions) => {
+        assertOpen()
+        await approveDeviceCode(provider, userCode, findUser(approveOptions?.user))
+      },
+      denyDevice: async (userCode) => {
+        assertOpen()
+        await denyDeviceCode(provider, userCode)
+      },
+      requests: () => log.entries(),
+      stats: () => log.stats(),
+      resetStats: () => log.reset(),
+      errors: () => [...recentErrors],
+      close: () => {
+        closing ??= closeServer(server).finally(release)
+        return closing
+      },
+    }
+  } catch (error) {
+    await closeServer(server).catch(() => {})
+    release()
+    throw error
+  }
+}
