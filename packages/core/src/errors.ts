@@ -80,6 +80,9 @@ export class OAuthResponseError extends OAuthKitError {
   }
 }
 
+// Every class name of the family, including subclasses defined in other core files.
+const ERROR_NAMES = new Set(['OAuthKitError', 'OAuthResponseError', 'AccessTokenError'])
+
 /**
  * Whether `err` is an oauthkit error. Checks the shape, not only `instanceof`, so it still works
  * when two copies of `@oauthkit/core` end up in one bundle.
@@ -88,7 +91,7 @@ export function isOAuthKitError(err: unknown): err is OAuthKitError {
   if (err instanceof OAuthKitError) return true
   return (
     err instanceof Error &&
-    (err.name === 'OAuthKitError' || err.name === 'OAuthResponseError') &&
+    ERROR_NAMES.has(err.name) &&
     typeof (err as { code?: unknown }).code === 'string'
   )
 }

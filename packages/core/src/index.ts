@@ -16,6 +16,11 @@
  * @packageDocumentation
  */
 
+export type {
+  AccessTokenErrorOptions,
+  BearerErrorCode,
+} from './access-token-error.js'
+export { AccessTokenError } from './access-token-error.js'
 export type { ArgumentError } from './assert.js'
 export { invalidArgument } from './assert.js'
 export type {
@@ -72,6 +77,8 @@ export {
 } from './http-options.js'
 export type { IntrospectionResponse, IntrospectTokenOptions } from './introspect-token.js'
 export { introspectToken } from './introspect-token.js'
+export type { JwksCache, JwksCacheOptions, JwksGeneration } from './jwks-cache.js'
+export { createJwksCache } from './jwks-cache.js'
 export type { RefreshTokenGrantOptions } from './refresh-token.js'
 export { refreshTokenGrant } from './refresh-token.js'
 export { requestOptionsFor } from './request-options.js'
@@ -82,4 +89,9 @@ export { createSingleFlight } from './single-flight.js'
 export { rethrow, toOAuthKitError } from './to-oauthkit-error.js'
 export type { IsExpiredOptions, TokenSet, ToTokenSetOptions } from './token-set.js'
 export { isExpired, toTokenSet } from './token-set.js'
+export type {
+  JwtAccessTokenClaims,
+  VerifyJwtAccessTokenOptions,
+} from './verify-jwt-access-token.js'
+export { verifyJwtAccessToken } from './verify-jwt-access-token.js'
 export { withDPoPRetry } from './with-dpop-retry.js'
