@@ -1,0 +1,75 @@
+import { type DevServer, startDevServer } from '@oauthkit/devserver'
+import * as oauth from 'oauth4webapi'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { discover, insecure, prepareAuthorization } from './helpers/devserver-oauth.js'
+
+const REDIRECT = 'http://127.0.0.1:5173/callback'
+
+let server: DevServer
+let as: oauth.AuthorizationServer
+
+beforeAll(async () => {
+  server = await startDevServer({
+    ttl: { accessToken: 1, clientCredentials: 1, refreshToken: 1 },
+  })
+  as = await discover(server.issuer)
+})
+afterAll(() => server.close())
+
+// The only test in the devserver suites that really waits: clockTolerance is 0, so a 1-second
+// token is refused at most 2 seconds after issuance (whole-second timestamps).
+it('tokens with a 1 s TTL are refused after they expire', async () => {
+  const spa: oauth.Client = { client_id: 'spa' }
+  const request = await prepareAuthorization(as, 'spa', REDIRECT)
+  const callback = await server.login(request.url)
+  const tokens = await oauth.processAuthorizationCodeResponse(
+    as,
+    spa,
+    await oauth.authorizationCodeGrantRequest(
+      as,
+      spa,
+      oauth.None(),
+      oauth.validateAuthResponse(as, spa, new URL(callback), request.state),
+      REDIRECT,
+      request.verifier,
+      insecure,
+    ),
+    { expectedNonce: request.nonce },
+  )
+  expect(tokens.expires_in).toBe(1)
+
+  const service: oauth.Client = { client_id: 'service' }
+  const auth = oauth.ClientSecretBasic(server.clients.service?.clientSecret as string)
+  const cc = await oauth.processClientCredentialsResponse(
+    as,
+    service,
+    await oauth.clientCredentialsGrantRequest(as, service, auth, { scope: 'api:read' }, insecure),
+  )
+  expect(cc.expires_in).toBe(1)
+  const introspect = async (token: string) =>
+    oauth.processIntrospectionResponse(
+      as,
+      service,
+      await oauth.introspectionRequest(as, service, auth, token, insecure),
+    )
+  expect((await introspect(cc.access_token)).active).toBe(true)
+  expect((await oauth.userInfoRequest(as, spa, tokens.access_token, insecure)).status).toBe(200)
+
+  await new Promise((resolve) => setTimeout(resolve, 2100))
+
+  expect((await introspect(cc.access_token)).active).toBe(false)
+  expect((await oauth.userInfoRequest(as, spa, tokens.access_token, insecure)).status).toBe(401)
+  await expect(
+    oauth.processRefreshTokenResponse(
+      as,
+      spa,
+      await oauth.refreshTokenGrantRequest(
+        as,
+        spa,
+        oauth.None(),
+        tokens.refresh_token as string,
+        insecure,
+      ),
+    ),
+  ).rejects.toMatchObject({ error: 'invalid_grant' })
+})

@@ -1,0 +1,258 @@
+import { type DevServer, startDevServer } from '@oauthkit/devserver'
+import * as jose from 'jose'
+import * as oauth from 'oauth4webapi'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { discover, insecure, jwtPayload, prepareAuthorization } from './helpers/devserver-oauth.js'
+
+const REDIRECT = 'http://127.0.0.1:5173/callback'
+
+let server: DevServer
+let as: oauth.AuthorizationServer
+
+beforeAll(async () => {
+  server = await startDevServer()
+  as = await discover(server.issuer)
+})
+afterAll(() => server.close())
+
+const spa: oauth.Client = { client_id: 'spa' }
+
+async function spaTokens(params: Record<string, string> = {}) {
+  const request = await prepareAuthorization(as, 'spa', REDIRECT, params)
+  const callback = await server.login(request.url)
+  const response = await oauth.authorizationCodeGrantRequest(
+    as,
+    spa,
+    oauth.None(),
+    oauth.validateAuthResponse(as, spa, new URL(callback), request.state),
+    REDIRECT,
+    request.verifier,
+    insecure,
+  )
+  return oauth.processAuthorizationCodeResponse(as, spa, response, {
+    expectedNonce: request.nonce,
+  })
+}
+
+async function refresh(client: oauth.Client, auth: oauth.ClientAuth, token: string) {
+  return oauth.processRefreshTokenResponse(
+    as,
+    client,
+    await oauth.refreshTokenGrantRequest(as, client, auth, token, insecure),
+  )
+}
+
+async function introspect(token: string) {
+  const web: oauth.Client = { client_id: 'web' }
+  const auth = oauth.ClientSecretBasic(server.clients.web?.clientSecret as string)
+  return oauth.processIntrospectionResponse(
+    as,
+    web,
+    await oauth.introspectionRequest(as, web, auth, token, insecure),
+  )
+}
+
+describe('refresh tokens (RFC 6749 §6) with rotation', () => {
+  it('issues a refresh token without offline_access and rotates it on every use', async () => {
+    const tokens = await spaTokens()
+    const first = tokens.refresh_token as string
+    expect(first).toEqual(expect.any(String))
+    const second = await refresh(spa, oauth.None(), first)
+    expect(second.refresh_token).toEqual(expect.any(String))
+    expect(second.refresh_token).not.toBe(first)
+    expect(second.access_token).not.toBe(tokens.access_token)
+    expect(second.id_token).toEqual(expect.any(String))
+  })
+
+  it('reuse of a rotated refresh token fails and revokes the whole grant', async () => {
+    const tokens = await spaTokens()
+    const first = tokens.refresh_token as string
+    const second = (await refresh(spa, oauth.None(), first)).refresh_token as string
+    await expect(refresh(spa, oauth.None(), first)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    })
+    // The newest token belonged to the same grant, so it is gone too.
+    await expect(refresh(spa, oauth.None(), second)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    })
+    expect(server.errors().some((event) => event.event === 'grant.error' && event.detail)).toBe(
+      true,
+    )
+  })
+
+  it('confidential clients rotate too', async () => {
+    const web: oauth.Client = { client_id: 'web' }
+    const auth = oauth.ClientSecretBasic(server.clients.web?.clientSecret as string)
+    const request = await prepareAuthorization(as, 'web', REDIRECT)
+    const callback = await server.login(request.url)
+    const tokens = await oauth.processAuthorizationCodeResponse(
+      as,
+      web,
+      await oauth.authorizationCodeGrantRequest(
+        as,
+        web,
+        auth,
+        oauth.validateAuthResponse(as, web, new URL(callback), request.state),
+        REDIRECT,
+        request.verifier,
+        insecure,
+      ),
+      { expectedNonce: request.nonce },
+    )
+    const rotated = await refresh(web, auth, tokens.refresh_token as string)
+    expect(rotated.refresh_token).not.toBe(tokens.refresh_token)
+    await expect(refresh(web, auth, tokens.refresh_token as string)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    })
+  })
+})
+
+describe('client credentials grant (RFC 6749 §4.4)', () => {
+  const service: oauth.Client = { client_id: 'service' }
+
+  it('issues an RFC 9068 JWT access token for the API resource, verifiable with the JWKS', async () => {
+    const auth = oauth.ClientSecretBasic(server.clients.service?.clientSecret as string)
+    const response = await oauth.clientCredentialsGrantRequest(
+      as,
+      service,
+      auth,
+      { scope: 'api:read api:write', resource: server.resource },
+      insecure,
+    )
+    const tokens = await oauth.processClientCredentialsResponse(as, service, response)
+    expect(tokens.scope).toBe('api:read api:write')
+    const request = new Request(`${server.resource}/items`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    })
+    const claims = await oauth.validateJwtAccessToken(as, request, server.resource, insecure)
+    expect(claims).toMatchObject({ sub: 'service', client_id: 'service', iss: server.issuer })
+    const verified = await jose.jwtVerify(
+      tokens.access_token,
+      jose.createRemoteJWKSet(new URL(as.jwks_uri as string)),
+      { issuer: server.issuer, audience: server.resource, typ: 'at+jwt', algorithms: ['RS256'] },
+    )
+    expect(verified.payload.scope).toBe('api:read api:write')
+    // The public keys exposed on the server are the ones the JWKS endpoint serves.
+    const kid = verified.protectedHeader.kid
+    expect(server.jwks.keys.some((key) => (key as { kid?: string }).kid === kid)).toBe(true)
+    expect(server.jwks.keys.every((key) => !('d' in key))).toBe(true)
+  })
+
+  it('without a resource the token is opaque; client_secret_post works for service-post', async () => {
+    const client: oauth.Client = { client_id: 'service-post' }
+    const auth = oauth.ClientSecretPost(server.clients['service-post']?.clientSecret as string)
+    const tokens = await oauth.processClientCredentialsResponse(
+      as,
+      client,
+      await oauth.clientCredentialsGrantRequest(as, client, auth, { scope: 'api:read' }, insecure),
+    )
+    expect(tokens.access_token.split('.')).toHaveLength(1)
+    expect(await introspect(tokens.access_token)).toMatchObject({
+      active: true,
+      client_id: 'service-post',
+    })
+  })
+
+  it('a wrong secret is refused with invalid_client', async () => {
+    const response = await oauth.clientCredentialsGrantRequest(
+      as,
+      service,
+      oauth.ClientSecretBasic('wrong'),
+      { scope: 'api:read' },
+      insecure,
+    )
+    await expect(oauth.processClientCredentialsResponse(as, service, response)).rejects.toThrow()
+    expect(response.status).toBe(401)
+  })
+})
+
+describe('password grant (RFC 6749 §4.3), for comparison only', () => {
+  const legacy: oauth.Client = { client_id: 'legacy' }
+  const auth = (): oauth.ClientAuth =>
+    oauth.ClientSecretBasic(server.clients.legacy?.clientSecret as string)
+
+  it('right password: tokens, userinfo works, refresh works', async () => {
+    const response = await oauth.genericTokenEndpointRequest(
+      as,
+      legacy,
+      auth(),
+      'password',
+      { username: 'bob', password: 'bob-password', scope: 'openid email' },
+      insecure,
+    )
+    const tokens = await oauth.processGenericTokenEndpointResponse(as, legacy, response)
+    expect(tokens.scope).toBe('openid email')
+    expect(jwtPayload(tokens.id_token as string).sub).toBe('user-bob')
+    const userinfo = await oauth.processUserInfoResponse(
+      as,
+      legacy,
+      'user-bob',
+      await oauth.userInfoRequest(as, legacy, tokens.access_token, insecure),
+    )
+    expect(userinfo).toMatchObject({ email: 'bob@example.com', email_verified: true })
+    const refreshed = await refresh(legacy, auth(), tokens.refresh_token as string)
+    expect(refreshed.access_token).toEqual(expect.any(String))
+  })
+
+  it('wrong password: invalid_grant', async () => {
+    const response = await oauth.genericTokenEndpointRequest(
+      as,
+      legacy,
+      auth(),
+      'password',
+      { username: 'bob', password: 'alice-password' },
+      insecure,
+    )
+    await expect(
+      oauth.processGenericTokenEndpointResponse(as, legacy, response),
+    ).rejects.toMatchObject({ error: 'invalid_grant' })
+  })
+
+  it('clients without the grant cannot use it', async () => {
+    const web: oauth.Client = { client_id: 'web' }
+    const response = await oauth.genericTokenEndpointRequest(
+      as,
+      web,
+      oauth.ClientSecretBasic(server.clients.web?.clientSecret as string),
+      'password',
+      { username: 'bob', password: 'bob-password' },
+      insecure,
+    )
+    await expect(
+      oauth.processGenericTokenEndpointResponse(as, web, response),
+      // oidc-provider answers invalid_request here, not RFC 6749's unauthorized_client.
+    ).rejects.toMatchObject({ error: 'invalid_request', error_description: /not allowed/ })
+  })
+})
+
+describe('revocation (RFC 7009) and introspection (RFC 7662)', () => {
+  it('introspects access and refresh tokens; revoking the refresh token kills both', async () => {
+    const tokens = await spaTokens()
+    expect(await introspect(tokens.access_token)).toMatchObject({
+      active: true,
+      sub: 'user-alice',
+      client_id: 'spa',
+      token_type: 'Bearer',
+    })
+    expect(await introspect(tokens.refresh_token as string)).toMatchObject({ active: true })
+    const response = await oauth.revocationRequest(
+      as,
+      spa,
+      oauth.None(),
+      tokens.refresh_token as string,
+      insecure,
+    )
+    await oauth.processRevocationResponse(response)
+    expect(await introspect(tokens.refresh_token as string)).toEqual({ active: false })
+    expect(await introspect(tokens.access_token)).toEqual({ active: false })
+  })
+
+  it('revoking an access token makes userinfo refuse it', async () => {
+    const tokens = await spaTokens()
+    await oauth.processRevocationResponse(
+      await oauth.revocationRequest(as, spa, oauth.None(), tokens.access_token, insecure),
+    )
+    const response = await oauth.userInfoRequest(as, spa, tokens.access_token, insecure)
+    expect(response.status).toBe(401)
+  })
+})
