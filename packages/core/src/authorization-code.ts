@@ -32,7 +32,8 @@ const FRONT_CHANNEL_TOKENS = ['access_token', 'id_token', 'refresh_token', 'toke
  * Validates the authorization response in `callbackUrl` and exchanges its code for tokens:
  * `state` must match the transaction (RFC 6749 §10.12), the RFC 9207 `iss` parameter must name the
  * issuer when the server supports it, the PKCE verifier is sent (RFC 7636 §4.5), and the ID Token
- * is validated in full, `nonce` included (OIDC Core §3.1.3.7). The code is exchanged once: never
+ * is validated in full, its signature against the issuer's `jwks_uri` and `nonce` included
+ * (OIDC Core §3.1.3.7). The code is exchanged once: never
  * retried (RFC 6749 §4.1.2 makes codes single-use).
  *
  * @throws `ERR_STATE_MISMATCH`, `ERR_INVALID_RESPONSE`, {@link OAuthResponseError} for `error=`
@@ -82,6 +83,7 @@ export async function authorizationCodeGrant(
       expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
       requireIdToken: isOpenId,
     })
+    await verifyIdTokenSignature(context, response, body, options?.signal)
     return toTokenResult(body)
   } catch (err) {
     rethrow(err)
@@ -94,4 +96,29 @@ export function toTokenResult(body: oauth.TokenEndpointResponse): TokenResult {
   const claims = oauth.getValidatedIdTokenClaims(body)
   if (claims) result.claims = claims
   return result
+}
+
+/**
+ * Verifies the signature of the ID Token in a processed token response against the keys at the
+ * issuer's `jwks_uri`. oauth4webapi checks the ID Token's claims and that its `alg` is one the
+ * server advertises, but not its signature: without this, anyone who can answer the token request
+ * (a mis-issued certificate, a compromised proxy, a mix-up) could name any user in `sub`. Keys
+ * offered in the token's own header (`jwk`, `jku`, `x5u`, `x5c`) are never used; `none` and
+ * HMAC algorithms are refused.
+ *
+ * @internal
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
+ */
+export async function verifyIdTokenSignature(
+  context: ClientContext,
+  response: Response,
+  body: oauth.TokenEndpointResponse,
+  signal?: AbortSignal,
+): Promise<void> {
+  if (body.id_token === undefined) return
+  await oauth.validateApplicationLevelSignature(
+    context.metadata,
+    response,
+    requestOptionsFor(context, signal),
+  )
 }

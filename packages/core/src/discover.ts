@@ -31,7 +31,11 @@ const defaultCache = new Map<string, CacheEntry>()
 /**
  * Fetches and validates the metadata of `issuer`, cached per issuer for `ttl` seconds. Concurrent
  * callers share one request; a failed discovery is forgotten at once so the next call retries.
- * The response's `issuer` must equal `issuer` exactly (RFC 8414 §3.3).
+ * The response's `issuer` must be identical to `issuer` when that is a string, character for
+ * character: no trailing-slash or letter-case leniency (RFC 8414 §3.3, OpenID Connect Discovery
+ * §4.3). A `URL` argument is compared in its normalised `href` form. Every endpoint in the
+ * document must be an `https:` URL (`http:` only with `allowInsecureRequests`), never
+ * `javascript:` or `data:`, and `token_endpoint` must be present.
  *
  * @throws {@link OAuthKitError} `ERR_DISCOVERY_FAILED` with the underlying error as `cause`, or
  *   `ERR_TIMEOUT` / `ERR_ABORTED` / `ERR_NETWORK`.
@@ -39,14 +43,15 @@ const defaultCache = new Map<string, CacheEntry>()
  */
 export function discover(issuer: string | URL, options?: DiscoverOptions): Promise<ServerMetadata> {
   const url = toUrl(issuer, 'issuer')
+  const configured = typeof issuer === 'string' ? issuer : url.href
   const algorithm = options?.algorithm ?? 'auto'
   const cache = options?.fetch ? cacheFor(options.fetch) : defaultCache
-  const key = `${algorithm} ${url.href} ${options?.allowInsecureRequests === true}`
+  const key = `${algorithm} ${configured} ${options?.allowInsecureRequests === true}`
   const now = Date.now()
   const hit = cache.get(key)
   if (hit && hit.expiresAt > now) return hit.promise
   const entry: CacheEntry = {
-    promise: fetchMetadata(url, algorithm, options),
+    promise: fetchMetadata(url, configured, algorithm, options),
     expiresAt: now + (options?.ttl ?? 3600) * 1000,
   }
   cache.set(key, entry)
@@ -72,6 +77,7 @@ function cacheFor(fetchImpl: typeof fetch): Map<string, CacheEntry> {
 
 async function fetchMetadata(
   issuer: URL,
+  configured: string,
   algorithm: 'oidc' | 'oauth2' | 'auto',
   options: HttpOptions | undefined,
 ): Promise<ServerMetadata> {
@@ -84,15 +90,83 @@ async function fetchMetadata(
     if (algorithm === 'auto' && response.status === 404) {
       response = await oauth.discoveryRequest(issuer, { ...requestOptions, algorithm: 'oauth2' })
     }
-    return await oauth.processDiscoveryResponse(issuer, response)
+    const metadata = await oauth.processDiscoveryResponse(issuer, response)
+    checkMetadata(metadata, configured, options?.allowInsecureRequests === true)
+    return metadata
   } catch (err) {
-    const mapped = toOAuthKitError(err)
+    let mapped = toOAuthKitError(err)
     if (mapped instanceof OAuthKitError && /^ERR_(TIMEOUT|ABORTED|NETWORK)$/.test(mapped.code)) {
       throw mapped
+    }
+    if (mapped instanceof OAuthKitError && mapped.code === oauth.JSON_ATTRIBUTE_COMPARISON) {
+      mapped = issuerMismatch(configured, mapped)
     }
     throw new OAuthKitError(`discovery of ${issuer.origin}${issuer.pathname} failed`, {
       code: 'ERR_DISCOVERY_FAILED',
       cause: mapped,
     })
+  }
+}
+
+// Metadata members holding URLs that oauthkit requests, or sends the user to.
+const ENDPOINTS = [
+  'authorization_endpoint',
+  'token_endpoint',
+  'userinfo_endpoint',
+  'jwks_uri',
+  'revocation_endpoint',
+  'introspection_endpoint',
+  'end_session_endpoint',
+  'device_authorization_endpoint',
+  'pushed_authorization_request_endpoint',
+  'registration_endpoint',
+] as const
+
+function issuerMismatch(configured: string, cause?: unknown): OAuthKitError {
+  return new OAuthKitError(
+    `the server's "issuer" is not identical to the configured issuer ${JSON.stringify(configured)}`,
+    { code: 'ERR_ISSUER_MISMATCH', cause },
+  )
+}
+
+/**
+ * The checks oauth4webapi leaves to us: an exact issuer (it normalises both sides as URLs), and
+ * endpoints that are URLs we may use: oauth4webapi checks an endpoint only when it requests it,
+ * and never checks the ones we redirect the user to (`javascript:` would run in our origin).
+ */
+function checkMetadata(metadata: ServerMetadata, configured: string, allowInsecure: boolean): void {
+  if (metadata.issuer !== configured) throw issuerMismatch(configured)
+  if (metadata.token_endpoint === undefined) {
+    throw new OAuthKitError('server metadata has no "token_endpoint"', {
+      code: 'ERR_INVALID_RESPONSE',
+    })
+  }
+  const aliases = metadata.mtls_endpoint_aliases
+  for (const [source, record] of [
+    ['', metadata],
+    ['mtls_endpoint_aliases.', aliases ?? {}],
+  ] as const) {
+    for (const name of ENDPOINTS) {
+      const value = (record as Record<string, unknown>)[name]
+      if (value !== undefined) checkEndpoint(`${source}${name}`, value, allowInsecure)
+    }
+  }
+}
+
+function checkEndpoint(name: string, value: unknown, allowInsecure: boolean): void {
+  let url: URL | undefined
+  try {
+    if (typeof value === 'string') url = new URL(value)
+  } catch {}
+  if (!url) {
+    throw new OAuthKitError(`server metadata "${name}" is not a URL`, {
+      code: 'ERR_INVALID_RESPONSE',
+    })
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowInsecure)) {
+    throw new OAuthKitError(
+      `server metadata "${name}" must be an https: URL${url.protocol === 'http:' ? ' (http: needs allowInsecureRequests)' : ''}`,
+      { code: 'ERR_INSECURE_REQUEST' },
+    )
   }
 }

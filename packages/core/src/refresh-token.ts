@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi'
 import { assertString } from './assert.js'
-import { type TokenResult, toTokenResult } from './authorization-code.js'
+import { type TokenResult, toTokenResult, verifyIdTokenSignature } from './authorization-code.js'
 import type { ClientContext } from './client-context.js'
 import { OAuthKitError } from './errors.js'
 import { requestOptionsFor } from './request-options.js'
@@ -54,9 +54,9 @@ export async function refreshTokenGrant(
         },
       ),
     )
-    result = toTokenResult(
-      await oauth.processRefreshTokenResponse(context.metadata, context.client, response),
-    )
+    const body = await oauth.processRefreshTokenResponse(context.metadata, context.client, response)
+    await verifyIdTokenSignature(context, response, body, options?.signal)
+    result = toTokenResult(body)
   } catch (err) {
     rethrow(err)
   }
