@@ -1,0 +1,250 @@
+// JWT access-token verification (RFC 9068) beyond bench/verify.mjs: EdDSA tokens, 16
+// verifications in flight, and a realistic API workload where each token is presented 100 times
+// before it expires. Compares @oauthkit/node's verifier with jose `jwtVerify` (remote JWKS set),
+// oauth4webapi `validateJwtAccessToken`, and the floor: `crypto.subtle.verify` with the key already
+// imported plus decoding the payload (no claim checks at all).
+// Every round gives each verifier a fresh instance (empty caches), warms it with one token (JWKS
+// fetched from a local node:http server), then verifies a pool of distinct tokens.
+// Budget under --check: oauthkit ≤ 2.5× the raw subtle time per token, in every table.
+import { webcrypto } from 'node:crypto'
+import { createRemoteJWKSet, exportJWK, jwtVerify, SignJWT } from 'jose'
+import * as oauth from 'oauth4webapi'
+import { interleave, log, report, table } from './lib/harness.mjs'
+import { startTokenServer } from './lib/token-server.mjs'
+
+const { subtle } = webcrypto
+const BUDGET = 2.5
+const ROUNDS = 10
+const POOL = 1000 // distinct tokens per algorithm
+const IN_FLIGHT = 16
+const WORKLOAD_TOKENS = 20
+const WORKLOAD_PRESENTATIONS = 100
+const audience = 'https://api.example.com'
+
+const algorithms = {
+  RS256: {
+    generate: {
+      name: 'RSASSA-PKCS1-v1_5',
+      modulusLength: 2048,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: 'SHA-256',
+    },
+    verify: { name: 'RSASSA-PKCS1-v1_5' },
+  },
+  ES256: {
+    generate: { name: 'ECDSA', namedCurve: 'P-256' },
+    verify: { name: 'ECDSA', hash: 'SHA-256' },
+  },
+  EdDSA: { generate: { name: 'Ed25519' }, verify: { name: 'Ed25519' } },
+}
+
+log('verify-concurrency: generating keys and tokens')
+const jwks = { keys: [] }
+for (const [alg, spec] of Object.entries(algorithms)) {
+  const pair = await subtle.generateKey(spec.generate, true, ['sign', 'verify'])
+  spec.privateKey = pair.privateKey
+  spec.publicKey = pair.publicKey
+  spec.kid = `bench-${alg}`
+  jwks.keys.push({ ...(await exportJWK(pair.publicKey)), kid: spec.kid, alg, use: 'sig' })
+}
+const server = await startTokenServer({ jwks })
+const { issuer } = server
+const as = { issuer, jwks_uri: `${issuer}/jwks` }
+
+let serial = 0
+async function sign(alg, ttl = 3600) {
+  const spec = algorithms[alg]
+  serial++
+  return new SignJWT({ client_id: 'bench-client', scope: 'api:read api:write' })
+    .setProtectedHeader({ alg, typ: 'at+jwt', kid: spec.kid })
+    .setIssuer(issuer)
+    .setAudience(audience)
+    .setSubject(`user-${serial}`)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttl)
+    .setJti(`jti-${serial}`)
+    .sign(spec.privateKey)
+}
+async function signMany(alg, n) {
+  const tokens = []
+  for (let i = 0; i < n; i++) tokens.push(await sign(alg))
+  return tokens
+}
+const pools = {}
+const warmTokens = {}
+for (const alg of Object.keys(algorithms)) {
+  pools[alg] = await signMany(alg, POOL)
+  warmTokens[alg] = await sign(alg)
+}
+const workloadTokens = await signMany('RS256', WORKLOAD_TOKENS)
+// Real traffic: the tokens' requests interleave (t1 t2 ... t20 t1 t2 ...), 100 rounds.
+const workload = []
+for (let i = 0; i < WORKLOAD_PRESENTATIONS; i++) workload.push(...workloadTokens)
+
+// --- the verifiers; each factory returns a fresh instance (empty caches) -----------------------
+
+function rawSubtle() {
+  const keys = new Map(Object.values(algorithms).map((spec) => [spec.kid, spec]))
+  const decoder = new TextDecoder()
+  const encoder = new TextEncoder()
+  return async (token) => {
+    const [h, p, s] = token.split('.')
+    const header = JSON.parse(decoder.decode(Buffer.from(h, 'base64url')))
+    const spec = keys.get(header.kid)
+    const ok = await subtle.verify(
+      spec.verify,
+      spec.publicKey,
+      Buffer.from(s, 'base64url'),
+      encoder.encode(`${h}.${p}`),
+    )
+    if (!ok) throw new Error('bad signature')
+    return JSON.parse(decoder.decode(Buffer.from(p, 'base64url')))
+  }
+}
+
+function joseVerifier() {
+  const keySet = createRemoteJWKSet(new URL(as.jwks_uri))
+  return async (token) =>
+    (await jwtVerify(token, keySet, { issuer, audience, typ: 'at+jwt' })).payload
+}
+
+function oauth4webapiVerifier() {
+  const options = { [oauth.allowInsecureRequests]: true, [oauth.jwksCache]: {} }
+  return (token) =>
+    oauth.validateJwtAccessToken(
+      as,
+      new Request('http://127.0.0.1/api', { headers: { authorization: `Bearer ${token}` } }),
+      audience,
+      options,
+    )
+}
+
+const nodeModule = await import('@oauthkit/node')
+const hasOauthkit = typeof nodeModule.createAccessTokenVerifier === 'function'
+function oauthkitVerifier() {
+  const verifier = nodeModule.createAccessTokenVerifier({
+    issuer,
+    audience,
+    allowInsecureRequests: true,
+  })
+  return (token) => verifier.verify(token)
+}
+
+const factories = {
+  'crypto.subtle.verify (raw)': rawSubtle,
+  'jose jwtVerify': joseVerifier,
+  'oauth4webapi validateJwtAccessToken': oauth4webapiVerifier,
+}
+if (hasOauthkit) factories['@oauthkit/node verify()'] = oauthkitVerifier
+
+async function runAll(verify, tokens, inFlight) {
+  let next = 0
+  const lane = async () => {
+    while (next < tokens.length) await verify(tokens[next++])
+  }
+  await Promise.all(Array.from({ length: inFlight }, lane))
+}
+
+/** µs of wall time per token: fresh instance, warmed with one token, then the whole list. */
+async function measure(factory, alg, tokens, inFlight) {
+  const verify = factory()
+  await verify(warmTokens[alg])
+  const start = performance.now()
+  await runAll(verify, tokens, inFlight)
+  return ((performance.now() - start) * 1000) / tokens.length
+}
+
+const tables = []
+const results = {}
+async function scenario(key, title, alg, tokens, inFlight, notes = []) {
+  log(`verify-concurrency: ${title}`)
+  const samples = await interleave(factories, {
+    rounds: ROUNDS,
+    warmup: 2,
+    label: key,
+    measure: (factory) => measure(factory, alg, tokens, inFlight),
+  })
+  results[key] = samples
+  const rows = Object.keys(factories).map((name) => ({ name, samples: samples[name] }))
+  if (!hasOauthkit) {
+    rows.push({
+      name: '@oauthkit/node verify()',
+      text: 'not measured',
+      note: '`createAccessTokenVerifier` is not in the built @oauthkit/node yet',
+    })
+  }
+  tables.push(
+    table({
+      title,
+      unit: 'µs/token',
+      baseline: 'crypto.subtle.verify (raw)',
+      rows,
+      budget: hasOauthkit ? { row: '@oauthkit/node verify()', max: BUDGET } : undefined,
+      notes: [
+        `Wall time per token, ${tokens.length} tokens per sample, ${inFlight} in flight, ` +
+          `${ROUNDS} interleaved rounds; fresh verifier (empty caches) per sample.`,
+        ...notes,
+      ],
+    }),
+  )
+}
+
+await scenario(
+  'eddsa-1',
+  'Verify EdDSA (Ed25519) access tokens, 1 in flight',
+  'EdDSA',
+  pools.EdDSA,
+  1,
+)
+for (const alg of Object.keys(algorithms)) {
+  await scenario(
+    `${alg}-16`,
+    `Verify ${alg} access tokens, ${IN_FLIGHT} in flight`,
+    alg,
+    pools[alg],
+    IN_FLIGHT,
+  )
+}
+await scenario(
+  'workload',
+  `API workload: ${WORKLOAD_TOKENS} RS256 tokens each presented ${WORKLOAD_PRESENTATIONS} times, ${IN_FLIGHT} in flight`,
+  'RS256',
+  workload,
+  IN_FLIGHT,
+)
+
+// Does a verifier gain from tokens being presented again? Its time per token relative to the raw
+// floor (which never caches) on distinct RS256 tokens, divided by the same on the workload. A
+// verifier that caches verified tokens skips the signature on 99 of 100 presentations and gains
+// several times; one that does not stays near 1×.
+const { median } = await import('./lib/harness.mjs')
+const FLOOR = 'crypto.subtle.verify (raw)'
+const relative = (key, name) => median(results[key][name]) / median(results[key][FLOOR])
+const speedups = Object.keys(factories).map((name) => {
+  const speedup = relative(`RS256-${IN_FLIGHT}`, name) / relative('workload', name)
+  return {
+    name,
+    value: speedup,
+    note:
+      name === FLOOR
+        ? 'verifies every presentation (by construction)'
+        : speedup >= 2
+          ? `caches verified tokens: ${speedup.toFixed(1)}× less work per presentation`
+          : 'no cache of verified tokens: every presentation is verified again',
+  }
+})
+tables.push(
+  table({
+    title: `Gain from repeated presentations (RS256, ${IN_FLIGHT} in flight)`,
+    unit: 'speed-up',
+    baseline: FLOOR,
+    rows: speedups,
+    higherIsBetter: true,
+    notes: [
+      'Speed-up = (verifier ÷ raw floor on distinct tokens) ÷ (verifier ÷ raw floor on the workload); ' +
+        'around 1× means the repeated tokens cost as much as new ones.',
+    ],
+  }),
+)
+await server.close()
+report(...tables)
