@@ -194,9 +194,9 @@ describe('discovery', () => {
   })
 
   it('refuses a JWKS served as HTML when an ID Token must be verified', async () => {
-    server().on('/jwks', (_q, res) =>
-      res.writeHead(200, { 'content-type': 'text/html' }).end('<p>'),
-    )
+    server().on('/jwks', (_q, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<p>')
+    })
     const metadata = await discover(server().issuer, insecure)
     const context = createClientContext({ metadata, clientId: CLIENT_ID, http: insecure })
     const { url, transaction } = await buildAuthorizationUrl(context, {

@@ -36,7 +36,8 @@ const FRONT_CHANNEL_TOKENS = ['access_token', 'id_token', 'refresh_token', 'toke
  * (OIDC Core §3.1.3.7). The code is exchanged once: never
  * retried (RFC 6749 §4.1.2 makes codes single-use).
  *
- * @throws `ERR_STATE_MISMATCH`, `ERR_INVALID_RESPONSE`, {@link OAuthResponseError} for `error=`
+ * @throws `ERR_ISSUER_MISMATCH` (RFC 9207 `iss`, or a transaction of another issuer),
+ *   `ERR_STATE_MISMATCH`, `ERR_INVALID_RESPONSE`, {@link OAuthResponseError} for `error=`
  *   callbacks and token endpoint errors, oauth4webapi codes for failed ID Token checks.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
  */
@@ -54,6 +55,21 @@ export async function authorizationCodeGrant(
     })
   }
   const params = url.searchParams
+  // RFC 9207 §2.4, checked before anything else in the response (an `error=` included): a
+  // callback that names another issuer, or none when this one promises to, may be a mix-up.
+  const iss = params.getAll('iss')
+  if (
+    iss.length > 1 ||
+    (iss.length === 1 && iss[0] !== metadata.issuer) ||
+    (iss.length === 0 && metadata.authorization_response_iss_parameter_supported === true)
+  ) {
+    throw new OAuthKitError(
+      iss.length === 0
+        ? 'the callback has no "iss" parameter, which the server promises (RFC 9207)'
+        : 'the callback\'s "iss" parameter does not name the issuer (RFC 9207)',
+      { code: 'ERR_ISSUER_MISMATCH' },
+    )
+  }
   if (params.get('state') !== transaction.state) {
     throw new OAuthKitError('"state" of the callback does not match the pending transaction', {
       code: 'ERR_STATE_MISMATCH',
