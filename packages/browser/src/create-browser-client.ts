@@ -1,0 +1,445 @@
+import {
+  type AuthorizationTransaction,
+  authorizationCodeGrant,
+  buildAuthorizationUrl,
+  buildEndSessionUrl,
+  type ClientContext,
+  createClientContext,
+  createSingleFlight,
+  discover,
+  type IdTokenClaims,
+  invalidArgument,
+  isExpired,
+  isOAuthResponseError,
+  OAuthKitError,
+  refreshTokenGrant,
+  revokeToken,
+  type TokenSet,
+} from '@oauthkit/core'
+import type {
+  BrowserClient,
+  BrowserClientOptions,
+  SessionEvent,
+  SessionListener,
+  StoredSession,
+} from './browser-client.js'
+import { cleanCallbackUrl } from './clean-callback-url.js'
+import { createIndexedDbStore } from './create-indexeddb-store.js'
+import { withLock } from './with-lock.js'
+
+interface PendingLogin extends AuthorizationTransaction {
+  returnTo?: string
+}
+type PendingLogins = Record<string, PendingLogin>
+
+// A login left unfinished for an hour is abandoned; its entry is dropped at the next write.
+const PENDING_LOGIN_TTL = 3_600_000
+// Revocation is a courtesy at logout; a hanging server must not hold the user on the page.
+const REVOCATION_TIMEOUT = 5_000
+
+/**
+ * Creates the client of a single-page app (a public client, RFC 6749 §2.1) for one issuer. It has
+ * no side effect: nothing touches `window`, IndexedDB or the network until a method needs it, so
+ * it can be created during server-side rendering or in a worker.
+ *
+ * The session lives in the store (IndexedDB by default) under one entry per issuer and client.
+ * Refreshes are single-flight within a tab and serialised across tabs by a Web Lock; the tab that
+ * gets the lock re-reads the store first, so a refresh token rotated by another tab is never spent
+ * twice (RFC 9700 §4.14.2). Tabs tell each other about logins, refreshes and logouts over a
+ * `BroadcastChannel`.
+ *
+ * @throws `TypeError` (`ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE`) for bad options.
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1
+ * @example
+ * ```ts
+ * const auth = createBrowserClient({
+ *   issuer: 'https://as.example.com',
+ *   clientId: 'my-spa',
+ *   redirectUri: `${location.origin}/callback`,
+ *   scope: 'openid offline_access',
+ * })
+ * ```
+ */
+export function createBrowserClient(options: BrowserClientOptions): BrowserClient {
+  const { clientId, redirectUri, scope, resource, dpop } = checkOptions(options)
+  const issuer = String(options.issuer)
+  const store = options.store ?? createIndexedDbStore()
+  const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
+  const navigate = options.navigate ?? ((url: string) => window.location.assign(url))
+  const http = { fetch: fetchImpl, allowInsecureRequests: options.allowInsecureRequests === true }
+  const id = `${issuer} ${clientId}`
+  const keys = { session: `${id} session`, pending: `${id} pending`, dpop: `${id} dpop` }
+  const lockName = `oauthkit ${id}`
+  const singleFlight = createSingleFlight<string, TokenSet>()
+  const listeners = new Set<SessionListener>()
+
+  // The session as this tab last saw it: undefined = not read yet, null = logged out.
+  let session: StoredSession | null | undefined
+  // Bumped whenever the cached session may be stale, so an older read cannot overwrite it.
+  let generation = 0
+  let context: Promise<ClientContext> | undefined
+  let channel: BroadcastChannel | undefined
+  let watching = false
+
+  function getContext(): Promise<ClientContext> {
+    if (context) return context
+    const created = (async () => {
+      const metadata = await discover(issuer, http)
+      const handle = dpop && (await dpop.createHandle(store, keys.dpop))
+      return createClientContext({ metadata, clientId, http, ...(handle ? { dpop: handle } : {}) })
+    })()
+    // A failed discovery is not remembered: the next call tries again.
+    created.catch(() => {
+      if (context === created) context = undefined
+    })
+    context = created
+    return created
+  }
+
+  async function readSession(): Promise<StoredSession | undefined> {
+    const value = (await store.get(keys.session)) as StoredSession | undefined
+    return value?.tokenSet ? value : undefined
+  }
+
+  async function loadSession(): Promise<StoredSession | undefined> {
+    if (session !== undefined) return session ?? undefined
+    const seen = generation
+    const value = await readSession()
+    if (seen === generation) session = value ?? null
+    return value
+  }
+
+  function remember(value: StoredSession | null | undefined): void {
+    generation++
+    session = value
+  }
+
+  function emit(type: SessionEvent['type'], fromOtherTab = false): void {
+    if (!fromOtherTab) channel?.postMessage(type)
+    for (const listener of listeners) {
+      try {
+        listener({ type, fromOtherTab })
+      } catch {
+        // A failing listener must not break the session logic or starve the other listeners.
+      }
+    }
+  }
+
+  async function clearLocal(): Promise<void> {
+    remember(null)
+    await Promise.all([store.delete(keys.session), store.delete(keys.pending)])
+  }
+
+  // Attaches the tab-level listeners on first use: never at construction (SSR, workers).
+  function watch(): void {
+    if (watching) return
+    watching = true
+    if (typeof BroadcastChannel === 'function') {
+      channel = new BroadcastChannel(`oauthkit ${id}`)
+      channel.onmessage = (event: MessageEvent) => {
+        const type = event.data as SessionEvent['type']
+        if (type !== 'login' && type !== 'refresh' && type !== 'logout') return
+        // Another tab wrote the store; read it again when next needed. A logout also clears this
+        // tab's own store, which matters when the store is not shared (memory).
+        remember(type === 'logout' ? null : undefined)
+        const cleared = type === 'logout' ? clearLocal() : Promise.resolve()
+        void cleared.catch(() => {}).then(() => emit(type, true))
+      }
+    }
+    if (typeof addEventListener === 'function') {
+      addEventListener('visibilitychange', wake)
+      addEventListener('online', wake)
+    }
+  }
+
+  // Refresh on wake-up rather than on timers, which sleeping tabs skip.
+  function wake(): void {
+    if (globalThis.document?.visibilityState === 'hidden' || !session) return
+    getTokenSet().catch(() => {})
+  }
+
+  function needsRefresh(value: StoredSession): boolean {
+    const { expiresAt } = value.tokenSet
+    if (expiresAt === undefined) return false
+    // A quarter of the lifetime ahead, at most a minute: short-lived tokens still get used.
+    const skew = Math.min(60, Math.max(0, expiresAt - value.receivedAt) / 4)
+    return isExpired(value.tokenSet, { skew })
+  }
+
+  async function getTokenSet(forceRefresh = false): Promise<TokenSet> {
+    watch()
+    const current = await loadSession()
+    if (!current) throw loginRequired('no session')
+    if (!forceRefresh && !needsRefresh(current)) return current.tokenSet
+    const seen = current.tokenSet.accessToken
+    return singleFlight(forceRefresh ? 'force' : 'ahead', () =>
+      withLock(lockName, () => refreshHoldingLock(seen, forceRefresh)),
+    )
+  }
+
+  async function refreshHoldingLock(seen: string, force: boolean): Promise<TokenSet> {
+    // Another tab may have refreshed (and rotated the refresh token) while we waited.
+    const stored = await readSession()
+    remember(stored ?? null)
+    if (!stored) throw loginRequired('no session')
+    const { tokenSet } = stored
+    if ((tokenSet.accessToken !== seen || !force) && !needsRefresh(stored)) return tokenSet
+    if (!tokenSet.refreshToken) {
+      if (!force && !isExpired(tokenSet)) return tokenSet
+      await clearLocal()
+      emit('logout')
+      throw loginRequired('the session has no refresh token')
+    }
+    let result: Awaited<ReturnType<typeof refreshTokenGrant>>
+    try {
+      result = await refreshTokenGrant(await getContext(), tokenSet.refreshToken, {
+        ...(stored.claims ? { expectedSubject: stored.claims.sub } : {}),
+        ...(resource ? { resource } : {}),
+      })
+    } catch (err) {
+      if (isOAuthResponseError(err) && err.error === 'invalid_grant') {
+        await clearLocal()
+        emit('logout')
+        throw loginRequired('the refresh token was refused', err)
+      }
+      // A transient failure (network, 5xx) keeps the session; a refresh ahead of expiry can fail
+      // without the caller noticing, since the token still works.
+      if (!force && !isExpired(tokenSet)) return tokenSet
+      throw err
+    }
+    const next: StoredSession = {
+      tokenSet: { ...result.tokenSet },
+      receivedAt: nowSeconds(),
+    }
+    // OIDC Core §12.2: a refresh response may omit the ID Token; keep the one we have.
+    if (!next.tokenSet.idToken && tokenSet.idToken) next.tokenSet.idToken = tokenSet.idToken
+    const claims = result.claims ?? stored.claims
+    if (claims) next.claims = claims
+    await store.set(keys.session, next)
+    remember(next)
+    emit('refresh')
+    return next.tokenSet
+  }
+
+  // Read, change and write the pending logins under a lock: two tabs may log in at once, and a
+  // callback must be consumed exactly once even if two tabs handle the same URL.
+  function updatePending<T>(change: (pending: PendingLogins) => T): Promise<T> {
+    return withLock(`${lockName} pending`, async () => {
+      const pending = ((await store.get(keys.pending)) ?? {}) as PendingLogins
+      const result = change(pending)
+      const now = Date.now()
+      for (const [state, login] of Object.entries(pending)) {
+        if (now - login.createdAt > PENDING_LOGIN_TTL) delete pending[state]
+      }
+      await store.set(keys.pending, pending)
+      return result
+    })
+  }
+
+  return {
+    async login(loginOptions = {}) {
+      checkLoginOptions(loginOptions)
+      const ctx = await getContext()
+      const extraParams = ctx.dpop
+        ? { dpop_jkt: await ctx.dpop.calculateThumbprint() } // RFC 9449 §10: bind the code to the key
+        : undefined
+      const { url, transaction } = await buildAuthorizationUrl(ctx, {
+        redirectUri,
+        scope: loginOptions.scope ?? scope,
+        ...(resource ? { resource } : {}),
+        ...(loginOptions.prompt ? { prompt: loginOptions.prompt } : {}),
+        ...(loginOptions.loginHint ? { loginHint: loginOptions.loginHint } : {}),
+        ...(extraParams ? { extraParams } : {}),
+      })
+      const pending: PendingLogin = { ...transaction }
+      if (loginOptions.returnTo !== undefined) pending.returnTo = loginOptions.returnTo
+      await updatePending((all) => {
+        all[transaction.state] = pending
+      })
+      navigate(url.href)
+    },
+
+    async handleRedirect(url) {
+      const href = url ?? window.location.href
+      const callback = toUrl(href, 'url')
+      const inAddressBar = typeof location === 'object' && callback.href === location.href
+      try {
+        watch()
+        const state = callback.searchParams.get('state') ?? ''
+        // Consumed before the exchange: a replayed callback finds nothing, whatever happens next.
+        const [login, others] = await updatePending((all) => {
+          const found = all[state]
+          delete all[state]
+          return [found, Object.keys(all).length] as const
+        })
+        if (!login) {
+          throw new OAuthKitError(
+            others > 0
+              ? '"state" of the callback matches no pending login'
+              : 'no login is pending: the callback was replayed or started elsewhere',
+            { code: others > 0 ? 'ERR_STATE_MISMATCH' : 'ERR_TRANSACTION_MISSING' },
+          )
+        }
+        const { tokenSet, claims } = await authorizationCodeGrant(
+          await getContext(),
+          callback,
+          login,
+        )
+        const next: StoredSession = { tokenSet, receivedAt: nowSeconds() }
+        if (claims) next.claims = claims
+        await withLock(lockName, () => store.set(keys.session, next))
+        remember(next)
+        emit('login')
+        return login.returnTo === undefined ? {} : { returnTo: login.returnTo }
+      } finally {
+        // Codes and states do not belong in the address bar or the history, even when refused.
+        if (inAddressBar) history.replaceState(history.state, '', cleanCallbackUrl(callback))
+      }
+    },
+
+    async getAccessToken(tokenOptions) {
+      return (await getTokenSet(tokenOptions?.forceRefresh === true)).accessToken
+    },
+
+    async getUser(): Promise<IdTokenClaims | undefined> {
+      watch()
+      return (await loadSession())?.claims
+    },
+
+    async logout(logoutOptions = {}) {
+      const { postLogoutRedirectUri } = logoutOptions
+      if (postLogoutRedirectUri !== undefined) toUrl(postLogoutRedirectUri, 'postLogoutRedirectUri')
+      watch()
+      const stored = await readSession().catch(() => undefined)
+      // Local state goes first, so that nothing the server does can leave a session behind.
+      await clearLocal()
+      emit('logout')
+      let ctx: ClientContext | undefined
+      try {
+        ctx = await getContext()
+        const refreshToken = stored?.tokenSet.refreshToken
+        if (refreshToken && ctx.metadata.revocation_endpoint) {
+          await revokeToken(ctx, refreshToken, {
+            tokenTypeHint: 'refresh_token',
+            signal: AbortSignal.timeout(REVOCATION_TIMEOUT),
+          })
+        }
+      } catch {
+        // The server is unreachable or refused: the local session is gone all the same.
+      } finally {
+        if (dpop) {
+          context = undefined
+          await store.delete(keys.dpop)
+        }
+      }
+      if (ctx?.metadata.end_session_endpoint) {
+        const idTokenHint = stored?.tokenSet.idToken
+        navigate(
+          buildEndSessionUrl(ctx, {
+            ...(idTokenHint ? { idTokenHint } : {}),
+            ...(postLogoutRedirectUri ? { postLogoutRedirectUri } : {}),
+          }).href,
+        )
+      } else if (postLogoutRedirectUri) {
+        navigate(postLogoutRedirectUri)
+      }
+    },
+
+    async fetch(input, init) {
+      const request = new Request(input, init)
+      if (!allowedOrigins(options).includes(new URL(request.url).origin)) {
+        throw invalidArgument('input', 'a URL on an allowed origin', 'ERR_INVALID_ARG_VALUE')
+      }
+      const tokenSet = await getTokenSet()
+      if (tokenSet.tokenType === 'DPoP' && dpop) {
+        const handle = (await getContext()).dpop
+        if (handle) return dpop.fetch(handle, request, tokenSet.accessToken, fetchImpl)
+      }
+      request.headers.set('authorization', `Bearer ${tokenSet.accessToken}`)
+      return fetchImpl(request)
+    },
+
+    subscribe(listener) {
+      if (typeof listener !== 'function') throw invalidArgument('listener', 'a function')
+      watch()
+      listeners.add(listener)
+      return () => {
+        listeners.delete(listener)
+      }
+    },
+
+    close() {
+      channel?.close()
+      channel = undefined
+      if (watching && typeof removeEventListener === 'function') {
+        removeEventListener('visibilitychange', wake)
+        removeEventListener('online', wake)
+      }
+      watching = false
+    },
+  }
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000)
+}
+
+function loginRequired(reason: string, cause?: unknown): OAuthKitError {
+  return new OAuthKitError(`login required: ${reason}`, { code: 'ERR_LOGIN_REQUIRED', cause })
+}
+
+function toUrl(value: unknown, name: string): URL {
+  if (value instanceof URL) return value
+  if (typeof value !== 'string') throw invalidArgument(name, 'a URL')
+  try {
+    return new URL(value)
+  } catch {
+    throw invalidArgument(name, 'an absolute URL', 'ERR_INVALID_ARG_VALUE')
+  }
+}
+
+function allowedOrigins(options: BrowserClientOptions): string[] {
+  if (options.allowedOrigins) return options.allowedOrigins.map((origin) => new URL(origin).origin)
+  const resources = [options.resource ?? []].flat().map((uri) => new URL(uri).origin)
+  return typeof location === 'object' ? [location.origin, ...resources] : resources
+}
+
+function checkString(value: unknown, name: string, optional = false): void {
+  if (optional && value === undefined) return
+  if (typeof value !== 'string' || value === '') throw invalidArgument(name, 'a non-empty string')
+}
+
+function checkOptions(options: BrowserClientOptions): BrowserClientOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw invalidArgument('options', 'an object')
+  }
+  toUrl(options.issuer, 'options.issuer')
+  checkString(options.clientId, 'options.clientId')
+  toUrl(options.redirectUri, 'options.redirectUri')
+  checkString(options.scope, 'options.scope')
+  for (const uri of [options.resource ?? []].flat()) toUrl(uri, 'options.resource')
+  for (const origin of options.allowedOrigins ?? []) toUrl(origin, 'options.allowedOrigins')
+  const { store, fetch: fetchImpl, navigate, dpop } = options
+  if (store !== undefined && typeof store?.get !== 'function') {
+    throw invalidArgument('options.store', 'a KeyValueStore')
+  }
+  if (fetchImpl !== undefined && typeof fetchImpl !== 'function') {
+    throw invalidArgument('options.fetch', 'a function')
+  }
+  if (navigate !== undefined && typeof navigate !== 'function') {
+    throw invalidArgument('options.navigate', 'a function')
+  }
+  if (dpop !== undefined && typeof dpop?.createHandle !== 'function') {
+    throw invalidArgument('options.dpop', 'the result of dpop() from @oauthkit/browser/dpop')
+  }
+  return options
+}
+
+function checkLoginOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object')
+  const { scope, prompt, loginHint, returnTo } = options as Record<string, unknown>
+  checkString(scope, 'options.scope', true)
+  checkString(prompt, 'options.prompt', true)
+  checkString(loginHint, 'options.loginHint', true)
+  checkString(returnTo, 'options.returnTo', true)
+}

@@ -1,0 +1,119 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import {
+  type BrowserClient,
+  createBrowserClient,
+  createIndexedDbStore,
+  type SessionEvent,
+} from '../src/index.js'
+import { createFakeAuthorizationServer } from './helpers/fake-authorization-server.js'
+import { installFakeLockManager } from './helpers/fake-lock-manager.js'
+import { REDIRECT_URI } from './helpers/setup-client.js'
+
+// Each "tab" is a client of its own over one IndexedDB database (fake-indexeddb) and one
+// BroadcastChannel name (Node's BroadcastChannel crosses client objects like it crosses tabs).
+let uninstall: () => void
+const open: BrowserClient[] = []
+beforeEach(() => {
+  uninstall = installFakeLockManager()
+  vi.useFakeTimers({ toFake: ['Date'] })
+})
+afterEach(() => {
+  for (const client of open.splice(0)) client.close()
+  uninstall()
+  vi.useRealTimers()
+})
+
+async function setupTabs(count: number) {
+  const server = await createFakeAuthorizationServer()
+  const databaseName = `oauthkit-test-${crypto.randomUUID()}`
+  const navigations: string[] = []
+  const tabs = Array.from({ length: count }, () => {
+    const client = createBrowserClient({
+      issuer: server.issuer,
+      clientId: server.clientId,
+      redirectUri: REDIRECT_URI,
+      scope: 'openid offline_access',
+      fetch: server.fetch,
+      store: createIndexedDbStore(databaseName),
+      navigate: (url) => navigations.push(url),
+    })
+    open.push(client)
+    return client
+  })
+  const first = tabs[0] as BrowserClient
+  await first.login()
+  await first.handleRedirect(server.authorize(navigations.at(-1) ?? ''))
+  return { server, tabs, databaseName }
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20))
+
+describe('across tabs', () => {
+  it('a reload keeps the session: a new client reads it from IndexedDB', async () => {
+    const { tabs } = await setupTabs(2)
+    const [first, second] = tabs as [BrowserClient, BrowserClient]
+    expect(await second.getUser()).toMatchObject({ sub: 'user-1' })
+    expect(await second.getAccessToken()).toBe(await first.getAccessToken())
+  })
+
+  it('three tabs asking at once after expiry cause exactly one refresh, and agree', async () => {
+    const { server, tabs } = await setupTabs(3)
+    await Promise.all(tabs.map((tab) => tab.getAccessToken())) // every tab has read the session
+    vi.setSystemTime(Date.now() + 3_600_000)
+    const tokens = await Promise.all(tabs.map((tab) => tab.getAccessToken()))
+    expect(server.count('refresh_token')).toBe(1)
+    expect(new Set(tokens).size).toBe(1)
+  })
+
+  it('without the lock re-reading the store, the rotated refresh token would be spent twice', async () => {
+    // The same scenario with the lock manager removed: both tabs refresh with rt-1, the server
+    // detects the reuse and revokes the family. This documents what the lock prevents.
+    uninstall()
+    const { server, tabs } = await setupTabs(2)
+    await Promise.all(tabs.map((tab) => tab.getAccessToken()))
+    vi.setSystemTime(Date.now() + 3_600_000)
+    const results = await Promise.allSettled(tabs.map((tab) => tab.getAccessToken()))
+    expect(server.count('refresh_token')).toBe(2)
+    expect(results.some((result) => result.status === 'rejected')).toBe(true)
+    uninstall = installFakeLockManager()
+  })
+
+  it('tells the other tabs of a refresh, and a logout logs out every tab', async () => {
+    const { tabs } = await setupTabs(3)
+    const [first, second, third] = tabs as [BrowserClient, BrowserClient, BrowserClient]
+    const events: SessionEvent[] = []
+    second.subscribe((event) => events.push(event))
+    third.subscribe((event) => events.push(event))
+    await second.getAccessToken()
+    await first.getAccessToken({ forceRefresh: true })
+    await settle()
+    expect(events).toEqual([
+      { type: 'refresh', fromOtherTab: true },
+      { type: 'refresh', fromOtherTab: true },
+    ])
+    expect(await second.getAccessToken()).toBe(await first.getAccessToken())
+
+    events.length = 0
+    await first.logout()
+    await settle()
+    expect(events).toEqual([
+      { type: 'logout', fromOtherTab: true },
+      { type: 'logout', fromOtherTab: true },
+    ])
+    expect(await second.getUser()).toBeUndefined()
+    await expect(third.getAccessToken()).rejects.toMatchObject({ code: 'ERR_LOGIN_REQUIRED' })
+  })
+})
+
+describe('createIndexedDbStore', () => {
+  it('keeps values in one database named after the SDK', async () => {
+    const store = createIndexedDbStore()
+    await store.set('k', { a: 1 })
+    expect(await store.get('k')).toEqual({ a: 1 })
+    await store.delete('k')
+    await store.delete('missing')
+    expect(await store.get('k')).toBeUndefined()
+    const names = (await indexedDB.databases()).map((db) => db.name)
+    expect(names).toContain('oauthkit')
+  })
+})
