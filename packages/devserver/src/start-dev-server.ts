@@ -18,7 +18,7 @@ import { API_SCOPES, buildProviderConfiguration, SCOPES } from './provider-confi
 import type { ProviderInstance, ProviderModule } from './provider-types.js'
 import { acquireQuietConsole } from './quiet-console.js'
 import { type DevServerStats, endpointForPath, RequestLog } from './request-log.js'
-import { algorithmForJwk, generateSigningKey, toPublicJwk } from './signing-keys.js'
+import { algorithmForJwk, generateSigningKey, type JwkPair, toPublicJwk } from './signing-keys.js'
 
 /** A provider error event kept by `server.errors()` (see oidc-provider's events). */
 export interface DevServerErrorEvent {
@@ -110,6 +110,19 @@ const ERROR_EVENTS = [
 ]
 
 let providerModule: Promise<ProviderModule> | undefined
+let spareRsaKey: Promise<JwkPair> | undefined
+
+// RSA-2048 generation takes ~60-160 ms, nearly all of a start. Each server still gets its own key
+// (tokens of one server never verify at another), but the next one is generated in the
+// background while the current server runs, so a suite starting many servers rarely waits.
+function takeRsaKey(): Promise<JwkPair> {
+  const key = spareRsaKey ?? generateSigningKey('RS256')
+  spareRsaKey = generateSigningKey('RS256')
+  spareRsaKey.catch(() => {
+    spareRsaKey = undefined
+  })
+  return key
+}
 
 async function loadProvider(): Promise<ProviderModule> {
   // Imported lazily so that the quiet filter is in place before oidc-provider prints its
@@ -219,7 +232,7 @@ export async function startDevServer(options?: DevServerOptions): Promise<DevSer
       resolved.jwks
         ? Promise.resolve(resolved.jwks.keys)
         : Promise.all([
-            generateSigningKey('RS256'),
+            takeRsaKey(),
             generateSigningKey('ES256'),
             generateSigningKey('EdDSA'),
           ]).then((pairs) => pairs.map((pair) => pair.privateJwk)),
@@ -376,11 +389,11 @@ export async function startDevServer(options?: DevServerOptions): Promise<DevSer
       users,
       jwks: { keys: signingKeys.map(toPublicJwk) },
       provider: provider as unknown as OidcProviderInstance,
-      login: (url, loginOptions) => {
+      login: async (url, loginOptions) => {
         assertOpen()
         return browser.login(url, loginOptions)
       },
-      logout: (url, logoutOptions) => {
+      logout: async (url, logoutOptions) => {
         assertOpen()
         return browser.logout(url, logoutOptions)
       },
