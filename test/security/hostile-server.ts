@@ -93,6 +93,12 @@ export interface HostileServer {
     claims?: Record<string, unknown>,
     options?: MintOptions,
   ): Promise<string>
+  /** Signs a JWS by hand (no library checks on the header): for headers jose refuses to write. */
+  signRaw(
+    header: Record<string, unknown>,
+    claims: Record<string, unknown>,
+    key?: SigningKey,
+  ): Promise<string>
   /** An `alg: none` JWT (no signature). */
   unsignedJwt(claims: Record<string, unknown>, header?: Record<string, unknown>): string
   /** An HS256 JWT whose HMAC key is the server's RSA public key in PEM: algorithm confusion. */
@@ -434,6 +440,19 @@ export async function startHostileServer(): Promise<HostileServer> {
     },
     mintJwt,
     mintIdToken,
+    async signRaw(header, claims, key = rsa) {
+      const input = `${b64url(JSON.stringify({ alg: key.alg, kid: key.kid, ...header }))}.${b64url(JSON.stringify(claims))}`
+      const algorithm =
+        key.alg === 'RS256' ? { name: 'RSASSA-PKCS1-v1_5' } : { name: 'ECDSA', hash: 'SHA-256' }
+      const signature = await crypto.subtle.sign(
+        algorithm,
+        key.privateKey,
+        new TextEncoder().encode(input),
+      )
+      const jwt = `${input}.${b64url(new Uint8Array(signature))}`
+      self.secrets.add(jwt)
+      return jwt
+    },
     unsignedJwt(claims, header) {
       const jwt = `${b64url(JSON.stringify({ alg: 'none', typ: 'JWT', ...header }))}.${b64url(JSON.stringify(claims))}.`
       self.secrets.add(jwt)

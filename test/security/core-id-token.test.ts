@@ -1,0 +1,317 @@
+/**
+ * ID Token validation (OpenID Connect Core §3.1.3.7, RFC 8725): an ID Token that is unsigned,
+ * signed with the wrong key or algorithm, malformed, or names the wrong issuer, audience,
+ * subject, time or nonce is refused, and no tokens from its response are returned.
+ */
+import {
+  authorizationCodeGrant,
+  buildAuthorizationUrl,
+  type ClientContext,
+  refreshTokenGrant,
+} from '@oauthkit/core'
+import { describe, expect, it } from 'vitest'
+import { CLIENT_ID, contextFor, REDIRECT_URI, useHostileServer } from './fixture.js'
+import { expectRefusal } from './helpers.js'
+import { b64url, type HostileServer, json } from './hostile-server.js'
+
+const server = useHostileServer()
+
+/**
+ * Runs a login whose token response carries the ID Token `make` returns (given the request's
+ * nonce), and expects it refused with `code`. Checks that no secret leaks.
+ */
+async function refusedLogin(
+  make: (nonce: string, server: HostileServer) => Promise<string> | string,
+  code: string | RegExp,
+  setup?: (server: HostileServer) => void,
+) {
+  setup?.(server())
+  const context: ClientContext = await contextFor(server())
+  const { url, transaction } = await buildAuthorizationUrl(context, {
+    redirectUri: REDIRECT_URI,
+    scope: 'openid',
+  })
+  const nonce = transaction.nonce as string
+  server().on('/token', async (_q, res, { server }) => {
+    const tokens = await server.tokens(CLIENT_ID, { idToken: false })
+    json(res, 200, { ...tokens, id_token: await make(nonce, server) })
+  })
+  const err = await expectRefusal(
+    authorizationCodeGrant(context, server().authorize(url), transaction),
+    code,
+    [...server().secrets, transaction.codeVerifier],
+  )
+  expect(server().count('/token')).toBe(1)
+  expect(server().count('/userinfo')).toBe(0)
+  return err
+}
+
+const now = () => Math.floor(Date.now() / 1000)
+const claims = (nonce: string, extra: Record<string, unknown> = {}) => ({
+  iss: server().issuer,
+  sub: 'user-1',
+  aud: CLIENT_ID,
+  iat: now(),
+  exp: now() + 300,
+  nonce,
+  ...extra,
+})
+
+describe('ID Token', () => {
+  it('control: a correctly signed RS256 ID Token and an ES256 one are accepted', async () => {
+    for (const key of [server().rsa, server().ec]) {
+      const context = await contextFor(server())
+      const { url, transaction } = await buildAuthorizationUrl(context, {
+        redirectUri: REDIRECT_URI,
+        scope: 'openid',
+      })
+      server().on('/token', async (_q, res, { server }) => {
+        const tokens = await server.tokens(CLIENT_ID, { idToken: false })
+        const idToken = await server.mintIdToken(CLIENT_ID, { nonce: transaction.nonce }, { key })
+        json(res, 200, { ...tokens, id_token: idToken })
+      })
+      const result = await authorizationCodeGrant(context, server().authorize(url), transaction)
+      expect(result.claims?.sub).toBe('user-1')
+    }
+  })
+
+  it('refuses alg: none', async () => {
+    await refusedLogin((nonce, s) => s.unsignedJwt(claims(nonce)), 'OAUTH_INVALID_RESPONSE')
+  })
+
+  it('refuses alg: none even when the server advertises none in its metadata', async () => {
+    await refusedLogin(
+      (nonce, s) => s.unsignedJwt(claims(nonce)),
+      'OAUTH_UNSUPPORTED_OPERATION',
+      (s) => {
+        s.metadata.id_token_signing_alg_values_supported = ['none', 'RS256']
+      },
+    )
+  })
+
+  it('refuses alg: NONE spelled in capitals', async () => {
+    await refusedLogin(
+      (nonce, s) => s.unsignedJwt(claims(nonce), { alg: 'NONE' }),
+      /^OAUTH_(INVALID_RESPONSE|UNSUPPORTED_OPERATION)$/,
+    )
+  })
+
+  it('refuses HS256 signed with the server RSA public key (algorithm confusion)', async () => {
+    await refusedLogin((nonce, s) => s.hs256WithPublicKey(claims(nonce)), 'OAUTH_INVALID_RESPONSE')
+  })
+
+  it('refuses HS256 signed with the server RSA public key even when the server advertises HS256', async () => {
+    await refusedLogin(
+      (nonce, s) => s.hs256WithPublicKey(claims(nonce)),
+      'OAUTH_UNSUPPORTED_OPERATION',
+      (s) => {
+        s.metadata.id_token_signing_alg_values_supported = ['HS256', 'RS256']
+      },
+    )
+  })
+
+  it('control: a hand-signed ID Token (signRaw) is accepted, so signRaw-based refusals are meaningful', async () => {
+    const context = await contextFor(server())
+    const { url, transaction } = await buildAuthorizationUrl(context, {
+      redirectUri: REDIRECT_URI,
+      scope: 'openid',
+    })
+    server().on('/token', async (_q, res, { server }) => {
+      const tokens = await server.tokens(CLIENT_ID, { idToken: false })
+      const idToken = await server.signRaw({ typ: 'JWT' }, claims(transaction.nonce as string))
+      json(res, 200, { ...tokens, id_token: idToken })
+    })
+    const result = await authorizationCodeGrant(context, server().authorize(url), transaction)
+    expect(result.claims?.sub).toBe('user-1')
+  })
+
+  it('refuses an RS256 ID Token signed by a key not in the JWKS (same kid)', async () => {
+    await refusedLogin(
+      (nonce, s) => s.mintJwt(claims(nonce), { key: s.attackerRsa }),
+      'OAUTH_INVALID_RESPONSE',
+    )
+  })
+
+  it('refuses an ES256 ID Token signed by a key not in the JWKS (same kid)', async () => {
+    await refusedLogin(
+      (nonce, s) => s.mintJwt(claims(nonce), { key: s.attackerEc }),
+      'OAUTH_INVALID_RESPONSE',
+    )
+  })
+
+  it('refuses a validly signed ID Token whose payload was swapped (sub: admin)', async () => {
+    await refusedLogin(async (nonce, s) => {
+      const genuine = await s.mintJwt(claims(nonce))
+      const [header, , signature] = genuine.split('.')
+      return `${header}.${b64url(JSON.stringify(claims(nonce, { sub: 'admin' })))}.${signature}`
+    }, 'OAUTH_INVALID_RESPONSE')
+  })
+
+  it('refuses an ID Token whose signature was stripped', async () => {
+    await refusedLogin(async (nonce, s) => {
+      const genuine = await s.mintJwt(claims(nonce))
+      return `${genuine.split('.').slice(0, 2).join('.')}.`
+    }, 'OAUTH_INVALID_RESPONSE')
+  })
+
+  it('ignores a key offered in the jwk header and never fetches jku or x5u', async () => {
+    let fetched = 0
+    server().on('/attacker-jwks', (_q, res) => {
+      fetched++
+      json(res, 200, { keys: [server().attackerRsa.publicJwk] })
+    })
+    server().on('/attacker-cert', (_q, res) => {
+      fetched++
+      res.writeHead(200).end()
+    })
+    await refusedLogin(
+      (nonce, s) =>
+        s.mintJwt(claims(nonce), {
+          key: s.attackerRsa,
+          header: {
+            kid: 'attacker',
+            jwk: s.attackerRsa.publicJwk,
+            jku: `${s.origin}/attacker-jwks`,
+            x5u: `${s.origin}/attacker-cert`,
+          },
+        }),
+      'OAUTH_KEY_SELECTION_FAILED',
+    )
+    expect(fetched).toBe(0)
+  })
+
+  it('refuses a token with the crit header naming an unknown extension', async () => {
+    await refusedLogin(
+      (nonce, s) => s.signRaw({ crit: ['urn:attacker:ext'], 'urn:attacker:ext': 1 }, claims(nonce)),
+      /^OAUTH_(UNSUPPORTED_OPERATION|INVALID_RESPONSE)$/,
+    )
+  })
+
+  it('refuses a malformed ID Token with two segments', async () => {
+    await refusedLogin(async (nonce, s) => {
+      const [h, p] = (await s.mintJwt(claims(nonce))).split('.')
+      return `${h}.${p}`
+    }, 'OAUTH_INVALID_RESPONSE')
+  })
+
+  it('refuses a malformed ID Token with four segments', async () => {
+    await refusedLogin(
+      async (nonce, s) => `${await s.mintJwt(claims(nonce))}.AAAA`,
+      'OAUTH_INVALID_RESPONSE',
+    )
+  })
+
+  it('refuses a malformed ID Token whose header is not base64url', async () => {
+    await refusedLogin(
+      async (nonce, s) => `%%%.${(await s.mintJwt(claims(nonce))).split('.').slice(1).join('.')}`,
+      /^OAUTH_(PARSE_ERROR|INVALID_RESPONSE)$/,
+    )
+  })
+
+  it('refuses a malformed ID Token whose payload is not JSON', async () => {
+    await refusedLogin(async (nonce, s) => {
+      const [h, , sig] = (await s.mintJwt(claims(nonce))).split('.')
+      return `${h}.${b64url('not json {')}.${sig}`
+    }, 'OAUTH_PARSE_ERROR')
+  })
+
+  it('refuses an ID Token whose payload is a JSON array', async () => {
+    await refusedLogin(async (nonce, s) => {
+      const [h, , sig] = (await s.mintJwt(claims(nonce))).split('.')
+      return `${h}.${b64url('[1,2,3]')}.${sig}`
+    }, 'OAUTH_INVALID_RESPONSE')
+  })
+
+  it('refuses an id_token that is not a string', async () => {
+    await refusedLogin(() => ({ sub: 'admin' }) as unknown as string, 'OAUTH_INVALID_RESPONSE')
+  })
+
+  for (const [title, extra, code] of [
+    ['another issuer in iss', { iss: 'https://evil.example' }, 'OAUTH_JWT_CLAIM_COMPARISON_FAILED'],
+    [
+      'an iss differing by a trailing slash',
+      { iss: 'TRAILING' },
+      'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+    ],
+    ['no iss', { iss: undefined }, 'OAUTH_INVALID_RESPONSE'],
+    ['another client in aud', { aud: 'other-client' }, 'OAUTH_JWT_CLAIM_COMPARISON_FAILED'],
+    ['no aud', { aud: undefined }, 'OAUTH_INVALID_RESPONSE'],
+    [
+      'extra audiences and no azp',
+      { aud: [CLIENT_ID, 'other-client'] },
+      'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+    ],
+    [
+      'extra audiences and an azp of another client',
+      { aud: [CLIENT_ID, 'other-client'], azp: 'other-client' },
+      'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+    ],
+    ['no sub', { sub: undefined }, 'OAUTH_INVALID_RESPONSE'],
+    ['a numeric sub', { sub: 42 }, 'OAUTH_INVALID_RESPONSE'],
+    ['no iat', { iat: undefined }, 'OAUTH_INVALID_RESPONSE'],
+    ['no exp', { exp: undefined }, 'OAUTH_INVALID_RESPONSE'],
+    ['an exp one hour ago (expired)', { exp: -3600 }, 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED'],
+    ['an nbf one hour ahead', { nbf: 3600 }, 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED'],
+    [
+      'another nonce (replayed ID Token)',
+      { nonce: 'nonce-of-another-login' },
+      'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
+    ],
+    ['no nonce', { nonce: undefined }, 'OAUTH_INVALID_RESPONSE'],
+  ] as const) {
+    it(`refuses an ID Token with ${title}`, async () => {
+      await refusedLogin((nonce, s) => {
+        const all: Record<string, unknown> = claims(nonce, extra)
+        if (all.iss === 'TRAILING') all.iss = `${s.issuer}/`
+        for (const name of ['exp', 'nbf'] as const) {
+          if (typeof extra[name as keyof typeof extra] === 'number') {
+            all[name] = now() + (extra[name as keyof typeof extra] as number)
+          }
+        }
+        for (const [name, value] of Object.entries(all)) if (value === undefined) delete all[name]
+        return s.mintJwt(all)
+      }, code)
+    })
+  }
+
+  it('refuses a missing ID Token when openid was requested', async () => {
+    const context = await contextFor(server())
+    const { url, transaction } = await buildAuthorizationUrl(context, {
+      redirectUri: REDIRECT_URI,
+      scope: 'openid',
+    })
+    server().on('/token', async (_q, res, { server }) => {
+      json(res, 200, await server.tokens(CLIENT_ID, { idToken: false }))
+    })
+    await expectRefusal(
+      authorizationCodeGrant(context, server().authorize(url), transaction),
+      'OAUTH_INVALID_RESPONSE',
+      [...server().secrets, transaction.codeVerifier],
+    )
+  })
+
+  it('refuses a refresh response whose ID Token names another sub', async () => {
+    const context = await contextFor(server())
+    const first = await server().tokens(CLIENT_ID, { sub: 'user-1' })
+    await expectRefusal(
+      refreshTokenGrant(context, first.refresh_token as string, { expectedSubject: 'user-2' }),
+      'ERR_SUBJECT_MISMATCH',
+      server().secrets,
+    )
+    expect(server().count('/token')).toBe(1)
+  })
+
+  it('refuses a refresh response whose ID Token is signed by an attacker key', async () => {
+    const context = await contextFor(server())
+    server().on('/token', async (_q, res, { server }) => {
+      const tokens = await server.tokens(CLIENT_ID, { idToken: false })
+      const idToken = await server.mintIdToken(CLIENT_ID, {}, { key: server.attackerRsa })
+      json(res, 200, { ...tokens, id_token: idToken })
+    })
+    await expectRefusal(
+      refreshTokenGrant(context, 'rt-presented-refresh-token-value', { expectedSubject: 'user-1' }),
+      'OAUTH_INVALID_RESPONSE',
+      [...server().secrets, 'rt-presented-refresh-token-value'],
+    )
+  })
+})
