@@ -1,0 +1,204 @@
+import { createRequire } from 'node:module'
+import { parseArgs } from 'node:util'
+import { isOAuthKitError, isOAuthResponseError } from '@oauthkit/core'
+import {
+  type CommandContext,
+  type CommandIo,
+  type Settings,
+  usageError,
+  writeJson,
+} from './command-context.js'
+import { HELP } from './command-help.js'
+import { decodeCommand } from './decode-command.js'
+import { defaultTokenFilePath } from './default-token-file-path.js'
+import { createFileStore } from './file-store.js'
+import { loginCommand } from './login-command.js'
+import { logoutCommand, statusCommand, tokenCommand, whoamiCommand } from './session-commands.js'
+
+export type { CommandIo, CommandStream } from './command-context.js'
+
+/** The exit codes of the `oauthkit` command, a contract for scripts (see README.md). */
+export const EXIT_CODES: Readonly<{
+  ok: 0
+  error: 1
+  usage: 2
+  loginRequired: 3
+  loginFailed: 4
+  network: 5
+  interrupted: 130
+}> = Object.freeze({
+  ok: 0,
+  error: 1,
+  usage: 2,
+  loginRequired: 3,
+  loginFailed: 4,
+  network: 5,
+  interrupted: 130,
+})
+
+const COMMANDS: Record<string, (context: CommandContext) => Promise<number>> = {
+  login: loginCommand,
+  token: tokenCommand,
+  logout: logoutCommand,
+  whoami: whoamiCommand,
+  decode: decodeCommand,
+  status: statusCommand,
+}
+
+const OPTIONS = {
+  issuer: { type: 'string' },
+  'client-id': { type: 'string' },
+  scope: { type: 'string' },
+  'token-file': { type: 'string' },
+  'allow-insecure-requests': { type: 'boolean' },
+  json: { type: 'boolean' },
+  browser: { type: 'boolean' },
+  'no-open': { type: 'boolean' },
+  'no-qr': { type: 'boolean' },
+  timeout: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const
+
+const DEFAULT_SCOPE = 'openid offline_access'
+
+/**
+ * Runs the `oauthkit` command with `argv` (without `node` and the script) and resolves the exit
+ * code. Never touches `process`: `bin.ts` passes the real streams, environment and a signal
+ * that Ctrl-C aborts, and sets the exit code.
+ */
+export async function runCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  let json = argv.includes('--json')
+  try {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    })
+    json = values.json === true
+    const [name, ...args] = positionals
+    if (values.version) {
+      io.stdout.write(`${version()}\n`)
+      return 0
+    }
+    if (name === 'help' || name === undefined) {
+      const topic = name === 'help' ? (args[0] ?? 'main') : 'main'
+      const text = HELP[topic]
+      if (!text) throw usageError(`unknown command "${topic}"`)
+      io.stdout.write(text)
+      return name === undefined && !values.help ? 2 : 0
+    }
+    const command = COMMANDS[name]
+    if (!command) throw usageError(`unknown command "${name}": see "oauthkit --help"`)
+    if (values.help) {
+      io.stdout.write(HELP[name] ?? HELP.main!)
+      return 0
+    }
+    if (name !== 'decode' && args.length > 0) throw usageError(`${name} takes no arguments`)
+    const settings = resolveSettings(values, io.env)
+    const signal = io.signal ?? new AbortController().signal
+    const store = createFileStore(settings.tokenFile)
+    return await command({ io, settings, args, store, signal })
+  } catch (err) {
+    return reportError(err, io, json, argv.includes('login'))
+  }
+}
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values']
+
+function resolveSettings(values: Values, env: CommandIo['env']): Settings {
+  const timeout = Number(values.timeout ?? 300)
+  if (!Number.isFinite(timeout) || timeout <= 0) {
+    throw usageError('--timeout must be a positive number of seconds')
+  }
+  const issuer = values.issuer ?? (env.OAUTHKIT_ISSUER || undefined)
+  if (issuer !== undefined && URL.parse(issuer) === null) {
+    throw usageError('the issuer must be an absolute URL, such as https://as.example.com')
+  }
+  return {
+    issuer,
+    clientId: values['client-id'] ?? (env.OAUTHKIT_CLIENT_ID || undefined),
+    scope: values.scope ?? (env.OAUTHKIT_SCOPE || DEFAULT_SCOPE),
+    tokenFile: values['token-file'] ?? (env.OAUTHKIT_TOKEN_FILE || defaultTokenFilePath({ env })),
+    allowInsecureRequests:
+      values['allow-insecure-requests'] === true ||
+      /^(1|true|yes)$/i.test(env.OAUTHKIT_ALLOW_INSECURE_REQUESTS ?? ''),
+    json: values.json === true,
+    qr: values['no-qr'] !== true,
+    open: values['no-open'] !== true,
+    browser: values.browser === true,
+    timeout,
+  }
+}
+
+function version(): string {
+  // ../package.json from both src/ and dist/.
+  return (createRequire(import.meta.url)('../package.json') as { version: string }).version
+}
+
+/** Prints `err` without secrets (oauthkit messages never hold any) and picks the exit code. */
+function reportError(err: unknown, io: CommandIo, json: boolean, login: boolean): number {
+  const code = errorCode(err)
+  const exitCode = exitCodeFor(code, err, login)
+  const message = err instanceof Error ? err.message : 'unexpected error'
+  const hint = hintFor(code, err)
+  if (json) {
+    writeJson(io, {
+      error: {
+        code,
+        message,
+        ...(isOAuthResponseError(err) ? { error: err.error } : {}),
+      },
+    })
+  }
+  io.stderr.write(`oauthkit: ${message}${code && code !== 'ERR_USAGE' ? ` (${code})` : ''}\n`)
+  if (hint) io.stderr.write(`hint: ${hint}\n`)
+  return exitCode
+}
+
+function errorCode(err: unknown): string | undefined {
+  if (isOAuthKitError(err)) return err.code
+  const code = (err as { code?: unknown } | undefined)?.code
+  return typeof code === 'string' ? code : undefined
+}
+
+function exitCodeFor(code: string | undefined, err: unknown, login: boolean): number {
+  switch (code) {
+    case 'ERR_USAGE':
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+    case 'ERR_INVALID_ARG_TYPE':
+    case 'ERR_INVALID_ARG_VALUE':
+      return EXIT_CODES.usage
+    case 'ERR_LOGIN_REQUIRED':
+      return EXIT_CODES.loginRequired
+    case 'ERR_ACCESS_DENIED':
+    case 'ERR_DEVICE_CODE_EXPIRED':
+    case 'ERR_STATE_MISMATCH':
+      return EXIT_CODES.loginFailed
+    case 'ERR_ABORTED':
+      return EXIT_CODES.interrupted
+    case 'ERR_TIMEOUT':
+      // While logging in, a timeout means nobody came back in time; elsewhere, the network.
+      return login ? EXIT_CODES.loginFailed : EXIT_CODES.network
+    case 'ERR_NETWORK':
+    case 'ERR_SERVER':
+    case 'ERR_DISCOVERY_FAILED':
+    case 'ERR_RESPONSE_TOO_LARGE':
+    case 'ERR_INVALID_RESPONSE':
+      return EXIT_CODES.network
+  }
+  if (isOAuthResponseError(err) && (err.status ?? 0) >= 500) return EXIT_CODES.network
+  return EXIT_CODES.error
+}
+
+function hintFor(code: string | undefined, err: unknown): string | undefined {
+  if (code === 'ERR_DISCOVERY_FAILED' && /HTTPS/i.test(String((err as Error).cause))) {
+    return 'pass --allow-insecure-requests for an http:// issuer (local development only)'
+  }
+  if (code === 'ERR_LOGIN_REQUIRED') return 'run "oauthkit login"'
+  if (code?.startsWith('ERR_PARSE_ARGS')) return 'see "oauthkit --help"'
+  return undefined
+}

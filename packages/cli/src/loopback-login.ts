@@ -1,0 +1,256 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import {
+  authorizationCodeGrant,
+  buildAuthorizationUrl,
+  invalidArgument,
+  isOAuthKitError,
+  OAuthKitError,
+  OAuthResponseError,
+  type TokenSet,
+  toOAuthKitError,
+} from '@oauthkit/core'
+import { assertConnectionOptions, assertScope, type ConnectionOptions, connect } from './connect.js'
+import { loopbackPage } from './loopback-page.js'
+import { openSystemBrowser } from './open-system-browser.js'
+
+/** Options of {@link loopbackLogin}. */
+export interface LoopbackLoginOptions extends ConnectionOptions {
+  /** Space-separated scopes, for example `openid offline_access`. */
+  scope: string
+  /**
+   * Sends the user to the authorization URL. Defaults to {@link openSystemBrowser}. A command
+   * should also print the URL, in case no browser opens.
+   */
+  openBrowser?: (url: string) => unknown
+  /** Milliseconds to wait for the browser to come back. Default 300 000 (five minutes). */
+  timeout?: number
+  /** Stops waiting at once; the promise rejects with `ERR_ABORTED`. */
+  signal?: AbortSignal
+  /** The path of the redirect URI on the loopback server. Default `/callback`. */
+  callbackPath?: string
+  /** RFC 8707 resource indicator(s). */
+  resource?: string | string[]
+  /** OIDC `prompt`, for example `login`. */
+  prompt?: string
+  /** OIDC `login_hint`. */
+  loginHint?: string
+}
+
+/** Five minutes: long enough to type a password and pass a second factor. */
+const DEFAULT_TIMEOUT = 300_000
+
+/**
+ * Logs in through the system browser with a loopback redirect (RFC 8252): starts a one-shot HTTP
+ * server on `127.0.0.1` with an ephemeral port, sends the browser to the authorization endpoint
+ * with PKCE S256, `state` and a `nonce`, and exchanges the code when the browser comes back,
+ * checking `state`, the RFC 9207 `iss` parameter and the ID Token. The browser gets a short
+ * success or failure page. The server is closed afterwards, whatever happens.
+ *
+ * The redirect URI is `http://127.0.0.1:<port>/callback`; the client must be registered with
+ * `http://127.0.0.1/callback`, which servers match on any port (RFC 8252 §7.3).
+ *
+ * @returns The tokens.
+ * @throws `TypeError` (`ERR_INVALID_ARG_*`) for bad options; `ERR_TIMEOUT` when the browser does
+ *   not come back in time; `ERR_ABORTED` when `signal` fires; `ERR_STATE_MISMATCH` when the
+ *   callback's `state` is not ours; `ERR_ACCESS_DENIED` when the user declined;
+ *   other {@link OAuthKitError}s for protocol failures.
+ * @see https://www.rfc-editor.org/rfc/rfc8252#section-7.3
+ * @example
+ * ```ts
+ * const tokenSet = await loopbackLogin({
+ *   issuer: 'https://as.example.com',
+ *   clientId: 'my-cli',
+ *   scope: 'openid offline_access',
+ * })
+ * ```
+ */
+export async function loopbackLogin(options: LoopbackLoginOptions): Promise<TokenSet> {
+  assertConnectionOptions(options)
+  assertScope(options.scope)
+  if (options.openBrowser !== undefined && typeof options.openBrowser !== 'function') {
+    throw invalidArgument('options.openBrowser', 'a function')
+  }
+  const timeout = options.timeout ?? DEFAULT_TIMEOUT
+  if (!(typeof timeout === 'number' && timeout > 0 && timeout <= 2 ** 31 - 1)) {
+    throw invalidArgument(
+      'options.timeout',
+      'a positive number of milliseconds',
+      'ERR_INVALID_ARG_VALUE',
+    )
+  }
+  const callbackPath = options.callbackPath ?? '/callback'
+  if (typeof callbackPath !== 'string' || !callbackPath.startsWith('/')) {
+    throw invalidArgument(
+      'options.callbackPath',
+      'a path starting with "/"',
+      'ERR_INVALID_ARG_VALUE',
+    )
+  }
+  const { signal } = options
+  if (signal?.aborted) throw aborted(signal)
+
+  const context = await connect(options, signal)
+  const server = createServer()
+  try {
+    const port = await listen(server, signal)
+    // RFC 8252 §8.3: the loopback IP literal, not "localhost", which may resolve elsewhere.
+    const redirectUri = `http://127.0.0.1:${port}${callbackPath}`
+    const { url, transaction } = await buildAuthorizationUrl(context, {
+      redirectUri,
+      scope: options.scope,
+      ...(options.resource === undefined ? {} : { resource: options.resource }),
+      ...(options.prompt === undefined ? {} : { prompt: options.prompt }),
+      ...(options.loginHint === undefined ? {} : { loginHint: options.loginHint }),
+      ...(signal ? { signal } : {}),
+    })
+    const callback = waitForCallback(server, callbackPath, timeout, signal)
+    try {
+      await (options.openBrowser ?? openSystemBrowser)(url.href)
+    } catch (err) {
+      callback.cancel()
+      throw new OAuthKitError('could not open the browser', { code: 'ERR_BROWSER', cause: err })
+    }
+    const { request, response } = await callback.promise
+    const callbackUrl = new URL(request.url ?? '/', redirectUri)
+    try {
+      const { tokenSet } = await authorizationCodeGrant(context, callbackUrl, transaction, {
+        ...(signal ? { signal } : {}),
+      })
+      await respond(response, 200, loopbackPage({ ok: true }))
+      return tokenSet
+    } catch (err) {
+      const mapped = accessDenied(toOAuthKitError(err))
+      await respond(response, 400, loopbackPage({ ok: false, reason: describe(mapped) }))
+      throw mapped
+    }
+  } finally {
+    await close(server)
+  }
+}
+
+interface Callback {
+  request: IncomingMessage
+  response: ServerResponse
+}
+
+// Resolves with the first request to `callbackPath`; everything else (a favicon) gets a 404.
+function waitForCallback(
+  server: Server,
+  callbackPath: string,
+  timeout: number,
+  signal: AbortSignal | undefined,
+): { promise: Promise<Callback>; cancel: () => void } {
+  let cancel = () => {}
+  const promise = new Promise<Callback>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      done()
+      reject(
+        new OAuthKitError('timed out waiting for the browser to return', { code: 'ERR_TIMEOUT' }),
+      )
+    }, timeout)
+    const onAbort = () => {
+      done()
+      reject(aborted(signal!))
+    }
+    const onRequest = (request: IncomingMessage, response: ServerResponse) => {
+      const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname
+      if (request.method !== 'GET' || path !== callbackPath) {
+        void respond(response, 404, 'not found\n', 'text/plain; charset=utf-8')
+        return
+      }
+      done()
+      resolve({ request, response })
+    }
+    const done = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      server.off('request', onRequest)
+      // Later requests (a reload of the page) find no handler: answer them plainly.
+      server.on('request', (_request, response) => {
+        void respond(response, 410, 'this sign-in has finished\n', 'text/plain; charset=utf-8')
+      })
+    }
+    cancel = done
+    server.on('request', onRequest)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+  return { promise, cancel }
+}
+
+function listen(server: Server, signal: AbortSignal | undefined): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err) =>
+      reject(
+        new OAuthKitError('could not start the loopback server', {
+          code: 'ERR_LOOPBACK',
+          cause: err,
+        }),
+      ),
+    )
+    server.listen({ port: 0, host: '127.0.0.1', signal }, () => {
+      resolve((server.address() as AddressInfo).port)
+    })
+  })
+}
+
+function respond(
+  response: ServerResponse,
+  status: number,
+  body: string,
+  type = 'text/html; charset=utf-8',
+): Promise<void> {
+  return new Promise((resolve) => {
+    if (response.headersSent) {
+      resolve()
+      return
+    }
+    response.writeHead(status, {
+      'content-type': type,
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+      connection: 'close',
+    })
+    response.end(body, () => resolve())
+  })
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) {
+      resolve()
+      return
+    }
+    server.close(() => resolve())
+    // Browsers keep connections alive; without this, close() would wait for them to idle out.
+    server.closeAllConnections()
+  })
+}
+
+function accessDenied(err: OAuthKitError | TypeError): OAuthKitError | TypeError {
+  if (err instanceof OAuthResponseError && err.error === 'access_denied') {
+    return new OAuthResponseError('the user declined the authorization request', {
+      error: err.error,
+      error_description: err.error_description,
+      code: 'ERR_ACCESS_DENIED',
+      cause: err,
+    })
+  }
+  return err
+}
+
+function describe(err: OAuthKitError | TypeError): string {
+  if (err instanceof OAuthResponseError) return `The server answered "${err.error}"`
+  if (isOAuthKitError(err) && err.code === 'ERR_STATE_MISMATCH') {
+    return 'The response did not belong to this sign-in'
+  }
+  return 'The sign-in could not be completed'
+}
+
+function aborted(signal: AbortSignal): OAuthKitError {
+  return new OAuthKitError('loopback login was aborted', {
+    code: 'ERR_ABORTED',
+    cause: signal.reason,
+  })
+}
