@@ -37,7 +37,13 @@ export function toOAuthKitError(err: unknown): OAuthKitError | TypeError {
   }
   if (err instanceof oauth.WWWAuthenticateChallengeError) {
     const challenge = err.cause[0]
-    const error = challenge?.parameters.error ?? 'invalid_request'
+    // A token endpoint answers failed client authentication with 401 and a challenge of the
+    // client's scheme, typically `Basic` without parameters (RFC 6749 §5.2): that is
+    // `invalid_client`, whatever the body says. Bearer/DPoP challenges carry their own error.
+    const clientAuthChallenge =
+      err.status === 401 && challenge !== undefined && !/^(bearer|dpop)$/.test(challenge.scheme)
+    const error =
+      challenge?.parameters.error ?? (clientAuthChallenge ? 'invalid_client' : 'invalid_request')
     return new OAuthResponseError(`server responded with "${error}" (HTTP ${err.status})`, {
       error,
       error_description: challenge?.parameters.error_description,
