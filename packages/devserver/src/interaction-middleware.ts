@@ -130,7 +130,10 @@ export function createInteractionMiddleware(
             uid: details.uid,
             clientName,
             username: bySub.get(accountId)?.username ?? accountId,
-            scopes: missingScopes,
+            // oidc-provider also reports API scopes as missing OIDC scopes; list them once.
+            scopes: missingScopes.filter(
+              (scope) => !Object.values(missingResources).some((list) => list.includes(scope)),
+            ),
             claims: missingClaims,
             resources: missingResources,
           }),
