@@ -35,6 +35,8 @@ export type {
   AuthorizationUrlParameters,
 } from './authorization-url.js'
 export { buildAuthorizationUrl } from './authorization-url.js'
+export type { ClientAuthMethod, ClientAuthOptions, PrivateJwk } from './client-auth.js'
+export { createClientAuth, resolveClientAuthMethod } from './client-auth.js'
 export type { ClientContext, ClientContextOptions } from './client-context.js'
 export { createClientContext } from './client-context.js'
 export type { ClientCredentialsParameters } from './client-credentials.js'

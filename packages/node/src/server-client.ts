@@ -1,0 +1,372 @@
+import type { webcrypto } from 'node:crypto'
+import {
+  type AuthorizationRequest,
+  type AuthorizationTransaction,
+  type AuthorizationUrlParameters,
+  authorizationCodeGrant,
+  buildAuthorizationUrl,
+  type ClientAuthMethod,
+  type ClientContext,
+  clientCredentialsGrant,
+  buildEndSessionUrl as coreBuildEndSessionUrl,
+  createClientAuth,
+  createClientContext,
+  discover,
+  type EndSessionParameters,
+  type FetchUserInfoOptions,
+  fetchUserInfo,
+  type HttpOptions,
+  type IdTokenClaims,
+  type IntrospectionResponse,
+  type IntrospectTokenOptions,
+  introspectToken,
+  invalidArgument,
+  type PrivateJwk,
+  type RefreshTokenGrantOptions,
+  type RevokeTokenOptions,
+  refreshTokenGrant,
+  resolveClientAuthMethod,
+  revokeToken,
+  type ServerMetadata,
+  type TokenResult,
+  type TokenSet,
+  type UserInfo,
+} from '@oauthkit/core'
+import { createClientCredentialsCache } from './client-credentials-cache.js'
+import { createMemoryTokenStore } from './create-memory-token-store.js'
+import type { TokenStore } from './token-store.js'
+
+/** Options of {@link createServerClient}. */
+export interface ServerClientOptions {
+  /** The authorization server's issuer identifier; its metadata is discovered on first use. */
+  issuer: string | URL
+  /** The client identifier (RFC 6749 §2.2). */
+  clientId: string
+  /** The client secret, for `client_secret_basic` (the default with a secret) or `client_secret_post`. */
+  clientSecret?: string
+  /** The private key for `private_key_jwt` (RFC 7523 §2.2): a `CryptoKey` or a private JWK. */
+  privateKey?: webcrypto.CryptoKey | PrivateJwk
+  /** The `kid` put in `private_key_jwt` assertions; defaults to the JWK's `kid`. */
+  keyId?: string
+  /**
+   * How the client authenticates at the token endpoint (RFC 6749 §2.3). Default
+   * `client_secret_basic` with a `clientSecret`, `private_key_jwt` with a `privateKey`.
+   */
+  clientAuthMethod?: ClientAuthMethod
+  /** A Fetch API implementation; defaults to the global `fetch`. */
+  fetch?: typeof fetch
+  /** Milliseconds before any one request fails with `ERR_TIMEOUT`. Default 30 000. */
+  timeout?: number
+  /** Response bodies above this many bytes are refused (`ERR_RESPONSE_TOO_LARGE`). Default 1 MiB. */
+  maxResponseBytes?: number
+  /**
+   * Allows an `http:` issuer and endpoints. Lowers security: for local development and tests only.
+   * @see https://www.rfc-editor.org/rfc/rfc9700#section-2.6
+   */
+  allowInsecureRequests?: boolean
+  /** Seconds of clock difference tolerated when checking ID Tokens. Default 5. */
+  clockTolerance?: number
+  /** Server metadata to use instead of discovering it. */
+  metadata?: ServerMetadata
+  /** The client-credentials token cache. */
+  tokenCache?: TokenCacheOptions
+}
+
+/** Options of the client-credentials token cache. Durations in seconds. */
+export interface TokenCacheOptions {
+  /** Where tokens are cached. Default: this process's memory ({@link createMemoryTokenStore}). */
+  store?: TokenStore
+  /** Renew a token this many seconds before it expires. Default 60. */
+  skew?: number
+  /**
+   * After a refused credential (`invalid_client`, `unauthorized_client`, `invalid_scope`, ...)
+   * the same error is returned for this long without asking the server again; after any failed
+   * ahead-of-expiry renewal, the next one waits this long. Default 10.
+   */
+  failureCooldown?: number
+  /** Cache lifetime of a token issued without `expires_in`. Default 300. */
+  defaultTtl?: number
+  /** The clock, epoch milliseconds. For tests. */
+  now?: () => number
+}
+
+/** Parameters of {@link ServerClient.clientCredentials}. */
+export interface ClientCredentialsOptions {
+  /** Space-separated scopes. */
+  scope?: string
+  /** RFC 8707 resource indicator(s) of the API the token is for. */
+  resource?: string | string[]
+  /** Ends this caller's wait (the shared request continues for the other waiters). */
+  signal?: AbortSignal
+}
+
+/** Options of {@link ServerClient.authorizationCodeGrant}. */
+export interface ServerAuthorizationCodeGrantOptions {
+  /** Cancels the token request. */
+  signal?: AbortSignal
+}
+
+/** A confidential client for backends, from {@link createServerClient}. */
+export interface ServerClient {
+  /** The issuer identifier given to {@link createServerClient}. */
+  readonly issuer: string
+  /** The client identifier. */
+  readonly clientId: string
+  /** The authorization server's metadata (discovered and cached on first use). */
+  metadata(options?: { signal?: AbortSignal }): Promise<ServerMetadata>
+  /**
+   * An access token for the client itself (RFC 6749 §4.4), cached per (client, scope, resource):
+   * renewed ahead of expiry, one request per key under any concurrency, the cached token kept
+   * while renewal fails, a failure delivered to every waiter and retried by the next call.
+   *
+   * @throws {@link OAuthResponseError} (`invalid_client`, ...), `ERR_TIMEOUT`, `ERR_NETWORK`,
+   *   `ERR_RESPONSE_TOO_LARGE`, `ERR_INVALID_RESPONSE` and oauth4webapi codes.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4
+   */
+  clientCredentials(options?: ClientCredentialsOptions): Promise<TokenSet>
+  /** Drops the cached client-credentials token for `options`, e.g. after an API refused it. */
+  invalidateClientCredentials(options?: Omit<ClientCredentialsOptions, 'signal'>): Promise<void>
+  /**
+   * Builds an authorization request with PKCE S256, `state` and (for `openid`) `nonce`. Keep
+   * `transaction` server-side (for example in an encrypted session) until the callback.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+   */
+  buildAuthorizationUrl(parameters: AuthorizationUrlParameters): Promise<AuthorizationRequest>
+  /**
+   * Checks the callback (`state`, RFC 9207 `iss`, no front-channel tokens), exchanges the code
+   * with PKCE and validates the ID Token. Its validated claims are then available from
+   * {@link ServerClient.getIdTokenClaims}.
+   *
+   * @throws `ERR_STATE_MISMATCH`, {@link OAuthResponseError}, oauth4webapi codes.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+   */
+  authorizationCodeGrant(
+    callbackUrl: string | URL,
+    transaction: AuthorizationTransaction,
+    options?: ServerAuthorizationCodeGrantOptions,
+  ): Promise<TokenSet>
+  /**
+   * Exchanges a refresh token (RFC 6749 §6). The result keeps the old refresh token when the
+   * server did not rotate it.
+   */
+  refreshTokenGrant(refreshToken: string, options?: RefreshTokenGrantOptions): Promise<TokenSet>
+  /**
+   * The validated ID Token claims of a token set that this client's `authorizationCodeGrant` or
+   * `refreshTokenGrant` returned, or `undefined` (no ID Token, or a token set from elsewhere:
+   * claims are never taken from an unverified token).
+   */
+  getIdTokenClaims(tokenSet: TokenSet): IdTokenClaims | undefined
+  /** Revokes a token (RFC 7009). */
+  revokeToken(token: string, options?: RevokeTokenOptions): Promise<void>
+  /** Introspects a token (RFC 7662). */
+  introspectToken(token: string, options?: IntrospectTokenOptions): Promise<IntrospectionResponse>
+  /** Fetches the UserInfo claims (OIDC Core §5.3). */
+  fetchUserInfo(accessToken: string, options?: FetchUserInfoOptions): Promise<UserInfo>
+  /** Builds the RP-initiated logout URL (OIDC RP-Initiated Logout §2). */
+  buildEndSessionUrl(parameters?: EndSessionParameters): Promise<URL>
+}
+
+/**
+ * Creates a confidential client for a backend. Nothing happens on the network until the first
+ * call, which discovers the issuer's metadata (cached per issuer).
+ *
+ * @throws `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` naming the bad option.
+ * @example
+ * ```ts
+ * const client = createServerClient({ issuer, clientId: 'service', clientSecret })
+ * const { accessToken } = await client.clientCredentials({ scope: 'api:read' })
+ * ```
+ */
+export function createServerClient(options: ServerClientOptions): ServerClient {
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object')
+  const issuerUrl = toIssuer(options.issuer, options.allowInsecureRequests === true)
+  if (typeof options.clientId !== 'string' || options.clientId === '') {
+    throw invalidArgument('clientId', 'a non-empty string')
+  }
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') {
+    throw invalidArgument('fetch', 'a function')
+  }
+  if (
+    options.timeout !== undefined &&
+    !(typeof options.timeout === 'number' && options.timeout > 0)
+  ) {
+    throw invalidArgument('timeout', 'a positive number of milliseconds')
+  }
+  const authOptions = {
+    clientSecret: options.clientSecret,
+    privateKey: options.privateKey,
+    keyId: options.keyId,
+    method: options.clientAuthMethod,
+  }
+  resolveClientAuthMethod(authOptions)
+  const issuer = typeof options.issuer === 'string' ? options.issuer : issuerUrl.href
+  const clientId = options.clientId
+  const http: HttpOptions = {}
+  if (options.fetch) http.fetch = options.fetch
+  if (options.timeout !== undefined) http.timeout = options.timeout
+  if (options.maxResponseBytes !== undefined) http.maxResponseBytes = options.maxResponseBytes
+  if (options.allowInsecureRequests === true) http.allowInsecureRequests = true
+
+  const cacheOptions = options.tokenCache ?? {}
+  const cache = createClientCredentialsCache({
+    store: cacheOptions.store ?? createMemoryTokenStore(),
+    skew: nonNegative(cacheOptions.skew, 60, 'tokenCache.skew'),
+    failureCooldown: nonNegative(cacheOptions.failureCooldown, 10, 'tokenCache.failureCooldown'),
+    defaultTtl: nonNegative(cacheOptions.defaultTtl, 300, 'tokenCache.defaultTtl'),
+    now: cacheOptions.now ?? Date.now,
+  })
+  const idTokenClaims = new WeakMap<TokenSet, IdTokenClaims>()
+
+  // Imported once, on first use: importing a private JWK is async, and a constructor stays sync.
+  let clientAuth: ReturnType<typeof createClientAuth> | undefined
+  const metadata = (signal?: AbortSignal): Promise<ServerMetadata> =>
+    options.metadata
+      ? Promise.resolve(options.metadata)
+      : discover(issuer, signal ? { ...http, signal } : http)
+  const context = async (signal?: AbortSignal): Promise<ClientContext> => {
+    clientAuth ??= createClientAuth(authOptions)
+    const [serverMetadata, auth] = await Promise.all([metadata(signal), clientAuth])
+    return createClientContext({
+      metadata: serverMetadata,
+      clientId,
+      clientAuth: auth,
+      http,
+      clockTolerance: options.clockTolerance ?? 5,
+    })
+  }
+  const remember = (result: TokenResult): TokenSet => {
+    if (result.claims) idTokenClaims.set(result.tokenSet, result.claims)
+    return result.tokenSet
+  }
+
+  return {
+    issuer,
+    clientId,
+    metadata: (callOptions) => metadata(callOptions?.signal),
+    async clientCredentials(parameters) {
+      const { scope, resource, signal } = checkCredentialsOptions(parameters)
+      const key = cacheKey(issuer, clientId, scope, resource)
+      return cache.get(
+        key,
+        async () => {
+          const parameters: { scope?: string; resource?: string[] } = {}
+          if (scope) parameters.scope = scope
+          if (resource.length > 0) parameters.resource = resource
+          // The shared request carries no caller's signal: one caller giving up must not fail
+          // the others. The client's timeout still bounds it.
+          return clientCredentialsGrant(await context(), parameters)
+        },
+        signal,
+      )
+    },
+    async invalidateClientCredentials(parameters) {
+      const { scope, resource } = checkCredentialsOptions(parameters)
+      await cache.delete(cacheKey(issuer, clientId, scope, resource))
+    },
+    async buildAuthorizationUrl(parameters) {
+      if (typeof parameters !== 'object' || parameters === null) {
+        throw invalidArgument('parameters', 'an object')
+      }
+      return buildAuthorizationUrl(await context(parameters.signal), parameters)
+    },
+    async authorizationCodeGrant(callbackUrl, transaction, callOptions) {
+      if (typeof transaction !== 'object' || transaction === null) {
+        throw invalidArgument('transaction', 'the transaction from buildAuthorizationUrl')
+      }
+      if (typeof callbackUrl !== 'string' && !(callbackUrl instanceof URL)) {
+        throw invalidArgument('callbackUrl', 'a URL')
+      }
+      const ctx = await context(callOptions?.signal)
+      return remember(await authorizationCodeGrant(ctx, callbackUrl, transaction, callOptions))
+    },
+    async refreshTokenGrant(refreshToken, callOptions) {
+      if (typeof refreshToken !== 'string' || refreshToken === '') {
+        throw invalidArgument('refreshToken', 'a non-empty string')
+      }
+      const ctx = await context(callOptions?.signal)
+      return remember(await refreshTokenGrant(ctx, refreshToken, callOptions))
+    },
+    getIdTokenClaims(tokenSet) {
+      return typeof tokenSet === 'object' && tokenSet !== null
+        ? idTokenClaims.get(tokenSet)
+        : undefined
+    },
+    async revokeToken(token, callOptions) {
+      if (typeof token !== 'string' || token === '')
+        throw invalidArgument('token', 'a non-empty string')
+      await revokeToken(await context(callOptions?.signal), token, callOptions)
+    },
+    async introspectToken(token, callOptions) {
+      if (typeof token !== 'string' || token === '')
+        throw invalidArgument('token', 'a non-empty string')
+      return introspectToken(await context(callOptions?.signal), token, callOptions)
+    },
+    async fetchUserInfo(accessToken, callOptions) {
+      if (typeof accessToken !== 'string' || accessToken === '') {
+        throw invalidArgument('accessToken', 'a non-empty string')
+      }
+      return fetchUserInfo(await context(callOptions?.signal), accessToken, callOptions)
+    },
+    async buildEndSessionUrl(parameters) {
+      return coreBuildEndSessionUrl(await context(), parameters)
+    },
+  }
+}
+
+function toIssuer(value: unknown, allowInsecure: boolean): URL {
+  let url: URL
+  if (value instanceof URL) url = value
+  else if (typeof value === 'string' && value !== '') {
+    try {
+      url = new URL(value)
+    } catch {
+      throw invalidArgument('issuer', 'an absolute URL', 'ERR_INVALID_ARG_VALUE')
+    }
+  } else throw invalidArgument('issuer', 'a URL')
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowInsecure)) {
+    throw invalidArgument(
+      'issuer',
+      'an https URL (set allowInsecureRequests for http in development)',
+      'ERR_INVALID_ARG_VALUE',
+    )
+  }
+  return url
+}
+
+function nonNegative(value: unknown, fallback: number, name: string): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
+    throw invalidArgument(name, 'a non-negative number of seconds')
+  }
+  return value
+}
+
+function checkCredentialsOptions(options: ClientCredentialsOptions | undefined): {
+  scope: string
+  resource: string[]
+  signal: AbortSignal | undefined
+} {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw invalidArgument('options', 'an object')
+  }
+  const { scope, resource, signal } = options ?? {}
+  if (scope !== undefined && typeof scope !== 'string') throw invalidArgument('scope', 'a string')
+  const resources = resource === undefined ? [] : [resource].flat()
+  for (const value of resources) {
+    if (typeof value !== 'string' || !URL.canParse(value)) {
+      throw invalidArgument('resource', 'an absolute URI or an array of them')
+    }
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw invalidArgument('signal', 'an AbortSignal')
+  }
+  // Normalised so `"b a"` and `"a b"` share one cache entry (scope is a set, RFC 6749 §3.3).
+  const normalisedScope = [...new Set((scope ?? '').split(' ').filter(Boolean))].sort().join(' ')
+  return { scope: normalisedScope, resource: [...new Set(resources)].sort(), signal }
+}
+
+// Never contains a secret: the store may be shared and its keys logged.
+function cacheKey(issuer: string, clientId: string, scope: string, resource: string[]): string {
+  return `oauthkit:client-credentials:${JSON.stringify([issuer, clientId, scope, resource])}`
+}
