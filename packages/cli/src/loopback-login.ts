@@ -105,13 +105,18 @@ export async function loopbackLogin(options: LoopbackLoginOptions): Promise<Toke
       ...(signal ? { signal } : {}),
     })
     const callback = waitForCallback(server, callbackPath, timeout, signal)
-    try {
-      await (options.openBrowser ?? openSystemBrowser)(url.href)
-    } catch (err) {
-      callback.cancel()
-      throw new OAuthKitError('could not open the browser', { code: 'ERR_BROWSER', cause: err })
-    }
-    const { request, response } = await callback.promise
+    // Not awaited on its own: an opener may resolve only after the browser has come back.
+    const opener = options.openBrowser ?? openSystemBrowser
+    const browserFailed = Promise.resolve()
+      .then(() => opener(url.href))
+      .then(
+        () => new Promise<never>(() => {}),
+        (err: unknown) => {
+          callback.cancel()
+          throw new OAuthKitError('could not open the browser', { code: 'ERR_BROWSER', cause: err })
+        },
+      )
+    const { request, response } = await Promise.race([callback.promise, browserFailed])
     const callbackUrl = new URL(request.url ?? '/', redirectUri)
     try {
       const { tokenSet } = await authorizationCodeGrant(context, callbackUrl, transaction, {

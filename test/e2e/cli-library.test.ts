@@ -1,0 +1,286 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  createFileStore,
+  type DevicePrompt,
+  deviceLogin,
+  loopbackLogin,
+  type TokenSet,
+} from '@oauthkit/cli'
+import { type DevServer, startDevServer } from '@oauthkit/devserver'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+let server: DevServer
+let dir: string
+
+beforeAll(async () => {
+  server = await startDevServer({ deviceInterval: 0.05 })
+  dir = await mkdtemp(join(tmpdir(), 'oauthkit-cli-e2e-'))
+})
+afterAll(async () => {
+  await server.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+const claimsOf = (jwt: string) =>
+  JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>
+
+const device = () => ({
+  issuer: server.issuer,
+  clientId: 'device',
+  scope: 'openid profile offline_access',
+  allowInsecureRequests: true,
+})
+
+/** Whether anything still listens on `port` of 127.0.0.1. */
+function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+const portOf = (authorizationUrl: string) =>
+  Number(new URL(new URL(authorizationUrl).searchParams.get('redirect_uri')!).port)
+
+describe('deviceLogin against the devserver', () => {
+  it('returns tokens once the user approves while it polls', async () => {
+    server.resetStats()
+    let prompt: DevicePrompt | undefined
+    const tokenSet = await deviceLogin({
+      ...device(),
+      onPrompt: (p) => {
+        prompt = p
+        // Approve a little later, so that deviceLogin really polls through authorization_pending.
+        setTimeout(() => void server.approveDevice(p.userCode, { user: 'alice' }), 300)
+      },
+    })
+    expect(prompt?.userCode).toMatch(/^[A-Z]{4}-[A-Z]{4}$/)
+    expect(prompt?.verificationUri).toBe(`${server.issuer}/device`)
+    expect(prompt?.verificationUriComplete).toContain(prompt?.userCode)
+    expect(prompt?.expiresAt).toBeGreaterThan(Date.now())
+    expect(tokenSet).toMatchObject({
+      tokenType: 'Bearer',
+      scope: expect.stringContaining('openid'),
+    })
+    expect(tokenSet.refreshToken).toEqual(expect.any(String))
+    expect(claimsOf(tokenSet.idToken!)).toMatchObject({ sub: 'user-alice', aud: 'device' })
+    expect(server.stats().endpoints.token).toBeGreaterThan(2)
+  })
+
+  it('stops with ERR_ACCESS_DENIED when the user denies', async () => {
+    await expect(
+      deviceLogin({
+        ...device(),
+        onPrompt: (p) => void setTimeout(() => void server.denyDevice(p.userCode), 100),
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_ACCESS_DENIED', error: 'access_denied' })
+  })
+
+  it('stops with ERR_DEVICE_CODE_EXPIRED when nobody approves in time', async () => {
+    const shortLived = await startDevServer({ ttl: { deviceCode: 1 }, deviceInterval: 0.1 })
+    try {
+      const started = Date.now()
+      await expect(
+        deviceLogin({ ...device(), issuer: shortLived.issuer, onPrompt: () => {} }),
+      ).rejects.toMatchObject({ code: 'ERR_DEVICE_CODE_EXPIRED' })
+      expect(Date.now() - started).toBeLessThan(2500)
+    } finally {
+      await shortLived.close()
+    }
+  })
+
+  it('stops within 100 ms of an abort mid-poll', async () => {
+    const controller = new AbortController()
+    let abortedAt = 0
+    const promise = deviceLogin({
+      ...device(),
+      signal: controller.signal,
+      onPrompt: () =>
+        void setTimeout(() => {
+          abortedAt = performance.now()
+          controller.abort()
+        }, 200),
+    })
+    await expect(promise).rejects.toMatchObject({ code: 'ERR_ABORTED' })
+    expect(performance.now() - abortedAt).toBeLessThan(100)
+  })
+})
+
+describe('loopbackLogin against the devserver', () => {
+  const loopback = () => ({
+    issuer: server.issuer,
+    clientId: 'cli',
+    scope: 'openid profile offline_access',
+    allowInsecureRequests: true,
+  })
+
+  it('logs in through a headless browser and closes the loopback server', async () => {
+    let port = 0
+    let page = ''
+    let browser: Promise<void> | undefined
+    const tokenSet = await loopbackLogin({
+      ...loopback(),
+      // Like a real browser: launched, not awaited.
+      openBrowser: (url) => {
+        browser = drive(url)
+      },
+    })
+    async function drive(url: string) {
+      port = portOf(url)
+      const parsed = new URL(url)
+      expect(parsed.searchParams.get('code_challenge_method')).toBe('S256')
+      expect(parsed.searchParams.get('state')).toBeTruthy()
+      expect(parsed.searchParams.get('redirect_uri')).toBe(`http://127.0.0.1:${port}/callback`)
+      const callback = await server.login(url, { user: 'bob' })
+      expect(new URL(callback).searchParams.get('iss')).toBe(server.issuer)
+      const response = await fetch(callback)
+      expect(response.status).toBe(200)
+      page = await response.text()
+    }
+    await browser
+    expect(page).toContain('Signed in')
+    expect(page).not.toContain(tokenSet.accessToken)
+    expect(claimsOf(tokenSet.idToken!)).toMatchObject({ sub: 'user-bob', aud: 'cli' })
+    expect(tokenSet.refreshToken).toEqual(expect.any(String))
+    expect(await isListening(port)).toBe(false)
+  })
+
+  it('answers a 404 to other paths and keeps waiting for the callback', async () => {
+    const tokenSet = await loopbackLogin({
+      ...loopback(),
+      openBrowser: async (url) => {
+        const origin = `http://127.0.0.1:${portOf(url)}`
+        expect((await fetch(`${origin}/favicon.ico`)).status).toBe(404)
+        await fetch(await server.login(url))
+      },
+    })
+    expect(tokenSet.accessToken).toEqual(expect.any(String))
+  })
+
+  it('fails with ERR_STATE_MISMATCH on a callback with another state, and shows a failure page', async () => {
+    let port = 0
+    let status = 0
+    let page = ''
+    let browser: Promise<void> | undefined
+    await expect(
+      loopbackLogin({
+        ...loopback(),
+        openBrowser: (url) => {
+          port = portOf(url)
+          browser = (async () => {
+            const callback = new URL(await server.login(url))
+            callback.searchParams.set('state', 'forged')
+            const response = await fetch(callback)
+            status = response.status
+            page = await response.text()
+          })()
+        },
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_STATE_MISMATCH' })
+    await browser
+    expect(status).toBe(400)
+    expect(page).toContain('Sign-in failed')
+    expect(await isListening(port)).toBe(false)
+  })
+
+  it('fails with ERR_ACCESS_DENIED when the user declines', async () => {
+    await expect(
+      loopbackLogin({
+        ...loopback(),
+        openBrowser: async (url) => void (await fetch(await server.login(url, { deny: true }))),
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_ACCESS_DENIED', error: 'access_denied' })
+  })
+
+  it('times out when the browser never comes back, and closes the server', async () => {
+    let port = 0
+    await expect(
+      loopbackLogin({
+        ...loopback(),
+        timeout: 200,
+        openBrowser: (url) => {
+          port = portOf(url)
+        },
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_TIMEOUT' })
+    expect(await isListening(port)).toBe(false)
+  })
+
+  it('fails with ERR_BROWSER when the browser cannot be opened, and closes the server', async () => {
+    let port = 0
+    await expect(
+      loopbackLogin({
+        ...loopback(),
+        openBrowser: (url) => {
+          port = portOf(url)
+          throw new Error('no display')
+        },
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_BROWSER' })
+    expect(await isListening(port)).toBe(false)
+  })
+})
+
+describe('createFileStore against the devserver', () => {
+  it('refreshes a near-expiry token on read, writes it back atomically with mode 0600', async () => {
+    const shortLived = await startDevServer({ ttl: { accessToken: 2 }, deviceInterval: 0.05 })
+    try {
+      const key = { issuer: shortLived.issuer, clientId: 'device' }
+      const store = createFileStore(join(dir, 'refresh', 'tokens.json'))
+      const first: TokenSet = await deviceLogin({
+        ...device(),
+        issuer: shortLived.issuer,
+        onPrompt: (p) => shortLived.approveDevice(p.userCode),
+      })
+      expect(first.expiresAt! - Date.now() / 1000).toBeLessThanOrEqual(2)
+      await store.set(key, first)
+      shortLived.resetStats()
+      const fresh = await store.get(key, { allowInsecureRequests: true })
+      expect(shortLived.stats().endpoints.token).toBe(1)
+      expect(fresh?.accessToken).not.toBe(first.accessToken)
+      expect(fresh?.idToken).toEqual(expect.any(String))
+      const onDisk = JSON.parse(await readFile(store.path, 'utf8'))
+      expect(onDisk.version).toBe(1)
+      expect(onDisk.entries[0].tokenSet.accessToken).toBe(fresh?.accessToken)
+      expect((await stat(store.path)).mode & 0o777).toBe(0o600)
+      // The refreshed access token works.
+      const userinfo = await fetch(`${shortLived.issuer}/me`, {
+        headers: { authorization: `Bearer ${fresh?.accessToken}` },
+      })
+      expect(userinfo.status).toBe(200)
+      // Two concurrent reads share one refresh.
+      shortLived.resetStats()
+      const [a, b] = await Promise.all([
+        store.get(key, { allowInsecureRequests: true }),
+        store.get(key, { allowInsecureRequests: true }),
+      ])
+      expect(a?.accessToken).toBe(b?.accessToken)
+      expect(shortLived.stats().endpoints.token).toBe(1)
+    } finally {
+      await shortLived.close()
+    }
+  })
+
+  it('forgets the entry and throws ERR_LOGIN_REQUIRED when the refresh token is refused', async () => {
+    const store = createFileStore(join(dir, 'refused', 'tokens.json'))
+    const key = { issuer: server.issuer, clientId: 'device' }
+    await store.set(key, {
+      accessToken: 'expired',
+      tokenType: 'Bearer',
+      expiresAt: Math.floor(Date.now() / 1000) - 10,
+      refreshToken: 'not-a-real-refresh-token',
+    })
+    await expect(store.get(key, { allowInsecureRequests: true })).rejects.toMatchObject({
+      code: 'ERR_LOGIN_REQUIRED',
+      error: 'invalid_grant',
+    })
+    expect(await store.list()).toEqual([])
+  })
+})
