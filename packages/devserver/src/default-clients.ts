@@ -55,10 +55,10 @@ export function defaultClients(inputs: DefaultClientInputs): Record<string, Clie
     redirect_uris: inputs.redirectUris,
     post_logout_redirect_uris: inputs.postLogoutRedirectUris,
   }
-  // Implicit only works for native clients over http loopback (research §5f), and native
-  // clients may not use `localhost`, so only IP loopback redirect URIs are kept for it.
+  // Implicit only works for native clients over http loopback (research §5f), so only loopback
+  // redirect URIs are kept for it.
   const loopbackOnly = (uris: string[]): string[] =>
-    uris.filter((uri) => /^http:\/\/(127\.0\.0\.1|\[::1\])(:\d+)?\//.test(uri))
+    uris.filter((uri) => /^http:\/\/(127\.0\.0\.1|\[::1\]|localhost)(:\d+)?\//.test(uri))
   const implicitRedirects = loopbackOnly(inputs.redirectUris)
   return {
     spa: {
