@@ -2,13 +2,15 @@
  * Assertions shared by the security suite: every refusal is a typed oauthkit error with a code,
  * and no secret the test knows of appears anywhere in it.
  */
+import { clearTimeout, setTimeout } from 'node:timers'
 import { inspect } from 'node:util'
 import { isOAuthKitError, type OAuthKitError } from '@oauthkit/core'
 import { expect } from 'vitest'
 
 /**
  * Awaits `promise`, expects it to reject with an oauthkit error, and returns the error. Fails
- * the test on a silent success, an untyped error, or a hang (via `timeout`).
+ * the test on a silent success, an untyped error, or a hang (via `timeout`, real time even under
+ * fake timers: `node:timers` is not the patched global).
  */
 export async function rejection(
   promise: Promise<unknown>,

@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi'
 import { invalidArgument } from './assert.js'
-import { type TokenResult, toTokenResult } from './authorization-code.js'
+import { type TokenResult, toTokenResult, verifyIdTokenSignature } from './authorization-code.js'
 import type { ClientContext } from './client-context.js'
 import { isOAuthKitError, OAuthKitError, OAuthResponseError } from './errors.js'
 import { requestOptionsFor } from './request-options.js'
@@ -79,6 +79,12 @@ export async function startDeviceAuthorization(
       context.client,
       response,
     )
+    // The user is sent to these URIs (a QR code, a link a CLI opens): only http(s) ones, and
+    // https unless insecure requests are allowed (RFC 8628 §5.4 asks for a trusted verification page).
+    checkVerificationUri(context, body.verification_uri, 'verification_uri')
+    if (body.verification_uri_complete !== undefined) {
+      checkVerificationUri(context, body.verification_uri_complete, 'verification_uri_complete')
+    }
     const authorization: DeviceAuthorization = {
       deviceCode: body.device_code,
       userCode: body.user_code,
@@ -189,9 +195,24 @@ async function requestToken(
       code: 'ERR_SERVER',
     })
   }
-  return toTokenResult(
-    await oauth.processDeviceCodeResponse(context.metadata, context.client, response),
-  )
+  const body = await oauth.processDeviceCodeResponse(context.metadata, context.client, response)
+  await verifyIdTokenSignature(context, response, body, signal)
+  return toTokenResult(body)
+}
+
+function checkVerificationUri(context: ClientContext, value: unknown, name: string): void {
+  let url: URL | undefined
+  try {
+    if (typeof value === 'string') url = new URL(value)
+  } catch {}
+  const allowed =
+    url?.protocol === 'https:' ||
+    (url?.protocol === 'http:' && context.http?.allowInsecureRequests === true)
+  if (!allowed) {
+    throw new OAuthKitError(`device authorization response "${name}" is not an https: URL`, {
+      code: 'ERR_INVALID_RESPONSE',
+    })
+  }
 }
 
 function isTransient(err: OAuthKitError | TypeError): boolean {
