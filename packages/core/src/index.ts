@@ -41,6 +41,8 @@ export type { ClientContext, ClientContextOptions } from './client-context.js'
 export { createClientContext } from './client-context.js'
 export type { ClientCredentialsParameters } from './client-credentials.js'
 export { clientCredentialsGrant } from './client-credentials.js'
+export type { DPoPHandle } from './create-dpop-handle.js'
+export { createDPoPHandle } from './create-dpop-handle.js'
 export type { DecodedJwt } from './decode-jwt.js'
 export { base64UrlDecode, decodeJwt } from './decode-jwt.js'
 export type {
