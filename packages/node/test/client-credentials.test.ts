@@ -376,7 +376,9 @@ describe('client authentication', () => {
     const [scheme, credentials] = sent?.headers.get('authorization')?.split(' ') ?? []
     expect(scheme).toBe('Basic')
     // RFC 6749 §2.3.1: each part is form-urlencoded before the Basic encoding.
-    const [id, password] = atob(credentials ?? '').split(':').map(decodeURIComponent)
+    const [id, password] = atob(credentials ?? '')
+      .split(':')
+      .map(decodeURIComponent)
     expect([id, password]).toEqual(['service', secret])
     expect(sent?.body.has('client_secret')).toBe(false)
   })
