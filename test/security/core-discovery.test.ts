@@ -32,6 +32,20 @@ describe('discovery', () => {
     expect(metadata.issuer).toBe(server().issuer)
   })
 
+  it('control: a URL-object issuer is compared by normalised href, as documented', async () => {
+    const metadata = await discover(new URL(server().origin), insecure)
+    expect(metadata.issuer).toBe(server().origin)
+  })
+
+  it('refuses a URL-object issuer whose metadata names another server', async () => {
+    server().metadata.issuer = 'https://evil.example'
+    const err = await expectRefusal(
+      discover(new URL(server().origin), insecure),
+      'ERR_DISCOVERY_FAILED',
+    )
+    expect(causeCode(err)).toBe('ERR_ISSUER_MISMATCH')
+  })
+
   it('refuses metadata whose issuer names another server (mix-up)', async () => {
     server().metadata.issuer = 'https://evil.example'
     const err = await expectRefusal(discover(server().issuer, insecure), 'ERR_DISCOVERY_FAILED')

@@ -43,15 +43,16 @@ const defaultCache = new Map<string, CacheEntry>()
  */
 export function discover(issuer: string | URL, options?: DiscoverOptions): Promise<ServerMetadata> {
   const url = toUrl(issuer, 'issuer')
-  const configured = typeof issuer === 'string' ? issuer : url.href
+  // A string is matched exactly; a URL object only as oauth4webapi does, by normalised href.
+  const exact = typeof issuer === 'string' ? issuer : undefined
   const algorithm = options?.algorithm ?? 'auto'
   const cache = options?.fetch ? cacheFor(options.fetch) : defaultCache
-  const key = `${algorithm} ${configured} ${options?.allowInsecureRequests === true}`
+  const key = `${algorithm} ${exact === undefined ? `url:${url.href}` : `exact:${exact}`} ${options?.allowInsecureRequests === true}`
   const now = Date.now()
   const hit = cache.get(key)
   if (hit && hit.expiresAt > now) return hit.promise
   const entry: CacheEntry = {
-    promise: fetchMetadata(url, configured, algorithm, options),
+    promise: fetchMetadata(url, exact, algorithm, options),
     expiresAt: now + (options?.ttl ?? 3600) * 1000,
   }
   cache.set(key, entry)
@@ -77,7 +78,7 @@ function cacheFor(fetchImpl: typeof fetch): Map<string, CacheEntry> {
 
 async function fetchMetadata(
   issuer: URL,
-  configured: string,
+  exact: string | undefined,
   algorithm: 'oidc' | 'oauth2' | 'auto',
   options: HttpOptions | undefined,
 ): Promise<ServerMetadata> {
@@ -91,7 +92,7 @@ async function fetchMetadata(
       response = await oauth.discoveryRequest(issuer, { ...requestOptions, algorithm: 'oauth2' })
     }
     const metadata = await oauth.processDiscoveryResponse(issuer, response)
-    checkMetadata(metadata, configured, options?.allowInsecureRequests === true)
+    checkMetadata(metadata, exact, options?.allowInsecureRequests === true)
     return metadata
   } catch (err) {
     let mapped = toOAuthKitError(err)
@@ -99,7 +100,7 @@ async function fetchMetadata(
       throw mapped
     }
     if (mapped instanceof OAuthKitError && mapped.code === oauth.JSON_ATTRIBUTE_COMPARISON) {
-      mapped = issuerMismatch(configured, mapped)
+      mapped = issuerMismatch(exact ?? issuer.href, mapped)
     }
     throw new OAuthKitError(`discovery of ${issuer.origin}${issuer.pathname} failed`, {
       code: 'ERR_DISCOVERY_FAILED',
@@ -134,8 +135,12 @@ function issuerMismatch(configured: string, cause?: unknown): OAuthKitError {
  * endpoints that are URLs we may use: oauth4webapi checks an endpoint only when it requests it,
  * and never checks the ones we redirect the user to (`javascript:` would run in our origin).
  */
-function checkMetadata(metadata: ServerMetadata, configured: string, allowInsecure: boolean): void {
-  if (metadata.issuer !== configured) throw issuerMismatch(configured)
+function checkMetadata(
+  metadata: ServerMetadata,
+  exact: string | undefined,
+  allowInsecure: boolean,
+): void {
+  if (exact !== undefined && metadata.issuer !== exact) throw issuerMismatch(exact)
   if (metadata.token_endpoint === undefined) {
     throw new OAuthKitError('server metadata has no "token_endpoint"', {
       code: 'ERR_INVALID_RESPONSE',
