@@ -25,12 +25,13 @@ export async function loginCommand(context: CommandContext): Promise<number> {
         ...connection,
         timeout: settings.timeout * 1000,
         openBrowser: async (url) => {
-          if (settings.json) writeJson(io, { event: 'authorization_url', url })
           io.stderr.write(
             settings.open
               ? `Opening your browser to log in. If it does not open, visit:\n\n  ${url}\n\n`
               : `To log in, open this URL in a browser on this machine:\n\n  ${url}\n\n`,
           )
+          // After the human text: a script reading stdout may act at once.
+          if (settings.json) writeJson(io, { event: 'authorization_url', url })
           if (settings.open) await (io.openBrowser ?? openSystemBrowser)(url)
           countdown = startCountdown(
             io.stderr,
@@ -44,9 +45,10 @@ export async function loginCommand(context: CommandContext): Promise<number> {
       tokenSet = await deviceLogin({
         ...connection,
         onPrompt: (prompt) => {
-          if (settings.json)
-            writeJson(io, { event: 'device_authorization', ...publicPrompt(prompt) })
           io.stderr.write(formatPrompt(prompt, context))
+          if (settings.json) {
+            writeJson(io, { event: 'device_authorization', ...publicPrompt(prompt) })
+          }
           countdown = startCountdown(io.stderr, prompt.expiresAt, 'Waiting for approval')
         },
       })
