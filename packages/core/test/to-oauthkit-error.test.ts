@@ -1,0 +1,103 @@
+import { inspect } from 'node:util'
+import {
+  invalidArgument,
+  isOAuthKitError,
+  isOAuthResponseError,
+  OAuthKitError,
+  OAuthResponseError,
+  toOAuthKitError,
+} from '@oauthkit/core'
+import * as oauth from 'oauth4webapi'
+import { describe, expect, it } from 'vitest'
+
+const secret = 'at-SECRET-token-value'
+const as = { issuer: 'https://as.example.com', token_endpoint: 'https://as.example.com/token' }
+const client = { client_id: 'app' }
+
+async function oauthError(response: Response): Promise<unknown> {
+  return oauth.processClientCredentialsResponse(as, client, response).catch((e: unknown) => e)
+}
+
+describe('toOAuthKitError()', () => {
+  it('maps an OAuth error response to OAuthResponseError, wire fields kept', async () => {
+    const err = toOAuthKitError(
+      await oauthError(
+        Response.json({ error: 'invalid_scope', error_description: 'nope' }, { status: 400 }),
+      ),
+    )
+    expect(err).toBeInstanceOf(OAuthResponseError)
+    expect(err).toMatchObject({
+      code: 'ERR_OAUTH_RESPONSE',
+      error: 'invalid_scope',
+      error_description: 'nope',
+      status: 400,
+    })
+  })
+
+  it("keeps oauth4webapi's code for processing errors and sanitises the cause", async () => {
+    const original = await oauthError(Response.json({ token_type: 'Bearer', secret }))
+    const err = toOAuthKitError(original) as OAuthKitError
+    expect(err).toBeInstanceOf(OAuthKitError)
+    expect(err.code).toBe('OAUTH_INVALID_RESPONSE')
+    for (const text of [JSON.stringify(err), inspect(err, { depth: 10 }), String(err.cause)]) {
+      expect(text).not.toContain(secret)
+    }
+  })
+
+  it('never carries a response body with a token into the cause', async () => {
+    const original = await oauthError(
+      Response.json({ error: 'invalid_grant', access_token: secret }, { status: 400 }),
+    )
+    expect(inspect(original, { depth: 10 })).toContain(secret) // oauth4webapi keeps the body
+    const err = toOAuthKitError(original)
+    expect(inspect(err, { depth: 10 })).not.toContain(secret)
+    expect(JSON.stringify(err)).not.toContain(secret)
+  })
+
+  it('maps timeouts, aborts and transport failures', () => {
+    expect(toOAuthKitError(new DOMException('t', 'TimeoutError'))).toMatchObject({
+      code: 'ERR_TIMEOUT',
+    })
+    expect(toOAuthKitError(new DOMException('a', 'AbortError'))).toMatchObject({
+      code: 'ERR_ABORTED',
+    })
+    expect(
+      toOAuthKitError(new TypeError('fetch failed', { cause: new Error('ECONNRESET') })),
+    ).toMatchObject({ code: 'ERR_NETWORK' })
+    expect(toOAuthKitError('weird')).toMatchObject({ code: 'ERR_UNEXPECTED' })
+  })
+
+  it('passes argument errors and oauthkit errors through unchanged', () => {
+    const arg = invalidArgument('scope', 'a string')
+    expect(toOAuthKitError(arg)).toBe(arg)
+    const own = new OAuthKitError('x', { code: 'ERR_TIMEOUT' })
+    expect(toOAuthKitError(own)).toBe(own)
+  })
+})
+
+describe('isOAuthKitError()', () => {
+  it('checks the shape, so a second copy of core is recognised', () => {
+    const foreign = Object.assign(new Error('x'), {
+      name: 'OAuthResponseError',
+      code: 'ERR_OAUTH_RESPONSE',
+      error: 'invalid_grant',
+    })
+    expect(isOAuthKitError(foreign)).toBe(true)
+    expect(isOAuthResponseError(foreign)).toBe(true)
+    expect(
+      isOAuthKitError(
+        Object.assign(new Error('x'), { name: 'AccessTokenError', code: 'ERR_INVALID_TOKEN' }),
+      ),
+    ).toBe(true)
+    expect(isOAuthKitError(new Error('x'))).toBe(false)
+    expect(isOAuthKitError({ name: 'OAuthKitError', code: 'X' })).toBe(false)
+    expect(isOAuthResponseError(new OAuthKitError('x', { code: 'ERR_TIMEOUT' }))).toBe(false)
+  })
+
+  it('argument errors name the parameter, never the value', () => {
+    const err = invalidArgument('clientSecret', 'a non-empty string')
+    expect(err).toBeInstanceOf(TypeError)
+    expect(err).toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' })
+    expect(err.message).toBe('"clientSecret" must be a non-empty string')
+  })
+})
