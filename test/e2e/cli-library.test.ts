@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -110,6 +111,45 @@ describe('deviceLogin against the devserver', () => {
     })
     await expect(promise).rejects.toMatchObject({ code: 'ERR_ABORTED' })
     expect(performance.now() - abortedAt).toBeLessThan(100)
+  })
+})
+
+describe('deviceLogin in a child process', () => {
+  it('leaves nothing running after an abort mid-poll: the process exits by itself', async () => {
+    // The child imports the built package by name and never calls process.exit(): it can only
+    // end once no timer, socket or listener is left.
+    const script = `
+      import { deviceLogin } from '@oauthkit/cli'
+      const controller = new AbortController()
+      let polls = 0
+      try {
+        await deviceLogin({
+          issuer: process.env.ISSUER, clientId: 'device', scope: 'openid',
+          allowInsecureRequests: true, signal: controller.signal,
+          onPrompt: () => {},
+          onWait: () => { if (++polls === 3) controller.abort() },
+        })
+      } catch (err) {
+        console.log(err.code, polls)
+      }`
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: join(import.meta.dirname, '..', '..'),
+      env: { ...process.env, ISSUER: server.issuer },
+    })
+    let out = ''
+    let printedAt = 0
+    child.stdout.on('data', (chunk) => {
+      out += chunk
+      printedAt ||= performance.now()
+    })
+    child.stderr.on('data', (chunk) => {
+      out += chunk
+    })
+    const code = await new Promise((resolve) => child.once('exit', resolve))
+    const exitedAt = performance.now()
+    expect(out.trim()).toBe('ERR_ABORTED 3')
+    expect(code).toBe(0)
+    expect(exitedAt - printedAt).toBeLessThan(300)
   })
 })
 

@@ -188,6 +188,7 @@ function exitCodeFor(code: string | undefined, err: unknown, login: boolean): nu
     case 'ERR_DISCOVERY_FAILED':
     case 'ERR_RESPONSE_TOO_LARGE':
     case 'ERR_INVALID_RESPONSE':
+    case 'OAUTH_RESPONSE_IS_NOT_CONFORM':
       return EXIT_CODES.network
   }
   if (isOAuthResponseError(err) && (err.status ?? 0) >= 500) return EXIT_CODES.network

@@ -165,7 +165,7 @@ export function createFileStore(path?: string): FileStore {
       // One refresh per key in this process; the lock covers other processes.
       return refreshes(`${key.issuer} ${key.clientId}`, () => refresh(key, options, skew))
     },
-    set(key, tokenSet) {
+    async set(key, tokenSet) {
       assertKey(key)
       if (typeof tokenSet?.accessToken !== 'string') {
         throw invalidArgument('tokenSet', 'a TokenSet')
@@ -175,7 +175,7 @@ export function createFileStore(path?: string): FileStore {
         result: undefined,
       }))
     },
-    delete(key) {
+    async delete(key) {
       assertKey(key)
       return mutate((entries) => {
         const rest = without(entries, key)

@@ -1,0 +1,165 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { type DevicePrompt, deviceLogin } from '../src/index.js'
+import { deviceAuthorization, fakeServer, ISSUER, json, sequence, tokens } from './fake-server.js'
+
+const pending = json({ error: 'authorization_pending' }, 400)
+const slowDown = json({ error: 'slow_down' }, 400)
+
+describe('deviceLogin', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_700_000_000_000, toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('hands onPrompt the code, URIs and expiry, then polls until approved', async () => {
+    const { fetch, calls } = fakeServer({
+      '/device/auth': deviceAuthorization({ interval: 2 }),
+      '/token': sequence(pending, pending, tokens('at-1', { refresh_token: 'rt-1' })),
+    })
+    const prompts: DevicePrompt[] = []
+    const promise = deviceLogin({
+      issuer: ISSUER,
+      clientId: 'tv',
+      scope: 'openid offline_access',
+      fetch,
+      onPrompt: (prompt) => void prompts.push(prompt),
+    })
+    await vi.advanceTimersByTimeAsync(6000)
+    await expect(promise).resolves.toMatchObject({ accessToken: 'at-1', refreshToken: 'rt-1' })
+    expect(prompts).toEqual([
+      {
+        userCode: 'WDJB-MJHT',
+        verificationUri: `${ISSUER}/device`,
+        verificationUriComplete: `${ISSUER}/device?user_code=WDJB-MJHT`,
+        expiresIn: 600,
+        expiresAt: Date.now() - 6000 + 600_000,
+      },
+    ])
+    expect(calls.filter((call) => call.path === '/token')).toHaveLength(3)
+    expect(calls[0]?.body.get('scope')).toBe('openid offline_access')
+  })
+
+  it('polls every 5 s when the server sends no interval, and 5 s slower after each slow_down', async () => {
+    const { fetch, calls } = fakeServer({
+      '/device/auth': deviceAuthorization(),
+      '/token': sequence(pending, slowDown, pending, slowDown, tokens()),
+    })
+    const start = Date.now()
+    const promise = deviceLogin({
+      issuer: ISSUER,
+      clientId: 'tv',
+      scope: 'openid',
+      fetch,
+      onPrompt: () => {},
+    })
+    await vi.advanceTimersByTimeAsync(5000 + 5000 + 10_000 + 10_000 + 15_000)
+    await promise
+    const at = calls
+      .filter((call) => call.path === '/token')
+      .map((call) => (call.at - start) / 1000)
+    expect(at).toEqual([5, 10, 20, 30, 45])
+  })
+
+  it('keeps polling through many authorization_pending answers and a 5xx', async () => {
+    const answers = [
+      ...Array<() => Response>(30).fill(pending),
+      () => new Response('down', { status: 503 }),
+      pending,
+      tokens(),
+    ]
+    const { fetch, calls } = fakeServer({
+      '/device/auth': deviceAuthorization({ interval: 1 }),
+      '/token': sequence(...answers),
+    })
+    const promise = deviceLogin({
+      issuer: ISSUER,
+      clientId: 'tv',
+      scope: 'openid',
+      fetch,
+      onPrompt: () => {},
+    })
+    await vi.advanceTimersByTimeAsync(40_000)
+    await expect(promise).resolves.toMatchObject({ accessToken: 'at-1' })
+    expect(calls.filter((call) => call.path === '/token')).toHaveLength(33)
+  })
+
+  it('stops with ERR_DEVICE_CODE_EXPIRED when the lifetime is over', async () => {
+    const { fetch } = fakeServer({
+      '/device/auth': deviceAuthorization({ interval: 5, expires_in: 30 }),
+      '/token': sequence(pending),
+    })
+    const promise = deviceLogin({
+      issuer: ISSUER,
+      clientId: 'tv',
+      scope: 'openid',
+      fetch,
+      onPrompt: () => {},
+    })
+    const settled = expect(promise).rejects.toMatchObject({ code: 'ERR_DEVICE_CODE_EXPIRED' })
+    await vi.advanceTimersByTimeAsync(30_000)
+    await settled
+  })
+
+  it('stops at once on abort and leaves no timer behind', async () => {
+    const { fetch } = fakeServer({
+      '/device/auth': deviceAuthorization(),
+      '/token': sequence(pending),
+    })
+    const controller = new AbortController()
+    const promise = deviceLogin({
+      issuer: ISSUER,
+      clientId: 'tv',
+      scope: 'openid',
+      fetch,
+      signal: controller.signal,
+      onPrompt: () => {},
+    })
+    const settled = expect(promise).rejects.toMatchObject({ code: 'ERR_ABORTED' })
+    await vi.advanceTimersByTimeAsync(12_000)
+    controller.abort()
+    await settled
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('stops with the error onPrompt throws, before polling', async () => {
+    const { fetch, calls } = fakeServer({
+      '/device/auth': deviceAuthorization(),
+      '/token': tokens(),
+    })
+    const failure = new Error('display broke')
+    await expect(
+      deviceLogin({
+        issuer: ISSUER,
+        clientId: 'tv',
+        scope: 'openid',
+        fetch,
+        onPrompt: () => {
+          throw failure
+        },
+      }),
+    ).rejects.toBe(failure)
+    expect(calls.map((call) => call.path)).toEqual(['/device/auth'])
+  })
+
+  it('rejects bad options with a TypeError naming the option, before any request', async () => {
+    const { fetch } = fakeServer({})
+    const base = { issuer: ISSUER, clientId: 'tv', scope: 'openid', fetch, onPrompt: () => {} }
+    const cases: [Record<string, unknown>, string][] = [
+      [{ issuer: '' }, 'options.issuer'],
+      [{ clientId: undefined }, 'options.clientId'],
+      [{ scope: ' ' }, 'options.scope'],
+      [{ onPrompt: 'yes' }, 'options.onPrompt'],
+    ]
+    for (const [override, name] of cases) {
+      const options = { ...base, ...override } as unknown as Parameters<typeof deviceLogin>[0]
+      await expect(deviceLogin(options)).rejects.toMatchObject({
+        name: 'TypeError',
+        code: expect.stringMatching(/^ERR_INVALID_ARG_/),
+        message: expect.stringContaining(name),
+      })
+    }
+    expect(fetch).not.toHaveBeenCalled()
+  })
+})
