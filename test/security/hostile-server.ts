@@ -226,6 +226,17 @@ export async function startHostileServer(): Promise<HostileServer> {
 
   const http = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    // CORS for the browser client under happy-dom, as a real authorization server would send.
+    res.setHeader('access-control-allow-origin', req.headers.origin ?? '*')
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, {
+        'access-control-allow-methods': 'GET, POST',
+        'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*',
+        'access-control-max-age': '600',
+      })
+      res.end()
+      return
+    }
     counts.set(url.pathname, (counts.get(url.pathname) ?? 0) + 1)
     try {
       const body = await readBody(req)

@@ -67,7 +67,9 @@ export function toOAuthKitError(err: unknown): OAuthKitError | TypeError {
   if (name === 'AbortError') {
     return new OAuthKitError('request was aborted', { code: 'ERR_ABORTED', cause: sanitize(err) })
   }
-  if (err instanceof TypeError) {
+  // Browsers reject with TypeError; some fetch implementations (happy-dom, polyfills) with a
+  // DOMException named NetworkError.
+  if (err instanceof TypeError || name === 'NetworkError') {
     // undici rejects with TypeError('fetch failed') and the socket error as cause.
     return new OAuthKitError('network request failed', {
       code: 'ERR_NETWORK',
