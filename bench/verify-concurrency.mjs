@@ -5,7 +5,8 @@
 // imported plus decoding the payload (no claim checks at all).
 // Every round gives each verifier a fresh instance (empty caches), warms it with one token (JWKS
 // fetched from a local node:http server), then verifies a pool of distinct tokens.
-// Budget under --check: oauthkit ≤ 2.5× the raw subtle time per token, in every table.
+// Budget under --check: oauthkit ≤ 2.5× the raw subtle time per token on distinct tokens (the
+// first four tables); the repeated-presentation workload is reported without a budget.
 import { webcrypto } from 'node:crypto'
 import { createRemoteJWKSet, exportJWK, jwtVerify, SignJWT } from 'jose'
 import * as oauth from 'oauth4webapi'
@@ -156,7 +157,7 @@ async function measure(factory, alg, tokens, inFlight) {
 
 const tables = []
 const results = {}
-async function scenario(key, title, alg, tokens, inFlight, notes = []) {
+async function scenario(key, title, alg, tokens, inFlight, notes = [], budgeted = true) {
   log(`verify-concurrency: ${title}`)
   const samples = await interleave(factories, {
     rounds: ROUNDS,
@@ -179,7 +180,7 @@ async function scenario(key, title, alg, tokens, inFlight, notes = []) {
       unit: 'µs/token',
       baseline: 'crypto.subtle.verify (raw)',
       rows,
-      budget: hasOauthkit ? { row: '@oauthkit/node verify()', max: BUDGET } : undefined,
+      budget: hasOauthkit && budgeted ? { row: '@oauthkit/node verify()', max: BUDGET } : undefined,
       notes: [
         `Wall time per token, ${tokens.length} tokens per sample, ${inFlight} in flight, ` +
           `${ROUNDS} interleaved rounds; fresh verifier (empty caches) per sample.`,
@@ -211,6 +212,10 @@ await scenario(
   'RS256',
   workload,
   IN_FLIGHT,
+  [
+    'No budget here: this table shows whether repeats are cheaper, the budget is on the tables above.',
+  ],
+  false,
 )
 
 // Does a verifier gain from tokens being presented again? Its time per token relative to the raw
