@@ -1,4 +1,4 @@
-import type { ClientContext, IdTokenClaims, TokenSet } from '@oauthkit/core'
+import type { DPoPHandle, IdTokenClaims, TokenSet } from '@oauthkit/core'
 import type { KeyValueStore } from './key-value-store.js'
 
 /**
@@ -7,10 +7,10 @@ import type { KeyValueStore } from './key-value-store.js'
  */
 export interface DPoPExtension {
   /** Loads the stored key pair, or creates and stores a non-extractable one, and wraps it. */
-  createHandle(store: KeyValueStore, key: string): Promise<NonNullable<ClientContext['dpop']>>
+  createHandle(store: KeyValueStore, key: string): Promise<DPoPHandle>
   /** Sends `request` with `accessToken` and a proof, retrying once when the server wants a nonce. */
   fetch(
-    handle: NonNullable<ClientContext['dpop']>,
+    handle: DPoPHandle,
     request: Request,
     accessToken: string,
     fetchImpl: typeof fetch,

@@ -96,6 +96,18 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     return created
   }
 
+  // RFC 9449 §8: a server that wants a nonce refuses the first proof and sends one; the handle
+  // has then learned it. Core retries only the request, while oauth4webapi reports the refusal
+  // when the response is processed, so the whole call is retried here, once.
+  async function withNonceRetry<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call()
+    } catch (err) {
+      if (dpop && isOAuthResponseError(err) && err.error === 'use_dpop_nonce') return call()
+      throw err
+    }
+  }
+
   async function readSession(): Promise<StoredSession | undefined> {
     const value = (await store.get(keys.session)) as StoredSession | undefined
     return value?.tokenSet ? value : undefined
@@ -192,10 +204,14 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     }
     let result: Awaited<ReturnType<typeof refreshTokenGrant>>
     try {
-      result = await refreshTokenGrant(await getContext(), tokenSet.refreshToken, {
-        ...(stored.claims ? { expectedSubject: stored.claims.sub } : {}),
-        ...(resource ? { resource } : {}),
-      })
+      const ctx = await getContext()
+      const refreshToken = tokenSet.refreshToken
+      result = await withNonceRetry(() =>
+        refreshTokenGrant(ctx, refreshToken, {
+          ...(stored.claims ? { expectedSubject: stored.claims.sub } : {}),
+          ...(resource ? { resource } : {}),
+        }),
+      )
     } catch (err) {
       if (isOAuthResponseError(err) && err.error === 'invalid_grant') {
         await clearLocal()
@@ -280,10 +296,9 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
             { code: others > 0 ? 'ERR_STATE_MISMATCH' : 'ERR_TRANSACTION_MISSING' },
           )
         }
-        const { tokenSet, claims } = await authorizationCodeGrant(
-          await getContext(),
-          callback,
-          login,
+        const ctx = await getContext()
+        const { tokenSet, claims } = await withNonceRetry(() =>
+          authorizationCodeGrant(ctx, callback, login),
         )
         const next: StoredSession = { tokenSet, receivedAt: nowSeconds() }
         if (claims) next.claims = claims
@@ -319,10 +334,11 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
         ctx = await getContext()
         const refreshToken = stored?.tokenSet.refreshToken
         if (refreshToken && ctx.metadata.revocation_endpoint) {
-          await revokeToken(ctx, refreshToken, {
-            tokenTypeHint: 'refresh_token',
-            signal: AbortSignal.timeout(REVOCATION_TIMEOUT),
-          })
+          const revocation = ctx
+          const signal = AbortSignal.timeout(REVOCATION_TIMEOUT)
+          await withNonceRetry(() =>
+            revokeToken(revocation, refreshToken, { tokenTypeHint: 'refresh_token', signal }),
+          )
         }
       } catch {
         // The server is unreachable or refused: the local session is gone all the same.

@@ -46,8 +46,6 @@ async function setupTabs(count: number) {
   return { server, tabs, databaseName }
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20))
-
 describe('across tabs', () => {
   it('a reload keeps the session: a new client reads it from IndexedDB', async () => {
     const { tabs } = await setupTabs(2)
@@ -86,7 +84,7 @@ describe('across tabs', () => {
     third.subscribe((event) => events.push(event))
     await second.getAccessToken()
     await first.getAccessToken({ forceRefresh: true })
-    await settle()
+    await vi.waitFor(() => expect(events).toHaveLength(2))
     expect(events).toEqual([
       { type: 'refresh', fromOtherTab: true },
       { type: 'refresh', fromOtherTab: true },
@@ -95,7 +93,7 @@ describe('across tabs', () => {
 
     events.length = 0
     await first.logout()
-    await settle()
+    await vi.waitFor(() => expect(events).toHaveLength(2))
     expect(events).toEqual([
       { type: 'logout', fromOtherTab: true },
       { type: 'logout', fromOtherTab: true },

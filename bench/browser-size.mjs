@@ -1,0 +1,198 @@
+// Bundle size of a single-page app that logs in with a redirect, handles the callback and gets an
+// access token (refreshing it when needed), built four ways in the same run:
+// - @oauthkit/browser (from source, through the `@oauthkit/source` condition: no build needed),
+// - oidc-client-ts and @auth0/auth0-spa-js, the SPA SDKs people compare us with,
+// - the floor: the same calls written by hand with oauth4webapi and idb-keyval, which is what
+//   @oauthkit/browser is built on (no session logic, no cross-tab refresh, no errors of our own).
+// Each app is bundled by esbuild (minified ESM for browsers, es2022, tree-shaken, every dependency
+// included) and compressed with gzip -9 and brotli 11.
+// Budget under --check: the oauthkit app is at most 9,000 bytes gzip.
+
+import { fileURLToPath } from 'node:url'
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
+import { build } from 'esbuild'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const check = process.argv.includes('--check')
+const BUDGET = 9_000
+
+const ISSUER = `'https://as.example.com'`
+const apps = {
+  '@oauthkit/browser': `
+    import { createBrowserClient } from '@oauthkit/browser'
+    const auth = createBrowserClient({
+      issuer: ${ISSUER}, clientId: 'spa', scope: 'openid offline_access',
+      redirectUri: location.origin + '/callback',
+    })
+    if (location.pathname === '/callback') await auth.handleRedirect()
+    document.querySelector('#login').onclick = () => auth.login()
+    document.querySelector('#call').onclick = async () =>
+      fetch('/api', { headers: { authorization: 'Bearer ' + (await auth.getAccessToken()) } })
+  `,
+  'oidc-client-ts': `
+    import { UserManager } from 'oidc-client-ts'
+    const users = new UserManager({
+      authority: ${ISSUER}, client_id: 'spa', scope: 'openid offline_access',
+      redirect_uri: location.origin + '/callback',
+    })
+    if (location.pathname === '/callback') await users.signinRedirectCallback()
+    document.querySelector('#login').onclick = () => users.signinRedirect()
+    document.querySelector('#call').onclick = async () => {
+      let user = await users.getUser()
+      if (!user || user.expired) user = await users.signinSilent()
+      return fetch('/api', { headers: { authorization: 'Bearer ' + user.access_token } })
+    }
+  `,
+  '@auth0/auth0-spa-js': `
+    import { createAuth0Client } from '@auth0/auth0-spa-js'
+    const auth0 = await createAuth0Client({
+      domain: 'as.example.com', clientId: 'spa', useRefreshTokens: true,
+      authorizationParams: { redirect_uri: location.origin + '/callback', scope: 'openid offline_access' },
+    })
+    if (location.pathname === '/callback') await auth0.handleRedirectCallback()
+    document.querySelector('#login').onclick = () => auth0.loginWithRedirect()
+    document.querySelector('#call').onclick = async () =>
+      fetch('/api', { headers: { authorization: 'Bearer ' + (await auth0.getTokenSilently()) } })
+  `,
+  'floor: oauth4webapi + idb-keyval': `
+    import * as oauth from 'oauth4webapi'
+    import { createStore, del, get, set } from 'idb-keyval'
+    const store = createStore('app', 'kv')
+    const issuer = new URL(${ISSUER})
+    const client = { client_id: 'spa' }
+    const redirectUri = location.origin + '/callback'
+    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer))
+    if (location.pathname === '/callback') {
+      const tx = await get('tx', store)
+      await del('tx', store)
+      const params = oauth.validateAuthResponse(as, client, new URL(location.href), tx.state)
+      const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, redirectUri, tx.verifier)
+      await set('tokens', await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: tx.nonce, requireIdToken: true }), store)
+    }
+    document.querySelector('#login').onclick = async () => {
+      const tx = { verifier: oauth.generateRandomCodeVerifier(), state: oauth.generateRandomState(), nonce: oauth.generateRandomNonce() }
+      await set('tx', tx, store)
+      const url = new URL(as.authorization_endpoint)
+      url.search = new URLSearchParams({ client_id: 'spa', response_type: 'code', redirect_uri: redirectUri, scope: 'openid offline_access',
+        state: tx.state, nonce: tx.nonce, code_challenge: await oauth.calculatePKCECodeChallenge(tx.verifier), code_challenge_method: 'S256' })
+      location.assign(url)
+    }
+    document.querySelector('#call').onclick = async () => {
+      let tokens = await get('tokens', store)
+      if (tokens.expires_at < Date.now() / 1000) {
+        const response = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token)
+        tokens = await oauth.processRefreshTokenResponse(as, client, response)
+        await set('tokens', tokens, store)
+      }
+      return fetch('/api', { headers: { authorization: 'Bearer ' + tokens.access_token } })
+    }
+  `,
+  'floor + ID Token signature check': `
+    import * as oauth from 'oauth4webapi'
+    import { createStore, del, get, set } from 'idb-keyval'
+    const store = createStore('app', 'kv')
+    const issuer = new URL(${ISSUER})
+    const client = { client_id: 'spa' }
+    const redirectUri = location.origin + '/callback'
+    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer))
+    if (location.pathname === '/callback') {
+      const tx = await get('tx', store)
+      await del('tx', store)
+      const params = oauth.validateAuthResponse(as, client, new URL(location.href), tx.state)
+      const response = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, redirectUri, tx.verifier)
+      await set('tokens', await oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: tx.nonce, requireIdToken: true }), store)
+      await oauth.validateApplicationLevelSignature(as, response)
+    }
+    document.querySelector('#login').onclick = async () => {
+      const tx = { verifier: oauth.generateRandomCodeVerifier(), state: oauth.generateRandomState(), nonce: oauth.generateRandomNonce() }
+      await set('tx', tx, store)
+      const url = new URL(as.authorization_endpoint)
+      url.search = new URLSearchParams({ client_id: 'spa', response_type: 'code', redirect_uri: redirectUri, scope: 'openid offline_access',
+        state: tx.state, nonce: tx.nonce, code_challenge: await oauth.calculatePKCECodeChallenge(tx.verifier), code_challenge_method: 'S256' })
+      location.assign(url)
+    }
+    document.querySelector('#call').onclick = async () => {
+      let tokens = await get('tokens', store)
+      if (tokens.expires_at < Date.now() / 1000) {
+        const response = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token)
+        tokens = await oauth.processRefreshTokenResponse(as, client, response)
+        await set('tokens', tokens, store)
+      }
+      return fetch('/api', { headers: { authorization: 'Bearer ' + tokens.access_token } })
+    }
+  `,
+}
+
+async function measure(name, contents) {
+  const result = await build({
+    stdin: { contents, resolveDir: root, sourcefile: 'app.js', loader: 'js' },
+    bundle: true,
+    minify: true,
+    treeShaking: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    conditions: ['@oauthkit/source'],
+    legalComments: 'none',
+    write: false,
+    metafile: true,
+    logLevel: 'error',
+  })
+  const code = result.outputFiles[0].contents
+  const inputs = Object.values(result.metafile.outputs)[0].inputs
+  const byPackage = {}
+  for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
+    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)|packages\/([^/]+)/.exec(path)
+    const key = match ? (match[1] ?? `@oauthkit/${match[2]}`) : 'app'
+    byPackage[key] = (byPackage[key] ?? 0) + bytesInOutput
+  }
+  return {
+    name,
+    min: code.length,
+    gzip: gzipSync(code, { level: 9 }).length,
+    brotli: brotliCompressSync(code, {
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: 11,
+        [constants.BROTLI_PARAM_SIZE_HINT]: code.length,
+      },
+    }).length,
+    byPackage,
+  }
+}
+
+const rows = []
+for (const [name, contents] of Object.entries(apps)) rows.push(await measure(name, contents))
+const floor = rows.find((row) => row.name.startsWith('floor:'))
+const ours = rows[0]
+const fmt = (n) => n.toLocaleString('en-US')
+const lines = [
+  '### Bundle size: login + handleRedirect + getAccessToken app',
+  '',
+  '| app | minified | gzip -9 | brotli 11 | gzip ratio to floor | budget | verdict |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+]
+for (const row of rows) {
+  const isOurs = row === ours
+  const pass = row.gzip <= BUDGET
+  lines.push(
+    `| ${row.name} | ${fmt(row.min)} | ${fmt(row.gzip)} | ${fmt(row.brotli)} | ${(row.gzip / floor.gzip).toFixed(2)}× | ${
+      isOurs ? `≤ ${fmt(BUDGET)}` : ''
+    } | ${isOurs ? (pass ? 'pass' : '**FAIL**') : ''} |`,
+  )
+}
+lines.push('')
+lines.push(
+  'esbuild (bundle, minify, ESM, platform browser, es2022, tree-shaken, all dependencies included), one run.',
+)
+const parts = Object.entries(ours.byPackage)
+  .sort((a, b) => b[1] - a[1])
+  .map(([pkg, bytes]) => `${pkg} ${fmt(bytes)}`)
+lines.push(`Minified bytes of the @oauthkit/browser app by package: ${parts.join(', ')}.`)
+lines.push('')
+process.stdout.write(`${lines.join('\n')}\n`)
+
+if (ours.gzip > BUDGET) {
+  const message = `@oauthkit/browser app is ${fmt(ours.gzip)} bytes gzip, over the ${fmt(BUDGET)} budget`
+  process.stderr.write(`${message}\n`)
+  if (check) process.exitCode = 1
+}
