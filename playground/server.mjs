@@ -1,0 +1,633 @@
+// The playground's HTTP server: serves the page (bundled with esbuild at start), runs the
+// server-side halves of the grant tours against an embedded @oauthkit/devserver, records every
+// HTTP exchange with the authorization server, and hosts a small RFC 9068 protected resource.
+import { randomUUID } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { createServer } from 'node:http'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import * as core from '@oauthkit/core'
+import { startDevServer } from '@oauthkit/devserver'
+import * as nodeSdk from '@oauthkit/node'
+import * as jose from 'jose'
+import * as oauth from 'oauth4webapi'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const API_SCOPE_READ = 'api:read'
+const API_SCOPE_WRITE = 'api:write'
+
+/**
+ * @typedef {object} Exchange
+ * @property {string} label
+ * @property {{ method: string, url: string, headers: Record<string,string>, body?: string }} request
+ * @property {{ status: number, headers: Record<string,string>, body: string }} [response]
+ * @property {string[]} masked what was masked in this record and why
+ * @property {string} [error]
+ */
+
+/** Builds the page bundle (plus the SDK packages' TypeScript source) into one ES module with esbuild. */
+async function bundlePage() {
+  const esbuild = await import('esbuild')
+  const result = await esbuild.build({
+    entryPoints: [join(here, 'src/app.js')],
+    bundle: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    // The SDK packages are in this repository: bundle their source, built or not.
+    conditions: ['@oauthkit/source', 'browser', 'module', 'import', 'default'],
+    sourcemap: 'inline',
+    logLevel: 'silent',
+  })
+  return result.outputFiles[0].text
+}
+
+/** Masks a secret but keeps its first characters, so a reader can tell which secret it was. */
+const mask = (value) => `${String(value).slice(0, 2)}•••••• (masked)`
+
+/**
+ * A fetch that records each exchange into `log`. Client secrets (Basic auth, `client_secret`)
+ * are masked in the record: the person looking at the page plays the browser, which a
+ * confidential client never shows its secret to. Passwords are not masked: in the password
+ * grant the client sees the password, which is the point of that tour.
+ * @param {Exchange[]} log
+ * @param {string} label
+ */
+function recordingFetch(log, label) {
+  return async (input, init = {}) => {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    const method = init.method ?? (input instanceof Request ? input.method : 'GET')
+    const headers = Object.fromEntries(new Headers(init.headers ?? {}).entries())
+    const masked = []
+    if (headers.authorization?.startsWith('Basic ')) {
+      const decoded = Buffer.from(headers.authorization.slice(6), 'base64').toString()
+      const [id] = decoded.split(':')
+      headers.authorization = `Basic base64(${decodeURIComponent(id)}:${mask(decoded.split(':')[1] ?? '')})`
+      masked.push(
+        'Authorization: the client secret inside the Basic credentials (client_secret_basic, RFC 6749 §2.3.1): only the client’s server knows it',
+      )
+    }
+    let body
+    if (init.body !== undefined && init.body !== null) {
+      const params = new URLSearchParams(String(init.body))
+      if (params.has('client_secret')) {
+        params.set('client_secret', mask(params.get('client_secret')))
+        masked.push('client_secret in the body (client_secret_post)')
+      }
+      body = String(init.body).includes('=')
+        ? decodeURIComponent(params.toString())
+        : String(init.body)
+    }
+    /** @type {Exchange} */
+    const record = { label, request: { method, url, headers, body }, masked }
+    log.push(record)
+    try {
+      const response = await fetch(input, init)
+      const text = await response.clone().text()
+      record.response = {
+        status: response.status,
+        headers: pickHeaders(response.headers),
+        body: text,
+      }
+      return response
+    } catch (error) {
+      record.error = String(error?.message ?? error)
+      throw error
+    }
+  }
+}
+
+function pickHeaders(headers) {
+  const out = {}
+  for (const name of [
+    'content-type',
+    'cache-control',
+    'www-authenticate',
+    'location',
+    'dpop-nonce',
+  ]) {
+    const value = headers.get(name)
+    if (value) out[name] = value
+  }
+  return out
+}
+
+/** JSON body of a request, or {}. */
+async function readJson(req) {
+  const chunks = []
+  for await (const chunk of req) chunks.push(chunk)
+  const text = Buffer.concat(chunks).toString()
+  return text ? JSON.parse(text) : {}
+}
+
+function send(res, status, body, headers = {}) {
+  const isString = typeof body === 'string'
+  res.writeHead(status, {
+    'content-type': isString ? 'text/plain; charset=utf-8' : 'application/json',
+    'cache-control': 'no-store',
+    ...headers,
+  })
+  res.end(isString ? body : JSON.stringify(body))
+}
+
+/**
+ * Verifies an RFC 9068 JWT access token and the scope a route needs: through @oauthkit/node's
+ * `createAccessTokenVerifier` when it exists, else core's `verifyJwtAccessToken`, else jose.
+ * Refusals carry `status`, `error`, `error_description` and `wwwAuthenticate` (RFC 6750 §3).
+ */
+function createVerifier({ issuer, audience, jwksUri, metadata, realm }) {
+  // clockTolerance 0: the dev server expires tokens exactly, so the expired-token demo needs no
+  // extra wait (the SDK's default tolerates 5 s of clock skew between servers).
+  if (typeof nodeSdk.createAccessTokenVerifier === 'function') {
+    const verifier = nodeSdk.createAccessTokenVerifier({
+      issuer,
+      audience,
+      metadata,
+      realm,
+      clockTolerance: 0,
+      allowInsecureRequests: true,
+    })
+    return {
+      via: '@oauthkit/node createAccessTokenVerifier',
+      verify: (header, scope) => verifier.verify(header, { scopes: [scope] }),
+    }
+  }
+  if (
+    typeof core.verifyJwtAccessToken === 'function' &&
+    typeof core.createJwksCache === 'function'
+  ) {
+    const jwksCache = core.createJwksCache()
+    return {
+      via: '@oauthkit/core verifyJwtAccessToken',
+      verify: (header, scope) =>
+        core.verifyJwtAccessToken(metadata, header, {
+          audience,
+          jwksCache,
+          realm,
+          clockTolerance: 0,
+          scopes: [scope],
+          http: { allowInsecureRequests: true },
+        }),
+    }
+  }
+  const jwks = jose.createRemoteJWKSet(new URL(jwksUri))
+  const refuse = (status, error, description, extra = '') =>
+    Object.assign(new Error(description), {
+      status,
+      error,
+      error_description: description,
+      wwwAuthenticate: `Bearer realm="${realm}", error="${error}", error_description="${description}"${extra}`,
+    })
+  return {
+    via: 'jose jwtVerify (RFC 9068 checks: typ at+jwt, iss, aud, exp)',
+    verify: async (header, scope) => {
+      const token = /^Bearer (.+)$/i.exec(header ?? '')?.[1]
+      if (!token)
+        throw Object.assign(refuse(401, undefined, 'no bearer token'), {
+          wwwAuthenticate: `Bearer realm="${realm}"`,
+        })
+      let payload
+      try {
+        ;({ payload } = await jose.jwtVerify(token, jwks, {
+          issuer,
+          audience,
+          typ: 'at+jwt',
+          clockTolerance: 0,
+        }))
+      } catch (error) {
+        throw refuse(
+          401,
+          'invalid_token',
+          error?.code === 'ERR_JWT_EXPIRED'
+            ? 'the access token expired'
+            : 'the access token is invalid',
+        )
+      }
+      if (
+        !String(payload.scope ?? '')
+          .split(' ')
+          .includes(scope)
+      ) {
+        throw refuse(
+          403,
+          'insufficient_scope',
+          `the "${scope}" scope is required`,
+          `, scope="${scope}"`,
+        )
+      }
+      return payload
+    },
+  }
+}
+
+/**
+ * Starts the playground and its authorization server.
+ * @param {{ port?: number }} [options]
+ */
+export async function startPlayground(options = {}) {
+  const [pageJs, pageCss, pageHtml] = await Promise.all([
+    bundlePage(),
+    readFile(join(here, 'src/app.css'), 'utf8'),
+    readFile(join(here, 'src/index.html'), 'utf8'),
+  ])
+
+  const server = createServer()
+  await new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve(undefined))
+  })
+  const origin = `http://127.0.0.1:${server.address().port}`
+  const redirectUri = `${origin}/callback`
+
+  const devServer = await startDevServer({
+    redirectUris: [redirectUri],
+    postLogoutRedirectUris: [`${origin}/`],
+    corsOrigins: [origin],
+    deviceInterval: 2,
+  })
+  const issuer = devServer.issuer
+  const resource = devServer.resource
+  const metadata = await core.discover(issuer, { allowInsecureRequests: true })
+  const as = /** @type {oauth.AuthorizationServer} */ (metadata)
+  const verifier = createVerifier({
+    issuer,
+    audience: resource,
+    jwksUri: metadata.jwks_uri,
+    metadata,
+    realm: 'playground-api',
+  })
+  const insecure = { [oauth.allowInsecureRequests]: true }
+
+  /** Server-side transactions (authorization code tours), by id. */
+  const transactions = new Map()
+
+  const secretOf = (id) => devServer.clients[id]?.clientSecret ?? ''
+  const errorOf = (error) => ({
+    message: String(error?.message ?? error),
+    code: error?.code,
+    error: error?.error ?? error?.cause?.error,
+    error_description: error?.error_description ?? error?.cause?.error_description,
+    status: error?.status ?? error?.cause?.status,
+  })
+
+  /** Runs `fn(log)` and answers `{ exchanges, ...result }` or `{ exchanges, error }`. */
+  async function step(res, fn) {
+    const log = []
+    try {
+      const result = await fn(log)
+      send(res, 200, { exchanges: log, ...result })
+    } catch (error) {
+      send(res, 200, { exchanges: log, error: errorOf(error) })
+    }
+  }
+
+  /** A plain token request (RFC 6749 §3.2), recorded: for the cases core deliberately forbids. */
+  async function rawTokenRequest(log, label, clientId, params) {
+    const headers = {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    }
+    const secret = secretOf(clientId)
+    if (secret) {
+      const basic = `${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`
+      headers.authorization = `Basic ${Buffer.from(basic).toString('base64')}`
+    } else {
+      params.set('client_id', clientId)
+    }
+    const response = await recordingFetch(log, label)(metadata.token_endpoint, {
+      method: 'POST',
+      headers,
+      body: params.toString(),
+    })
+    return { status: response.status, body: await response.json() }
+  }
+
+  const routes = {
+    'GET /pg/config': async (_req, res) =>
+      send(res, 200, {
+        origin,
+        issuer,
+        resource,
+        redirectUri,
+        jwksUri: metadata.jwks_uri,
+        metadata,
+        apiScopes: devServer.apiScopes,
+        verifierVia: verifier.via,
+        sdk: {
+          browserClient:
+            typeof (await import('@oauthkit/browser')).createBrowserClient === 'function',
+          serverClient: typeof nodeSdk.createServerClient === 'function',
+        },
+        users: devServer.users.map((u) => ({ username: u.username, password: u.password })),
+        clients: Object.fromEntries(
+          Object.entries(devServer.clients).map(([id, c]) => [
+            id,
+            { description: c.description, auth: c.tokenEndpointAuthMethod, grants: c.grantTypes },
+          ]),
+        ),
+      }),
+
+    // Authorization code, confidential web client, no PKCE (RFC 6749 §4.1), client_secret_basic.
+    'POST /pg/web/start': (_req, res) =>
+      step(res, async () => {
+        const state = oauth.generateRandomState()
+        const nonce = oauth.generateRandomNonce()
+        const url = new URL(metadata.authorization_endpoint)
+        url.searchParams.set('client_id', 'web')
+        url.searchParams.set('response_type', 'code')
+        url.searchParams.set('redirect_uri', redirectUri)
+        url.searchParams.set('scope', `openid profile email ${API_SCOPE_READ}`)
+        url.searchParams.set('resource', resource)
+        url.searchParams.set('state', state)
+        url.searchParams.set('nonce', nonce)
+        const id = randomUUID()
+        transactions.set(id, { state, nonce })
+        return { txId: id, authorizationUrl: url.href, state, nonce }
+      }),
+    'POST /pg/web/exchange': async (req, res) => {
+      const { txId, callbackUrl } = await readJson(req)
+      await step(res, async (log) => {
+        const tx = transactions.get(txId)
+        if (!tx) throw new Error('unknown or used transaction')
+        transactions.delete(txId)
+        const client = { client_id: 'web' }
+        const params = oauth.validateAuthResponse(as, client, new URL(callbackUrl), tx.state)
+        const response = await oauth.authorizationCodeGrantRequest(
+          as,
+          client,
+          oauth.ClientSecretBasic(secretOf('web')),
+          params,
+          redirectUri,
+          oauth.nopkce,
+          {
+            ...insecure,
+            [oauth.customFetch]: recordingFetch(log, 'Token request (code + client secret)'),
+          },
+        )
+        const body = await oauth.processAuthorizationCodeResponse(as, client, response, {
+          expectedNonce: tx.nonce,
+          requireIdToken: true,
+        })
+        return {
+          tokens: body,
+          via: 'oauth4webapi (core always adds PKCE; this tour shows the grant without it)',
+        }
+      })
+    },
+
+    // Client credentials (RFC 6749 §4.4), service client.
+    'POST /pg/client-credentials': async (req, res) => {
+      const { scope = `${API_SCOPE_READ} ${API_SCOPE_WRITE}` } = await readJson(req)
+      await step(res, async (log) => {
+        const fetchImpl = recordingFetch(log, 'Token request (client credentials)')
+        if (typeof nodeSdk.createServerClient === 'function') {
+          const client = nodeSdk.createServerClient({
+            issuer,
+            clientId: 'service',
+            clientSecret: secretOf('service'),
+            fetch: fetchImpl,
+            allowInsecureRequests: true,
+          })
+          const tokenSet = await client.clientCredentials({ scope, resource })
+          return { tokenSet, via: '@oauthkit/node createServerClient().clientCredentials()' }
+        }
+        const ctx = core.createClientContext({
+          metadata,
+          clientId: 'service',
+          clientAuth: oauth.ClientSecretBasic(secretOf('service')),
+          http: { fetch: fetchImpl, allowInsecureRequests: true },
+        })
+        const tokenSet = await core.clientCredentialsGrant(ctx, { scope, resource })
+        return { tokenSet, via: '@oauthkit/core clientCredentialsGrant()' }
+      })
+    },
+
+    // Resource owner password credentials (RFC 6749 §4.3), legacy client: deprecated.
+    'POST /pg/password': async (req, res) => {
+      const { username, password } = await readJson(req)
+      await step(res, async (log) =>
+        rawTokenRequest(
+          log,
+          'Token request (password)',
+          'legacy',
+          new URLSearchParams({
+            grant_type: 'password',
+            username,
+            password,
+            scope: `openid profile ${API_SCOPE_READ}`,
+            resource,
+          }),
+        ),
+      )
+    },
+
+    // Refresh token with rotation (RFC 6749 §6, RFC 9700 §4.14.2).
+    'POST /pg/refresh': async (req, res) => {
+      const { refreshToken, label } = await readJson(req)
+      await step(res, async (log) =>
+        rawTokenRequest(
+          log,
+          label ?? 'Token request (refresh_token)',
+          'legacy',
+          new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }),
+        ),
+      )
+    },
+
+    // Device authorization (RFC 8628).
+    'POST /pg/device/start': (_req, res) =>
+      step(res, async (log) => {
+        const response = await oauth.deviceAuthorizationRequest(
+          as,
+          { client_id: 'device' },
+          oauth.None(),
+          new URLSearchParams({
+            scope: `openid profile offline_access ${API_SCOPE_READ}`,
+            resource,
+          }),
+          { ...insecure, [oauth.customFetch]: recordingFetch(log, 'Device authorization request') },
+        )
+        return { device: await response.json() }
+      }),
+    'POST /pg/device/poll': async (req, res) => {
+      const { deviceCode } = await readJson(req)
+      await step(res, async (log) =>
+        rawTokenRequest(
+          log,
+          'Token request (device_code poll)',
+          'device',
+          new URLSearchParams({
+            grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+            device_code: deviceCode,
+          }),
+        ),
+      )
+    },
+
+    // PKCE on its own (RFC 7636): the server holds the verifier; an attacker without it fails.
+    'POST /pg/pkce/start': (_req, res) =>
+      step(res, async () => {
+        const verifier = oauth.generateRandomCodeVerifier()
+        const challenge = await oauth.calculatePKCECodeChallenge(verifier)
+        const state = oauth.generateRandomState()
+        const url = new URL(metadata.authorization_endpoint)
+        url.searchParams.set('client_id', 'spa')
+        url.searchParams.set('response_type', 'code')
+        url.searchParams.set('redirect_uri', redirectUri)
+        url.searchParams.set('scope', `openid ${API_SCOPE_READ}`)
+        url.searchParams.set('resource', resource)
+        url.searchParams.set('state', state)
+        url.searchParams.set('code_challenge', challenge)
+        url.searchParams.set('code_challenge_method', 'S256')
+        const id = randomUUID()
+        transactions.set(id, { state, verifier })
+        return { txId: id, verifier, challenge, authorizationUrl: url.href }
+      }),
+    'POST /pg/pkce/redeem': async (req, res) => {
+      const { txId, code, withVerifier, label } = await readJson(req)
+      await step(res, async (log) => {
+        const tx = transactions.get(txId)
+        if (!tx) throw new Error('unknown transaction')
+        const params = new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: redirectUri,
+        })
+        if (withVerifier) params.set('code_verifier', tx.verifier)
+        return rawTokenRequest(log, label, 'spa', params)
+      })
+    },
+
+    // An access token that expires in one second, minted by the authorization server itself.
+    'POST /pg/expired-token': (_req, res) =>
+      step(res, async () => {
+        const provider = /** @type {any} */ (devServer.provider)
+        const client = await provider.Client.find('service')
+        const token = new provider.ClientCredentials({
+          client,
+          scope: API_SCOPE_READ,
+          expiresIn: 1,
+        })
+        token.resourceServer = {
+          audience: resource,
+          identifier: () => resource,
+          scope: `${API_SCOPE_READ} ${API_SCOPE_WRITE}`,
+          accessTokenFormat: 'jwt',
+          jwt: {
+            sign: { alg: devServer.clients.spa.metadata.id_token_signed_response_alg ?? 'RS256' },
+          },
+        }
+        const accessToken = await token.save()
+        // Whole-second timestamps: wait until `exp` is strictly in the past.
+        const { exp } = jose.decodeJwt(accessToken)
+        await new Promise((r) => setTimeout(r, Math.max(0, (exp ?? 0) * 1000 - Date.now() + 1100)))
+        return { accessToken }
+      }),
+  }
+
+  async function introspect(token) {
+    const response = await fetch(metadata.introspection_endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`service:${secretOf('service')}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ token }).toString(),
+    })
+    const body = await response.json()
+    if (!body.active) {
+      throw Object.assign(new Error('inactive token'), {
+        status: 401,
+        error: 'invalid_token',
+        error_description: 'the access token is not active',
+        wwwAuthenticate: 'Bearer realm="playground-api", error="invalid_token"',
+      })
+    }
+    return body
+  }
+
+  /** The protected resource: RFC 6750 bearer tokens, RFC 9068 JWT access tokens. */
+  const apiScopes = { '/api/profile': API_SCOPE_READ, '/api/admin': API_SCOPE_WRITE }
+  async function api(req, res, path) {
+    const required = apiScopes[path]
+    if (!required) return send(res, 404, { error: 'not_found' })
+    const header = req.headers.authorization
+    const token = /^Bearer (.+)$/i.exec(header ?? '')?.[1]
+    let claims
+    let via = verifier.via
+    try {
+      if (token && token.split('.').length !== 3) {
+        // An opaque token (the password grant's): ask the authorization server (RFC 7662).
+        via = 'token introspection (RFC 7662), as client "service"'
+        claims = await introspect(token)
+        if (
+          !String(claims.scope ?? '')
+            .split(' ')
+            .includes(required)
+        ) {
+          throw Object.assign(new Error('insufficient scope'), {
+            status: 403,
+            error: 'insufficient_scope',
+            error_description: `the "${required}" scope is required`,
+            wwwAuthenticate: `Bearer realm="playground-api", error="insufficient_scope", scope="${required}"`,
+          })
+        }
+      } else claims = await verifier.verify(header, required)
+    } catch (error) {
+      if (typeof error?.status !== 'number') {
+        return send(res, 500, {
+          error: 'server_error',
+          error_description: 'cannot verify tokens now',
+        })
+      }
+      const body = { error: error.error, error_description: error.error_description }
+      return send(res, error.status, body, { 'www-authenticate': error.wwwAuthenticate })
+    }
+    return send(res, 200, {
+      message: path === '/api/admin' ? 'admin action done' : 'here is your profile',
+      sub: claims.sub,
+      client_id: claims.client_id,
+      scope: claims.scope,
+      verified_by: via,
+    })
+  }
+
+  server.on('request', async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', origin)
+      const key = `${req.method} ${url.pathname}`
+      if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/callback')) {
+        return send(res, 200, pageHtml, { 'content-type': 'text/html; charset=utf-8' })
+      }
+      if (key === 'GET /app.js') {
+        return send(res, 200, pageJs, { 'content-type': 'text/javascript; charset=utf-8' })
+      }
+      if (key === 'GET /app.css') {
+        return send(res, 200, pageCss, { 'content-type': 'text/css; charset=utf-8' })
+      }
+      if (url.pathname.startsWith('/api/')) return await api(req, res, url.pathname)
+      const route = routes[key]
+      if (route) return await route(req, res)
+      send(res, 404, 'not found')
+    } catch (error) {
+      if (!res.headersSent) send(res, 500, { error: String(error?.message ?? error) })
+    }
+  })
+
+  let closed
+  return {
+    url: `${origin}/`,
+    devServer,
+    close() {
+      closed ??= Promise.all([
+        new Promise((resolve) => {
+          server.close(() => resolve(undefined))
+          server.closeAllConnections()
+        }),
+        devServer.close(),
+      ]).then(() => undefined)
+      return closed
+    },
+  }
+}
