@@ -164,7 +164,8 @@ describe('adapters answer per RFC 6750 §3', () => {
         middleware(req, res, (err) => {
           if (err) {
             res.statusCode = 500
-            return res.end()
+            res.end()
+            return
           }
           res.end(
             JSON.stringify({

@@ -11,6 +11,6 @@ export type DPoPHandle = oauth.DPoPHandle
  *
  * @see https://www.rfc-editor.org/rfc/rfc9449#section-4
  */
-export function createDPoPHandle(keyPair: CryptoKeyPair): DPoPHandle {
+export function createDPoPHandle(keyPair: oauth.CryptoKeyPair): DPoPHandle {
   return oauth.DPoP({}, keyPair)
 }

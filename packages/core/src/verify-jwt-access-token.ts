@@ -185,13 +185,11 @@ export async function verifyJwtAccessToken(
     )
   }
 
-  // oauth4webapi reads the token from a Request; a synthetic one never carries a query string.
-  const input =
-    request ?? new Request(metadata.issuer, { headers: { authorization: `Bearer ${token}` } })
+  const input = request ?? (new BearerRequest(metadata.issuer, token) as unknown as Request)
   let claims: JwtAccessTokenClaims
   try {
     claims = await oauth.validateJwtAccessToken(generation.as, input, options.audience, {
-      ...toRequestOptions(options.http),
+      ...requestOptionsOf(options.http),
       signingAlgorithms: algorithms,
       [oauth.clockTolerance]: options.clockTolerance ?? 5,
       [oauth.jwksCache]: generation.cache,
@@ -217,6 +215,42 @@ export async function verifyJwtAccessToken(
     })
   }
   return claims
+}
+
+/**
+ * The smallest Request oauth4webapi accepts for a bare Bearer token. It reads only `headers`,
+ * `method` and `url`, and accepts any object whose prototype is tagged `Request` (its check for
+ * Requests from another realm). A real `Request` costs about 15 µs in Node, a quarter of an RS256
+ * verification. It has no `dpop` header, so a DPoP-bound token (`cnf.jkt`) is refused.
+ */
+class BearerRequest {
+  readonly method = 'GET'
+  readonly url: string
+  readonly headers: { get(name: string): string | null; has(name: string): boolean }
+  constructor(url: string, token: string) {
+    this.url = url
+    const authorization = `Bearer ${token}`
+    this.headers = {
+      get: (name) => (name.toLowerCase() === 'authorization' ? authorization : null),
+      has: (name) => name.toLowerCase() === 'authorization',
+    }
+  }
+  get [Symbol.toStringTag](): string {
+    return 'Request'
+  }
+}
+
+// oauth4webapi's request options are rebuilt only when the HTTP options object changes.
+const requestOptionsCache = new WeakMap<HttpOptions, ReturnType<typeof toRequestOptions>>()
+const defaultRequestOptions = toRequestOptions()
+function requestOptionsOf(http: HttpOptions | undefined): ReturnType<typeof toRequestOptions> {
+  if (!http) return defaultRequestOptions
+  let cached = requestOptionsCache.get(http)
+  if (!cached) {
+    cached = toRequestOptions(http)
+    requestOptionsCache.set(http, cached)
+  }
+  return cached
 }
 
 function decodeHeader(token: string): Record<string, unknown> | undefined {

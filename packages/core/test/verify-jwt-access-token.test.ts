@@ -158,6 +158,13 @@ describe('verifyJwtAccessToken', () => {
     await refusal(verifyJwtAccessToken(metadata, token, { ...options, clockTolerance: 0 }))
   })
 
+  it('refuses a DPoP-bound token (cnf.jkt) presented as a Bearer token', async () => {
+    const { verify } = setup()
+    const bound = await sign({ claims: { cnf: { jkt: 'thumbprint' } } })
+    const err = await refusal(verify(`Bearer ${bound}`))
+    expect(err).toMatchObject({ status: 401, error: 'invalid_token' })
+  })
+
   it('refuses a forged signature under a known kid', async () => {
     const { verify } = setup()
     const forged = await sign({ key: keyB, kid: 'a' })

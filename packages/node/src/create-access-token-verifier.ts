@@ -111,11 +111,22 @@ export function createAccessTokenVerifier(
     ...(options.maxTokenLength !== undefined ? { maxTokenLength: options.maxTokenLength } : {}),
     ...(options.realm !== undefined ? { realm: options.realm } : {}),
   }
+  // discover() caches for an hour; asking it at most once a minute keeps its URL parsing and
+  // cache lookup off the per-request path.
+  let known: { metadata: ServerMetadata; at: number } | undefined
+  const metadataOf = async (): Promise<ServerMetadata> => {
+    if (options.metadata) return options.metadata
+    const now = Date.now()
+    if (known && now - known.at < 60_000) return known.metadata
+    const metadata = await discover(issuer, http)
+    known = { metadata, at: now }
+    return metadata
+  }
   return {
     issuer,
     audience,
     async verify(authorization, verifyOptions) {
-      const metadata = options.metadata ?? (await discover(issuer, http))
+      const metadata = await metadataOf()
       return verifyJwtAccessToken(metadata, authorization, {
         ...base,
         ...(verifyOptions?.scopes ? { scopes: verifyOptions.scopes } : {}),

@@ -456,7 +456,9 @@ describe('argument errors', () => {
       } catch (e) {
         return e as Error
       }
+      return undefined
     })()
+    expect(err?.message).toContain('"privateKey"')
     expect(err?.message).not.toContain('secret-d')
   })
 
