@@ -148,6 +148,8 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     watching = true
     if (typeof BroadcastChannel === 'function') {
       channel = new BroadcastChannel(`oauthkit ${id}`)
+      // Server-side (Node has BroadcastChannel too) an open channel must not keep the process alive.
+      ;(channel as { unref?: () => void }).unref?.()
       channel.onmessage = (event: MessageEvent) => {
         const type = event.data as SessionEvent['type']
         if (type !== 'login' && type !== 'refresh' && type !== 'logout') return
