@@ -29,6 +29,27 @@ const apps = {
     document.querySelector('#call').onclick = async () =>
       fetch('/api', { headers: { authorization: 'Bearer ' + (await auth.getAccessToken()) } })
   `,
+  // The protocol calls alone, through @oauthkit/core: what the session layer adds is the difference.
+  '@oauthkit/core calls only': `
+    import * as core from '@oauthkit/core'
+    import { createStore, get, set } from 'idb-keyval'
+    const store = createStore('app', 'kv')
+    const redirectUri = location.origin + '/callback'
+    const context = core.createClientContext({ metadata: await core.discover(${ISSUER}), clientId: 'spa' })
+    if (location.pathname === '/callback') {
+      await set('tokens', await core.authorizationCodeGrant(context, location.href, await get('tx', store)), store)
+    }
+    document.querySelector('#login').onclick = async () => {
+      const { url, transaction } = await core.buildAuthorizationUrl(context, { redirectUri, scope: 'openid offline_access' })
+      await set('tx', transaction, store)
+      location.assign(url)
+    }
+    document.querySelector('#call').onclick = async () => {
+      let { tokenSet } = await get('tokens', store)
+      if (core.isExpired(tokenSet)) ({ tokenSet } = await core.refreshTokenGrant(context, tokenSet.refreshToken))
+      return fetch('/api', { headers: { authorization: 'Bearer ' + tokenSet.accessToken } })
+    }
+  `,
   'oidc-client-ts': `
     import { UserManager } from 'oidc-client-ts'
     const users = new UserManager({
