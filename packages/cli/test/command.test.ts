@@ -86,7 +86,7 @@ describe('oauthkit status', () => {
       {
         accessToken: 'secret-at',
         tokenType: 'Bearer',
-        expiresAt: nowSeconds() + 600,
+        expiresAt: nowSeconds() + 590,
         refreshToken: 'secret-rt',
         idToken: jwt({ sub: 'user-1' }),
         scope: 'openid offline_access',
