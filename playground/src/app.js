@@ -1,5 +1,7 @@
 // The playground page: step through every OAuth 2.0 grant against the embedded dev server.
 // Bundled by esbuild at start (playground/server.mjs); the SDK packages are bundled from source.
+
+import * as browserSdk from '@oauthkit/browser'
 import {
   authorizationCodeGrant,
   buildAuthorizationUrl,
@@ -202,6 +204,21 @@ const callbackStep = (title, label, check) => ({
 // ---------------------------------------------------------------------------------------------
 // The tours
 
+/** The SPA client through @oauthkit/browser (falls back to core's functions if it is missing). */
+const hasBrowserClient = typeof browserSdk.createBrowserClient === 'function'
+const spaClient = (log, label, navigate) =>
+  browserSdk.createBrowserClient({
+    issuer: cfg.issuer,
+    clientId: 'spa',
+    redirectUri: cfg.redirectUri,
+    scope: 'openid profile email api:read',
+    resource: cfg.resource,
+    fetch: recordingFetch(log, label),
+    allowInsecureRequests: true,
+    // Capture the URL instead of leaving the page, so the tour can show it first.
+    navigate: navigate ?? (() => {}),
+  })
+
 const spaContext = (log, label) =>
   createClientContext({
     metadata: state.data.metadata,
@@ -232,16 +249,30 @@ const TOURS = {
             fetch: recordingFetch(exchanges, 'Discovery (OpenID Connect Discovery §4)'),
           })
           t.data.metadata = metadata
-          const { url, transaction } = await buildAuthorizationUrl(spaContext([], ''), {
-            redirectUri: cfg.redirectUri,
-            scope: 'openid profile email api:read',
-            resource: cfg.resource,
-          })
-          t.data.url = url.href
-          t.data.tx = transaction
+          let href
+          let kept
+          if (hasBrowserClient) {
+            await spaClient(exchanges, 'Discovery (by the SDK)', (u) => {
+              href = u
+            }).login()
+            const url = new URL(href)
+            t.data.tx = { state: url.searchParams.get('state') }
+            kept =
+              '<code>auth.login()</code> from <code>@oauthkit/browser</code> stored the PKCE verifier, state and nonce in IndexedDB (this origin only) and handed over this URL:'
+          } else {
+            const { url, transaction } = await buildAuthorizationUrl(spaContext([], ''), {
+              redirectUri: cfg.redirectUri,
+              scope: 'openid profile email api:read',
+              resource: cfg.resource,
+            })
+            href = url.href
+            t.data.tx = transaction
+            kept = `Built by <code>buildAuthorizationUrl()</code> from <code>@oauthkit/core</code> (the browser SDK is missing). Kept in this tab: <code>code_verifier</code> = <code>${esc(transaction.codeVerifier)}</code>`
+          }
+          t.data.url = href
           return {
             exchanges,
-            html: `<p>Built by <code>buildAuthorizationUrl()</code> from <code>@oauthkit/core</code>:</p><p class="url"><code>${esc(url.href)}</code></p>${paramsTable(url.href, ['code_challenge', 'code_challenge_method', 'state', 'nonce'])}<p class="muted">Kept in this tab (never sent yet): <code>code_verifier</code> = <code class="secret">${esc(transaction.codeVerifier)}</code></p>`,
+            html: `<p>${kept}</p><p class="url"><code>${esc(href)}</code></p>${paramsTable(href, ['code_challenge', 'code_challenge_method', 'state', 'nonce'])}<p class="muted">Only the S256 challenge is in the URL; the verifier never leaves this origin until the token request.</p>`,
           }
         },
       },
@@ -266,16 +297,26 @@ const TOURS = {
         note: 'The server hashes <code>code_verifier</code> and compares it with the challenge it saw at /auth: a stolen code is useless to anyone who doesn’t hold the verifier (RFC 7636). No client secret: a browser cannot keep one.',
         run: async (t) => {
           const exchanges = []
-          const ctx = spaContext(exchanges, 'Token request (authorization_code + PKCE)')
-          const { tokenSet, claims } = await authorizationCodeGrant(
-            ctx,
-            t.data.callbackUrl,
-            t.data.tx,
-          )
+          const label = 'Token request (authorization_code + PKCE)'
+          let tokenSet
+          let claims
+          if (hasBrowserClient) {
+            const auth = spaClient(exchanges, label)
+            await auth.handleRedirect(t.data.callbackUrl)
+            claims = auth.getUser()
+            const expiresIn = tokenBodyOf(exchanges)?.expires_in ?? 0
+            tokenSet = { expiresAt: Math.floor(Date.now() / 1000) + expiresIn }
+          } else {
+            ;({ tokenSet, claims } = await authorizationCodeGrant(
+              spaContext(exchanges, label),
+              t.data.callbackUrl,
+              t.data.tx,
+            ))
+          }
           t.data.tokens = tokenBodyOf(exchanges)
           return {
             exchanges,
-            html: `<p class="check ok">✓ <code>authorizationCodeGrant()</code> validated the response and the ID token (signature, iss, aud, exp, nonce). Signed in as <strong>${esc(claims?.name ?? claims?.sub)}</strong>; token expires at ${esc(new Date(tokenSet.expiresAt * 1000).toLocaleTimeString())}.</p>`,
+            html: `<p class="check ok">✓ <code>${hasBrowserClient ? 'auth.handleRedirect()' : 'authorizationCodeGrant()'}</code> validated the response and the ID token (signature, iss, aud, exp, nonce). Signed in as <strong>${esc(claims?.name ?? claims?.sub)}</strong>; token expires at ${esc(new Date(tokenSet.expiresAt * 1000).toLocaleTimeString())}.</p>`,
           }
         },
       },
@@ -747,9 +788,15 @@ ${paramsTable(t.data.callbackUrl, ['access_token'])}
 
 function renderExchange(x) {
   const req = x.request
+  // Bearer tokens are shortened for reading; the full token is in the JWT panels.
+  const shorten = (v) =>
+    String(v).replace(
+      /^(Bearer )(\S{16})(\S+)(\S{6})$/i,
+      (_, b, head, mid, tail) => `${b}${head}…(${mid.length} more)…${tail}`,
+    )
   const headers = (h) =>
     Object.entries(h ?? {})
-      .map(([k, v]) => `<span class="hk">${esc(k)}</span>: ${esc(v)}`)
+      .map(([k, v]) => `<span class="hk">${esc(k)}</span>: ${esc(shorten(v))}`)
       .join('\n')
   const url = new URL(req.url)
   const status = x.response?.status

@@ -87,6 +87,7 @@ async function expectLastStatus(status: number): Promise<void> {
 }
 
 async function shot(name: string): Promise<void> {
+  await page.evaluate(() => window.scrollTo(0, 0))
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
 }
 
@@ -135,6 +136,7 @@ describe('playground', () => {
     await startTour('spa')
     await next(0)
     expect(await page.locator('.output').textContent()).toContain('code_challenge')
+    expect(await page.locator('.output').textContent()).toContain('@oauthkit/browser')
     await page.click('[data-testid="next"]')
     await signIn(page)
     await waitDone(2)
@@ -173,6 +175,7 @@ describe('playground', () => {
     expect(page.url()).toContain('access_token=')
     expect(await page.locator('[data-testid="address-bar"] mark').count()).toBe(1)
     expect(await page.locator('.compare').textContent()).toContain('Code flow callback')
+    await shot('implicit-leak')
     await next(3)
     await expectJwtsValid(2)
     await apiStep(4, 'implicit')
