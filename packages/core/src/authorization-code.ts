@@ -83,8 +83,11 @@ export async function authorizationCodeGrant(
   }
   try {
     const validated = oauth.validateAuthResponse(metadata, client, params, transaction.state)
-    const response = await withDPoPRetry(context, () =>
-      oauth.authorizationCodeGrantRequest(
+    const isOpenId = transaction.scope.split(' ').includes('openid')
+    // oauth4webapi reports a DPoP nonce demand while processing the response, so the retry
+    // covers request and processing together.
+    const { response, body } = await withDPoPRetry(context, async () => {
+      const response = await oauth.authorizationCodeGrantRequest(
         metadata,
         client,
         context.clientAuth,
@@ -92,12 +95,12 @@ export async function authorizationCodeGrant(
         transaction.redirectUri,
         transaction.codeVerifier,
         requestOptionsFor(context, options?.signal),
-      ),
-    )
-    const isOpenId = transaction.scope.split(' ').includes('openid')
-    const body = await oauth.processAuthorizationCodeResponse(metadata, client, response, {
-      expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
-      requireIdToken: isOpenId,
+      )
+      const body = await oauth.processAuthorizationCodeResponse(metadata, client, response, {
+        expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
+        requireIdToken: isOpenId,
+      })
+      return { response, body }
     })
     await verifyIdTokenSignature(context, response, body, options?.signal)
     return toTokenResult(body)

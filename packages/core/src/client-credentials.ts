@@ -29,20 +29,17 @@ export async function clientCredentialsGrant(
   if (parameters?.scope) params.set('scope', parameters.scope)
   for (const resource of [parameters?.resource ?? []].flat()) params.append('resource', resource)
   try {
-    const response = await withDPoPRetry(context, () =>
-      oauth.clientCredentialsGrantRequest(
+    // The nonce demand surfaces while processing the response: retry both together.
+    const body = await withDPoPRetry(context, async () => {
+      const response = await oauth.clientCredentialsGrantRequest(
         context.metadata,
         context.client,
         context.clientAuth,
         params,
         requestOptionsFor(context, parameters?.signal),
-      ),
-    )
-    const body = await oauth.processClientCredentialsResponse(
-      context.metadata,
-      context.client,
-      response,
-    )
+      )
+      return oauth.processClientCredentialsResponse(context.metadata, context.client, response)
+    })
     return toTokenSet(body)
   } catch (err) {
     rethrow(err)

@@ -31,20 +31,21 @@ export async function fetchUserInfo(
 ): Promise<UserInfo> {
   assertString(accessToken, 'accessToken')
   try {
-    const response = await withDPoPRetry(context, () =>
-      oauth.userInfoRequest(
+    // A resource server's nonce demand (RFC 9449 §9) surfaces while processing the response.
+    return await withDPoPRetry(context, async () => {
+      const response = await oauth.userInfoRequest(
         context.metadata,
         context.client,
         accessToken,
         requestOptionsFor(context, options?.signal),
-      ),
-    )
-    return await oauth.processUserInfoResponse(
-      context.metadata,
-      context.client,
-      options?.expectedSubject ?? oauth.skipSubjectCheck,
-      response,
-    )
+      )
+      return oauth.processUserInfoResponse(
+        context.metadata,
+        context.client,
+        options?.expectedSubject ?? oauth.skipSubjectCheck,
+        response,
+      )
+    })
   } catch (err) {
     rethrow(err)
   }

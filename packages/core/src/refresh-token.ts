@@ -42,19 +42,22 @@ export async function refreshTokenGrant(
   for (const resource of [options?.resource ?? []].flat()) params.append('resource', resource)
   let result: TokenResult
   try {
-    const response = await withDPoPRetry(context, () =>
-      oauth.refreshTokenGrantRequest(
+    // The nonce demand surfaces while processing the response: retry both together.
+    const { response, body } = await withDPoPRetry(context, async () => {
+      const response = await oauth.refreshTokenGrantRequest(
         context.metadata,
         context.client,
         context.clientAuth,
         refreshToken,
-        {
-          ...requestOptionsFor(context, options?.signal),
-          additionalParameters: params,
-        },
-      ),
-    )
-    const body = await oauth.processRefreshTokenResponse(context.metadata, context.client, response)
+        { ...requestOptionsFor(context, options?.signal), additionalParameters: params },
+      )
+      const body = await oauth.processRefreshTokenResponse(
+        context.metadata,
+        context.client,
+        response,
+      )
+      return { response, body }
+    })
     await verifyIdTokenSignature(context, response, body, options?.signal)
     result = toTokenResult(body)
   } catch (err) {
