@@ -931,7 +931,7 @@ function renderDiagram(tour, current) {
     const x1 = laneX(step.from)
     const x2 = laneX(step.to)
     if (x1 === x2) {
-      svg += `<g class="step ${cls}"><rect class="self" x="${x1 - 8}" y="${y - 12}" width="16" height="24" rx="4"/><text class="lbl" x="${x1 + 14}" y="${y + 4}" text-anchor="start">${i + 1}. ${esc(step.label)}</text></g>`
+      svg += `<g class="step ${cls}"><rect class="self" x="${x1 - 8}" y="${y - 12}" width="16" height="24" rx="4"/><text class="lbl lbl-self" x="${x1 + 14}" y="${y + 4}">${i + 1}. ${esc(step.label)}</text></g>`
     } else {
       const mid = (x1 + x2) / 2
       svg += `<g class="step ${cls}"><line x1="${x1}" y1="${y + 6}" x2="${x2}" y2="${y + 6}" marker-end="url(#arr)"/><text class="lbl" x="${mid}" y="${y}">${i + 1}. ${esc(step.label)}</text></g>`
