@@ -96,18 +96,6 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     return created
   }
 
-  // RFC 9449 §8: a server that wants a nonce refuses the first proof and sends one; the handle
-  // has then learned it. Core retries only the request, while oauth4webapi reports the refusal
-  // when the response is processed, so the whole call is retried here, once.
-  async function withNonceRetry<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call()
-    } catch (err) {
-      if (dpop && isOAuthResponseError(err) && err.error === 'use_dpop_nonce') return call()
-      throw err
-    }
-  }
-
   async function readSession(): Promise<StoredSession | undefined> {
     const value = (await store.get(keys.session)) as StoredSession | undefined
     return value?.tokenSet ? value : undefined
@@ -208,12 +196,11 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     try {
       const ctx = await getContext()
       const refreshToken = tokenSet.refreshToken
-      result = await withNonceRetry(() =>
-        refreshTokenGrant(ctx, refreshToken, {
-          ...(stored.claims ? { expectedSubject: stored.claims.sub } : {}),
-          ...(resource ? { resource } : {}),
-        }),
-      )
+      // Core retries once when the server demands a DPoP nonce (RFC 9449 §8).
+      result = await refreshTokenGrant(ctx, refreshToken, {
+        ...(stored.claims ? { expectedSubject: stored.claims.sub } : {}),
+        ...(resource ? { resource } : {}),
+      })
     } catch (err) {
       if (isOAuthResponseError(err) && err.error === 'invalid_grant') {
         await clearLocal()
@@ -299,9 +286,7 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
           )
         }
         const ctx = await getContext()
-        const { tokenSet, claims } = await withNonceRetry(() =>
-          authorizationCodeGrant(ctx, callback, login),
-        )
+        const { tokenSet, claims } = await authorizationCodeGrant(ctx, callback, login)
         const next: StoredSession = { tokenSet, receivedAt: nowSeconds() }
         if (claims) next.claims = claims
         await withLock(lockName, () => store.set(keys.session, next))
@@ -338,9 +323,7 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
         if (refreshToken && ctx.metadata.revocation_endpoint) {
           const revocation = ctx
           const signal = AbortSignal.timeout(REVOCATION_TIMEOUT)
-          await withNonceRetry(() =>
-            revokeToken(revocation, refreshToken, { tokenTypeHint: 'refresh_token', signal }),
-          )
+          await revokeToken(revocation, refreshToken, { tokenTypeHint: 'refresh_token', signal })
         }
       } catch {
         // The server is unreachable or refused: the local session is gone all the same.
