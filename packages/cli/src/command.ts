@@ -69,6 +69,7 @@ const DEFAULT_SCOPE = 'openid offline_access'
  */
 export async function runCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   let json = argv.includes('--json')
+  let commandName: string | undefined
   try {
     const { values, positionals } = parseArgs({
       args: [...argv],
@@ -78,6 +79,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     })
     json = values.json === true
     const [name, ...args] = positionals
+    commandName = name
     if (values.version) {
       io.stdout.write(`${version()}\n`)
       return 0
@@ -101,7 +103,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     const store = createFileStore(settings.tokenFile)
     return await command({ io, settings, args, store, signal })
   } catch (err) {
-    return reportError(err, io, json, argv.includes('login'))
+    return reportError(err, io, json, commandName === 'login')
   }
 }
 
