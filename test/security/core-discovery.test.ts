@@ -123,7 +123,8 @@ describe('discovery', () => {
   })
 
   it('refuses an http: issuer without the insecure-requests opt-in, before any request', async () => {
-    await expectRefusal(discover(server().issuer), /^ERR_DISCOVERY_FAILED$/)
+    const err = await expectRefusal(discover(server().issuer), 'ERR_DISCOVERY_FAILED')
+    expect(causeCode(err)).toBe('OAUTH_HTTP_REQUEST_FORBIDDEN')
     expect(server().count('/.well-known/openid-configuration')).toBe(0)
   })
 
@@ -201,7 +202,7 @@ describe('discovery', () => {
     const callback = server().authorize(url)
     await expectRefusal(
       authorizationCodeGrant(context, callback, transaction),
-      /^(OAUTH_INVALID_RESPONSE|ERR_JWKS_FAILED)$/,
+      'OAUTH_INVALID_RESPONSE',
       server().secrets,
     )
     expect(server().count('/jwks')).toBe(1)
@@ -219,7 +220,7 @@ describe('discovery', () => {
     })
     await expectRefusal(
       authorizationCodeGrant(context, server().authorize(url), transaction),
-      /^(OAUTH_RESPONSE_IS_NOT_JSON|ERR_JWKS_FAILED)$/,
+      'OAUTH_RESPONSE_IS_NOT_JSON',
       server().secrets,
     )
   })

@@ -92,7 +92,7 @@ describe('ID Token', () => {
   it('refuses alg: NONE spelled in capitals', async () => {
     await refusedLogin(
       (nonce, s) => s.unsignedJwt(claims(nonce), { alg: 'NONE' }),
-      /^OAUTH_(INVALID_RESPONSE|UNSUPPORTED_OPERATION)$/,
+      'OAUTH_INVALID_RESPONSE',
     )
   })
 
@@ -183,7 +183,7 @@ describe('ID Token', () => {
   it('refuses a token with the crit header naming an unknown extension', async () => {
     await refusedLogin(
       (nonce, s) => s.signRaw({ crit: ['urn:attacker:ext'], 'urn:attacker:ext': 1 }, claims(nonce)),
-      /^OAUTH_(UNSUPPORTED_OPERATION|INVALID_RESPONSE)$/,
+      'OAUTH_UNSUPPORTED_OPERATION',
     )
   })
 
@@ -204,7 +204,7 @@ describe('ID Token', () => {
   it('refuses a malformed ID Token whose header is not base64url', async () => {
     await refusedLogin(
       async (nonce, s) => `%%%.${(await s.mintJwt(claims(nonce))).split('.').slice(1).join('.')}`,
-      /^OAUTH_(PARSE_ERROR|INVALID_RESPONSE)$/,
+      'OAUTH_PARSE_ERROR',
     )
   })
 

@@ -111,7 +111,7 @@ describe('token endpoint', () => {
     await refusedExchange(
       (_q, res) =>
         json(res, 200, { access_token: 'at-negative-123', token_type: 'Bearer', expires_in: -1 }),
-      /^OAUTH_INVALID_RESPONSE|ERR_INVALID_RESPONSE$/,
+      'OAUTH_INVALID_RESPONSE',
     )
   })
 
@@ -159,7 +159,7 @@ describe('token endpoint', () => {
   it('refuses an OAuth error body sent with status 200', async () => {
     await refusedExchange(
       (_q, res) => json(res, 200, { error: 'invalid_grant' }),
-      /^(ERR_OAUTH_RESPONSE|OAUTH_INVALID_RESPONSE)$/,
+      'OAUTH_INVALID_RESPONSE',
     )
   })
 
@@ -234,7 +234,7 @@ describe('token endpoint', () => {
   })
 
   it('maps a connection reset in the middle of the body to a typed error and does not retry the code', async () => {
-    await refusedExchange(resetMidBody, /^(ERR_NETWORK|ERR_ABORTED|OAUTH_PARSE_ERROR)$/)
+    await refusedExchange(resetMidBody, 'ERR_NETWORK')
   })
 })
 
@@ -256,17 +256,15 @@ describe('network', () => {
   it('maps a DNS failure (.invalid host) to ERR_NETWORK', async () => {
     await expectRefusal(
       discover('http://as.invalid', { allowInsecureRequests: true, timeout: 5_000 }),
-      /^(ERR_NETWORK|ERR_TIMEOUT)$/,
+      'ERR_NETWORK',
     )
   })
 
   it('maps a DNS failure of the token endpoint to ERR_NETWORK without leaking the refresh token', async () => {
     server().metadata.token_endpoint = 'http://token.invalid/token'
     const context = await contextFor(server(), { timeout: 5_000 })
-    await expectRefusal(
-      refreshTokenGrant(context, 'rt-held-by-the-client-2'),
-      /^(ERR_NETWORK|ERR_TIMEOUT)$/,
-      ['rt-held-by-the-client-2'],
-    )
+    await expectRefusal(refreshTokenGrant(context, 'rt-held-by-the-client-2'), 'ERR_NETWORK', [
+      'rt-held-by-the-client-2',
+    ])
   })
 })

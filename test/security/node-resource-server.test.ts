@@ -105,11 +105,7 @@ describe('resource server', () => {
   })
 
   it('refuses alg: none', async () => {
-    await refused(
-      server().unsignedJwt(claims(), { typ: 'at+jwt' }),
-      /^(ERR_JWT_INVALID|ERR_JWT_MALFORMED)$/,
-      401,
-    )
+    await refused(server().unsignedJwt(claims(), { typ: 'at+jwt' }), 'ERR_JWT_MALFORMED', 401)
   })
 
   it('refuses HS256 signed with the issuer RSA public key (algorithm confusion)', async () => {
@@ -200,7 +196,7 @@ describe('resource server', () => {
       `${h}.${p}.${'*'.repeat(10)}`,
       `${b64url('not json')}.${p}.AAAA`,
     ]) {
-      await refused(token, /^ERR_JWT_MALFORMED$/, 401)
+      await refused(token, 'ERR_JWT_MALFORMED', 401)
     }
   })
 
