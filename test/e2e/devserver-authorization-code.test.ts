@@ -106,7 +106,10 @@ describe('authorization code grant (RFC 6749 §4.1) with PKCE (RFC 7636)', () =>
     const jwk = server.clients['web-jwt']?.privateJwk
     expect(jwk?.d).toEqual(expect.any(String))
     const key = (await jose.importJWK(jwk as jose.JWK, 'ES256')) as CryptoKey
-    const { tokens } = await codeFlow('web-jwt', oauth.PrivateKeyJwt({ key, kid: jwk?.kid }))
+    const { tokens } = await codeFlow(
+      'web-jwt',
+      oauth.PrivateKeyJwt({ key, kid: jwk?.kid as string }),
+    )
     expect(oauth.getValidatedIdTokenClaims(tokens)?.aud).toBe('web-jwt')
   })
 

@@ -63,7 +63,7 @@ describe('createFileStore', () => {
     const store = createFileStore(freshPath())
     await store.set(key, tokenSet())
     await writeFile(store.path, '{"version":1,"entries":[{"tokenSet":{"accessToken":"secret-at"')
-    const err = await store.list().catch((e: unknown) => e as Error)
+    const err = (await store.list().catch((e: unknown) => e)) as Error
     expect(err).toMatchObject({ code: 'ERR_STORE_CORRUPT' })
     expect(err.message).not.toContain('secret-at')
   })
