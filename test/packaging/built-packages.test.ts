@@ -21,6 +21,8 @@ const contract: Record<string, string[]> = {
   '@oauthkit/devserver': ['startDevServer'],
   oauthkit: ['discover', 'OAuthKitError'],
   'oauthkit/browser': ['createBrowserClient'],
+  'oauthkit/browser/dpop': ['dpop'],
+  '@oauthkit/browser/dpop': ['dpop'],
   'oauthkit/node': ['createServerClient'],
   'oauthkit/cli': ['deviceLogin'],
 }
