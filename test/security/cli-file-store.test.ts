@@ -1,5 +1,5 @@
 /**
- * The CLI token file (RFC 8252 §8.6 asks native apps to protect tokens at rest): mode 0600,
+ * The CLI token file (RFC 6819 §5.3.3: secrets in secure storage): mode 0600,
  * written atomically, and a hostile refresh response never reaches it.
  */
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
