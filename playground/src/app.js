@@ -530,6 +530,7 @@ ${paramsTable(t.data.callbackUrl, ['access_token'])}
     short: 'Refresh token',
     badge: 'recommended',
     lanes: ['client', 'as', 'attacker'],
+    laneNotes: { attacker: 'holds a stolen token' },
     intro:
       'Refresh tokens let a client get new access tokens without the user. This server rotates them: every use returns a new refresh token and the old one is dead. If the old one is ever used again, someone copied it, so the server revokes the whole grant (RFC 9700 §4.14.2).',
     steps: [
@@ -810,7 +811,7 @@ ${headers(req.headers)}${req.body ? `\n\n${esc(req.body).replace(/(password=[^&\
       ? `<pre><span class="status s${String(status)[0]}" data-testid="status">${status}</span>\n${headers(x.response.headers)}\n\n${esc(pretty(x.response.body))}</pre>`
       : `<pre>${esc(x.error ?? 'no response')}</pre>`
   }</div></div>
-${x.masked?.length ? `<p class="masked">🔒 Masked: ${x.masked.map(esc).join('; ')}</p>` : ''}
+${x.masked?.length ? `<p class="masked"><strong>Masked:</strong> ${x.masked.map(esc).join('; ')}</p>` : ''}
 </section>`
 }
 
@@ -923,7 +924,7 @@ function renderDiagram(tour, current) {
   let svg = `<svg class="diagram" viewBox="0 0 ${width} ${height}" role="img" aria-label="Sequence diagram"><defs><marker id="arr" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="context-stroke"/></marker></defs>`
   for (const role of lanes) {
     const x = laneX(role)
-    svg += `<line class="life" x1="${x}" y1="44" x2="${x}" y2="${height - 4}"/><rect class="lane lane-${role}" x="${x - 66}" y="4" width="132" height="38" rx="8"/><text class="lane-t" x="${x}" y="21">${ROLES[role].name}</text><text class="lane-s" x="${x}" y="35">${ROLES[role].sub}</text>`
+    svg += `<line class="life" x1="${x}" y1="44" x2="${x}" y2="${height - 4}"/><rect class="lane lane-${role}" x="${x - 66}" y="4" width="132" height="38" rx="8"/><text class="lane-t" x="${x}" y="21">${ROLES[role].name}</text><text class="lane-s" x="${x}" y="35">${tour.laneNotes?.[role] ?? ROLES[role].sub}</text>`
   }
   tour.steps.forEach((step, i) => {
     const y = top + i * rowH + 16
