@@ -146,6 +146,12 @@ describe('discovery', () => {
     expect(causeCode(err)).toBe('ERR_INSECURE_REQUEST')
   })
 
+  it('refuses a javascript: token endpoint hidden in mtls_endpoint_aliases', async () => {
+    server().metadata.mtls_endpoint_aliases = { token_endpoint: 'javascript:alert(1)' }
+    const err = await expectRefusal(discover(server().issuer, insecure), 'ERR_DISCOVERY_FAILED')
+    expect(causeCode(err)).toBe('ERR_INSECURE_REQUEST')
+  })
+
   it('refuses metadata without a token_endpoint', async () => {
     delete server().metadata.token_endpoint
     const err = await expectRefusal(discover(server().issuer, insecure), 'ERR_DISCOVERY_FAILED')

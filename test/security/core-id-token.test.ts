@@ -7,6 +7,7 @@ import {
   authorizationCodeGrant,
   buildAuthorizationUrl,
   type ClientContext,
+  fetchUserInfo,
   refreshTokenGrant,
 } from '@oauthkit/core'
 import { describe, expect, it } from 'vitest'
@@ -287,6 +288,36 @@ describe('ID Token', () => {
       authorizationCodeGrant(context, server().authorize(url), transaction),
       'OAUTH_INVALID_RESPONSE',
       [...server().secrets, transaction.codeVerifier],
+    )
+  })
+
+  it('refuses an unrequested ID Token (no openid scope) signed by an attacker key', async () => {
+    const context = await contextFor(server())
+    const { url, transaction } = await buildAuthorizationUrl(context, {
+      redirectUri: REDIRECT_URI,
+      scope: 'api:read',
+    })
+    server().on('/token', async (_q, res, { server }) => {
+      const tokens = await server.tokens(CLIENT_ID, { idToken: false })
+      const idToken = await server.mintIdToken(CLIENT_ID, {}, { key: server.attackerRsa })
+      json(res, 200, { ...tokens, id_token: idToken })
+    })
+    await expectRefusal(
+      authorizationCodeGrant(context, server().authorize(url), transaction),
+      'OAUTH_INVALID_RESPONSE',
+      [...server().secrets, transaction.codeVerifier],
+    )
+  })
+
+  it('refuses a UserInfo response for another sub than the ID Token names', async () => {
+    server().on('/userinfo', (_q, res) =>
+      json(res, 200, { sub: 'attacker', email: 'a@evil.example' }),
+    )
+    const context = await contextFor(server())
+    await expectRefusal(
+      fetchUserInfo(context, 'at-held-by-the-client-9', { expectedSubject: 'user-1' }),
+      'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED',
+      ['at-held-by-the-client-9'],
     )
   })
 
