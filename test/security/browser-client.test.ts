@@ -94,6 +94,23 @@ describe('browser client', () => {
     expect((await auth.getUser())?.sub).toBe('user-1')
   })
 
+  it('control: a URL-object issuer is matched by normalised href', async () => {
+    const navigations: string[] = []
+    const auth = createBrowserClient({
+      issuer: new URL(server().origin),
+      clientId: CLIENT_ID,
+      redirectUri: REDIRECT_URI,
+      scope: 'openid',
+      allowInsecureRequests: true,
+      store: createMemoryStore(),
+      navigate: (url) => navigations.push(url),
+    })
+    clients.push(auth)
+    await auth.login()
+    await auth.handleRedirect(server().authorize(navigations[0] as string))
+    expect((await auth.getUser())?.sub).toBe('user-1')
+  })
+
   it('after login no token, code or verifier is in localStorage, sessionStorage or cookies', async () => {
     const c = client(undefined) // default IndexedDB store
     const callback = await c.startLogin()

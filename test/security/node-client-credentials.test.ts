@@ -3,7 +3,7 @@
  * request per key under any concurrency, a cached token outlives an outage until it expires, a
  * refusal of the client is not retried in a storm, and no secret reaches an error.
  */
-import { createServerClient } from '@oauthkit/node'
+import { createAccessTokenVerifier, createServerClient } from '@oauthkit/node'
 import { describe, expect, it, vi } from 'vitest'
 import { CLIENT_ID, useHostileServer } from './fixture.js'
 import { expectRefusal } from './helpers.js'
@@ -24,6 +24,22 @@ function client(now?: () => number) {
 }
 
 describe('client credentials (node)', () => {
+  it('control: a URL-object issuer is matched by normalised href (server and verifier)', async () => {
+    const c = createServerClient({
+      issuer: new URL(server().origin),
+      clientId: CLIENT_ID,
+      clientSecret: SECRET,
+      allowInsecureRequests: true,
+    })
+    expect((await c.clientCredentials()).accessToken).toMatch(/^cc-/)
+    const verifier = createAccessTokenVerifier({
+      issuer: new URL(server().origin),
+      audience: 'https://api.example',
+      allowInsecureRequests: true,
+    })
+    await expectRefusal(verifier.verify('Bearer a.b.c'), 'ERR_JWT_MALFORMED')
+  })
+
   it('200 concurrent calls with an empty cache make one token request', async () => {
     server().on('/token', async (_q, res, { server }) => {
       await new Promise((resolve) => setTimeout(resolve, 50))

@@ -84,7 +84,7 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
   function getContext(): Promise<ClientContext> {
     if (context) return context
     const created = (async () => {
-      const metadata = await discover(issuer, http)
+      const metadata = await discover(options.issuer, http)
       const handle = dpop && (await dpop.createHandle(store, keys.dpop))
       return createClientContext({ metadata, clientId, http, ...(handle ? { dpop: handle } : {}) })
     })()

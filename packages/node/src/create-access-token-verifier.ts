@@ -118,7 +118,7 @@ export function createAccessTokenVerifier(
     if (options.metadata) return options.metadata
     const now = Date.now()
     if (known && now - known.at < 60_000) return known.metadata
-    const metadata = await discover(issuer, http)
+    const metadata = await discover(issuerOption, http)
     known = { metadata, at: now }
     return metadata
   }

@@ -223,7 +223,7 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
   const metadata = (signal?: AbortSignal): Promise<ServerMetadata> =>
     options.metadata
       ? Promise.resolve(options.metadata)
-      : discover(issuer, signal ? { ...http, signal } : http)
+      : discover(options.issuer, signal ? { ...http, signal } : http)
   const context = async (signal?: AbortSignal): Promise<ClientContext> => {
     clientAuth ??= createClientAuth(authOptions)
     const [serverMetadata, auth] = await Promise.all([metadata(signal), clientAuth])
