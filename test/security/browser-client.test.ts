@@ -48,6 +48,15 @@ function spyStore(): KeyValueStore & { written: string[]; snapshot(): Promise<st
   }
 }
 
+/** The session entry a spy store holds, if any. */
+async function storedSession(
+  store: ReturnType<typeof spyStore>,
+): Promise<{ tokenSet: { accessToken: string; refreshToken?: string } } | undefined> {
+  const all = JSON.parse(await store.snapshot()) as Record<string, unknown>
+  const entry = Object.entries(all).find(([key]) => key.endsWith(' session'))
+  return entry?.[1] as { tokenSet: { accessToken: string; refreshToken?: string } } | undefined
+}
+
 function client(store: KeyValueStore | undefined = spyStore()) {
   const navigations: string[] = []
   const auth = createBrowserClient({
@@ -246,21 +255,14 @@ describe('browser client', () => {
   it('a refresh response without refresh_token keeps the old refresh token', async () => {
     const store = spyStore()
     const { auth } = await loggedIn(store)
-    const before = JSON.parse(await store.snapshot())
-    const oldRefresh = (
-      Object.entries(before).find(([k]) => k.endsWith(' session'))?.[1] as {
-        tokenSet: { refreshToken: string }
-      }
-    ).tokenSet.refreshToken
+    const oldRefresh = (await storedSession(store))?.tokenSet.refreshToken
+    expect(oldRefresh).toMatch(/^rt-/)
     server().on('/token', (_q, res) =>
       json(res, 200, { access_token: 'at-no-rotation-02', token_type: 'Bearer', expires_in: 300 }),
     )
     expect(await auth.getAccessToken({ forceRefresh: true })).toBe('at-no-rotation-02')
-    const after = JSON.parse(await store.snapshot())
-    const session = Object.entries(after).find(([k]) => k.endsWith(' session'))?.[1] as {
-      tokenSet: { refreshToken: string }
-    }
-    expect(session.tokenSet.refreshToken).toBe(oldRefresh)
+    const session = await storedSession(store)
+    expect(session?.tokenSet.refreshToken).toBe(oldRefresh)
   })
 
   it('invalid_grant on refresh clears the session once (ERR_LOGIN_REQUIRED), no retry loop', async () => {
