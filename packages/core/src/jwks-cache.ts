@@ -63,9 +63,14 @@ interface Entry {
   jwks?: oauth.JWKS
   fetchedAt: number
   attemptedAt: number
-  generation?: JwksGeneration
-  seededAt: number
+  /** By issuer: issuers sharing a `jwks_uri` (multi-tenant servers) each get their own. */
+  generations: Map<string, Seeded>
   pending?: Promise<void>
+}
+
+interface Seeded {
+  generation: JwksGeneration
+  seededAt: number
 }
 
 // oauth4webapi ignores (and refetches) a handed-over key set once it is 300 seconds old.
@@ -91,7 +96,7 @@ export function createJwksCache(options?: JwksCacheOptions): JwksCache {
       try {
         entry.jwks = await fetchJwks(uri, http)
         entry.fetchedAt = Date.now()
-        delete entry.generation
+        entry.generations.clear()
       } finally {
         delete entry.pending
       }
@@ -115,7 +120,7 @@ export function createJwksCache(options?: JwksCacheOptions): JwksCache {
       }
       let entry = entries.get(uri)
       if (!entry) {
-        entry = { fetchedAt: 0, attemptedAt: 0, seededAt: 0 }
+        entry = { fetchedAt: 0, attemptedAt: 0, generations: new Map() }
         entries.set(uri, entry)
       }
       if (entry.pending) await entry.pending.catch(() => {})
@@ -146,17 +151,23 @@ export function createJwksCache(options?: JwksCacheOptions): JwksCache {
 
 // A fresh metadata object for oauth4webapi each time the key set changes or nears its 300-second
 // horizon: oauth4webapi memoises keys per metadata object and would otherwise refetch itself.
+// One per issuer: oauth4webapi checks `iss` against this object's `issuer`, so issuers sharing a
+// `jwks_uri` must never be handed one another's.
 function generationOf(entry: Entry, metadata: ServerMetadata): JwksGeneration {
   const now = Date.now()
   const horizon = (OAUTH4WEBAPI_JWKS_MAX_AGE - 60) * 1000
-  if (!entry.generation || now - entry.seededAt >= horizon) {
-    entry.seededAt = now
-    entry.generation = {
-      as: { ...metadata },
-      cache: { jwks: entry.jwks as oauth.JWKS, uat: Math.floor(now / 1000) },
+  let seeded = entry.generations.get(metadata.issuer)
+  if (!seeded || now - seeded.seededAt >= horizon) {
+    seeded = {
+      seededAt: now,
+      generation: {
+        as: { ...metadata },
+        cache: { jwks: entry.jwks as oauth.JWKS, uat: Math.floor(now / 1000) },
+      },
     }
+    entry.generations.set(metadata.issuer, seeded)
   }
-  return entry.generation
+  return seeded.generation
 }
 
 function seconds(

@@ -437,6 +437,22 @@ describe('JWKS cache', () => {
     expect(err).toMatchObject({ code: 'ERR_TIMEOUT' })
   })
 
+  it('checks iss against the metadata at hand when issuers share a jwks_uri', async () => {
+    // Multi-tenant servers publish one key set for every tenant issuer; a token of tenant A must
+    // not pass as tenant B's because the cached key set was first fetched for A.
+    const { server } = setup([keyA])
+    const jwksCache = createJwksCache()
+    const tenantA = { issuer: `${issuer}/tenant-a`, jwks_uri: metadata.jwks_uri }
+    const tenantB = { issuer: `${issuer}/tenant-b`, jwks_uri: metadata.jwks_uri }
+    const token = await sign({ claims: { iss: tenantA.issuer } })
+    const options = { audience, jwksCache, http: { fetch: server.fetch } }
+    await expect(verifyJwtAccessToken(tenantA, token, options)).resolves.toBeTruthy()
+    const err = await refusal(verifyJwtAccessToken(tenantB, token, options))
+    expect(err).toMatchObject({ status: 401, code: 'OAUTH_JWT_CLAIM_COMPARISON_FAILED' })
+    await expect(verifyJwtAccessToken(tenantA, token, options)).resolves.toBeTruthy()
+    expect(server.state.requests).toBe(1)
+  })
+
   it('refuses an http jwks_uri unless insecure requests are allowed', async () => {
     const insecure = { issuer: 'http://127.0.0.1:1', jwks_uri: 'http://127.0.0.1:1/jwks' }
     const fetch = vi.fn() as unknown as typeof globalThis.fetch
