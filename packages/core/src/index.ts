@@ -93,6 +93,8 @@ export { createSingleFlight } from './single-flight.js'
 export { rethrow, toOAuthKitError } from './to-oauthkit-error.js'
 export type { IsExpiredOptions, TokenSet, ToTokenSetOptions } from './token-set.js'
 export { isExpired, toTokenSet } from './token-set.js'
+export type { VerifiedTokenCache, VerifiedTokenCacheOptions } from './verified-token-cache.js'
+export { createVerifiedTokenCache } from './verified-token-cache.js'
 export type {
   JwtAccessTokenClaims,
   VerifyJwtAccessTokenOptions,

@@ -5,8 +5,13 @@ import { base64UrlDecode } from './decode-jwt.js'
 import type { ServerMetadata } from './discover.js'
 import { isOAuthKitError, OAuthKitError } from './errors.js'
 import { type HttpOptions, toRequestOptions } from './http-options.js'
-import { createJwksCache, type JwksCache } from './jwks-cache.js'
+import { createJwksCache, type JwksCache, type JwksGeneration } from './jwks-cache.js'
 import { toOAuthKitError } from './to-oauthkit-error.js'
+import {
+  storeOf,
+  type VerifiedTokenCache,
+  type VerifiedTokenStore,
+} from './verified-token-cache.js'
 
 /** Claims of a verified RFC 9068 access token, wire spelling. */
 export type JwtAccessTokenClaims = oauth.JWTAccessTokenClaims
@@ -22,7 +27,7 @@ export interface VerifyJwtAccessTokenOptions {
    * ES256/384/512 and EdDSA/Ed25519. `none` and HMAC algorithms are never accepted.
    */
   algorithms?: string[]
-  /** Seconds of clock difference tolerated for `exp`, `nbf` and `iat`. Default 5. */
+  /** Seconds of clock difference tolerated for `exp` and `nbf`, at least 0. Default 5. */
   clockTolerance?: number
   /**
    * The longest token (or `Authorization` header) accepted, in characters; longer ones are refused
@@ -31,6 +36,12 @@ export interface VerifyJwtAccessTokenOptions {
   maxTokenLength?: number
   /** Where the issuer's keys are cached. Default: one cache shared by the whole process. */
   jwksCache?: JwksCache
+  /**
+   * Remembers tokens that passed full verification, so that the exact same token presented again
+   * skips the signature check until its `exp` (see {@link VerifiedTokenCache} for what is still
+   * checked every time). From `createVerifiedTokenCache()`. Default: none, every call verifies.
+   */
+  verifiedTokenCache?: VerifiedTokenCache
   /** HTTP options for fetching the JWKS. */
   http?: HttpOptions
   /** The `realm` of `WWW-Authenticate` challenges (RFC 6750 §3). */
@@ -60,14 +71,15 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
  * Verifies a JWT access token as a resource server (RFC 9068 §4), on top of oauth4webapi's
  * `validateJwtAccessToken`: `typ` `at+jwt`, the signature with a key from the issuer's JWKS found
  * by `kid` (cached, refetched at most once per interval for an unknown `kid`), `iss`, `aud`, `exp`,
- * `nbf`, `iat`, the allowed algorithms, then the required `scopes`.
+ * `nbf`, the required claims, the allowed algorithms, then the required `scopes`.
  *
  * `authorization` is an `Authorization` header value (`Bearer <token>`), a bare token, or a Fetch
  * `Request` (needed for DPoP-bound tokens, RFC 9449 §7). Tokens in the query string (RFC 6750
  * §2.3) are refused: they end up in logs. Oversized tokens are refused before any signature work.
+ * With `verifiedTokenCache`, a token that passed all of this is remembered until its `exp`.
  *
  * @param metadata - The issuer's metadata, from `discover()`; `jwks_uri` is required.
- * @returns The verified claims.
+ * @returns The verified claims, a new object on every call.
  * @throws {@link AccessTokenError} when the request must be refused: `status` 401 with
  *   `invalid_token` (code `ERR_INVALID_TOKEN`, `ERR_TOKEN_TOO_LARGE`, `ERR_JWT_MALFORMED`,
  *   `ERR_JWKS_NO_MATCHING_KEY` or oauth4webapi's, e.g. `OAUTH_JWT_TIMESTAMP_CHECK_FAILED`), 401
@@ -86,135 +98,193 @@ export async function verifyJwtAccessToken(
     throw invalidArgument('metadata', 'authorization server metadata')
   }
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object')
-  assertString(options.audience, 'options.audience')
-  const scopes = options.scopes ?? []
-  if (!Array.isArray(scopes) || !scopes.every((s) => typeof s === 'string')) {
+  const { audience, scopes, realm } = options
+  assertString(audience, 'options.audience')
+  if (scopes !== undefined && !isStringArray(scopes)) {
     throw invalidArgument('options.scopes', 'an array of strings')
   }
   const algorithms = options.algorithms ?? DEFAULT_ALGORITHMS
   if (!Array.isArray(algorithms) || algorithms.length === 0) {
     throw invalidArgument('options.algorithms', 'a non-empty array of strings')
   }
+  const clockTolerance = options.clockTolerance ?? 5
+  if (typeof clockTolerance !== 'number') {
+    throw invalidArgument('options.clockTolerance', 'a number')
+  }
+  // oauth4webapi silently turns a negative or non-finite tolerance into 30 seconds.
+  if (!(clockTolerance >= 0 && clockTolerance < Number.POSITIVE_INFINITY)) {
+    throw invalidArgument(
+      'options.clockTolerance',
+      'a number of seconds ≥ 0',
+      'ERR_INVALID_ARG_VALUE',
+    )
+  }
+  let store: VerifiedTokenStore | undefined
+  if (options.verifiedTokenCache !== undefined) {
+    store = storeOf(options.verifiedTokenCache)
+    if (!store) {
+      throw invalidArgument('options.verifiedTokenCache', 'a cache from createVerifiedTokenCache()')
+    }
+  }
   const maxTokenLength = options.maxTokenLength ?? 8192
-  const realm = options.realm
-  const refuse = (
-    message: string,
-    code: string,
-    error?: 'invalid_request' | 'invalid_token',
-    cause?: unknown,
-  ) => new AccessTokenError(message, { code, error, realm, cause })
 
   let request: Request | undefined
   let header: string | null | undefined
-  if (authorization instanceof Request) {
+  if (typeof authorization === 'string' || authorization == null) {
+    header = authorization
+  } else if (authorization instanceof Request) {
     request = authorization
     if (new URL(request.url).searchParams.has('access_token')) {
-      throw refuse(
+      throw refusal(
         'access tokens in the query string are not accepted',
         'ERR_INVALID_REQUEST',
+        realm,
         'invalid_request',
       )
     }
     header = request.headers.get('authorization')
-  } else if (typeof authorization === 'string' || authorization == null) {
-    header = authorization
   } else {
     throw invalidArgument('authorization', 'a string or a Request')
   }
-  if (header == null || header.trim() === '') {
-    throw refuse('no access token was presented', 'ERR_TOKEN_MISSING')
-  }
+  const trimmed = header?.trim()
+  if (!trimmed) throw refusal('no access token was presented', 'ERR_TOKEN_MISSING', realm)
   // Checked before anything else looks at the header: a huge header costs us nothing.
-  if (header.length > maxTokenLength + 7) {
-    throw refuse(
-      `the access token is longer than ${maxTokenLength} characters`,
-      'ERR_TOKEN_TOO_LARGE',
-      'invalid_token',
-    )
-  }
-  const parts = header.trim().split(' ')
+  if ((header as string).length > maxTokenLength + 7) throw tooLarge(maxTokenLength, realm)
+  const space = trimmed.indexOf(' ')
   let scheme = 'bearer'
-  let token: string
-  if (parts.length === 1) {
-    token = parts[0] as string
-  } else if (parts.length === 2) {
-    scheme = (parts[0] as string).toLowerCase()
-    token = parts[1] as string
-  } else {
-    throw refuse('the Authorization header is malformed', 'ERR_INVALID_REQUEST', 'invalid_request')
+  let token = trimmed
+  if (space !== -1) {
+    token = trimmed.slice(space + 1)
+    if (token.includes(' ')) {
+      throw refusal(
+        'the Authorization header is malformed',
+        'ERR_INVALID_REQUEST',
+        realm,
+        'invalid_request',
+      )
+    }
+    scheme = trimmed.slice(0, space).toLowerCase()
   }
   if (scheme !== 'bearer' && !(scheme === 'dpop' && request)) {
-    throw refuse(
+    throw refusal(
       'the Authorization header does not use the Bearer scheme',
       'ERR_INVALID_REQUEST',
+      realm,
       'invalid_request',
     )
   }
-  if (token.length > maxTokenLength) {
-    throw refuse(
-      `the access token is longer than ${maxTokenLength} characters`,
-      'ERR_TOKEN_TOO_LARGE',
-      'invalid_token',
-    )
-  }
+  if (token.length > maxTokenLength) throw tooLarge(maxTokenLength, realm)
   if (!B64TOKEN.test(token)) {
-    throw refuse('the access token is malformed', 'ERR_JWT_MALFORMED', 'invalid_token')
+    throw refusal('the access token is malformed', 'ERR_JWT_MALFORMED', realm, 'invalid_token')
   }
   const joseHeader = decodeHeader(token)
   if (!joseHeader) {
-    throw refuse('the access token is not a signed JWT', 'ERR_JWT_MALFORMED', 'invalid_token')
+    throw refusal(
+      'the access token is not a signed JWT',
+      'ERR_JWT_MALFORMED',
+      realm,
+      'invalid_token',
+    )
   }
   if (typeof joseHeader.alg !== 'string' || !algorithms.includes(joseHeader.alg)) {
-    throw refuse(
+    throw refusal(
       'the access token is signed with an algorithm that is not allowed',
       'ERR_JWT_INVALID',
+      realm,
       'invalid_token',
     )
   }
   if (joseHeader.kid !== undefined && typeof joseHeader.kid !== 'string') {
-    throw refuse('the access token has an invalid "kid"', 'ERR_JWT_INVALID', 'invalid_token')
+    throw refusal(
+      'the access token has an invalid "kid"',
+      'ERR_JWT_INVALID',
+      realm,
+      'invalid_token',
+    )
   }
 
   const jwksCache = options.jwksCache ?? sharedJwksCache
   const generation = await jwksCache.keysFor(metadata, joseHeader, options.http)
   if (!generation) {
-    throw refuse(
+    throw refusal(
       'no key of the issuer matches the access token',
       'ERR_JWKS_NO_MATCHING_KEY',
+      realm,
       'invalid_token',
     )
   }
 
-  const input = request ?? (new BearerRequest(metadata.issuer, token) as unknown as Request)
-  let claims: JwtAccessTokenClaims
-  try {
-    claims = await oauth.validateJwtAccessToken(generation.as, input, options.audience, {
-      ...requestOptionsOf(options.http),
-      signingAlgorithms: algorithms,
-      [oauth.clockTolerance]: options.clockTolerance ?? 5,
-      [oauth.jwksCache]: generation.cache,
-    })
-  } catch (err) {
-    const mapped = toOAuthKitError(err)
-    // The network (a JWKS refetch oauth4webapi made itself) is our problem, not the caller's.
-    if (isOAuthKitError(mapped) && /^ERR_(TIMEOUT|ABORTED|NETWORK)$/.test(mapped.code)) {
-      throw mapped
+  // A DPoP request (scheme or proof header) needs its proof checked each time: never cached.
+  const cache = store && scheme === 'bearer' && !request?.headers.has('dpop') ? store : undefined
+  const jwks = generation.cache.jwks
+  let claims = cache?.lookup(token, metadata.issuer, audience, jwks, Date.now(), clockTolerance)
+  if (!claims) {
+    const input = request ?? (new BearerRequest(metadata.issuer, token) as unknown as Request)
+    try {
+      claims = await oauth.validateJwtAccessToken(
+        generation.as,
+        input,
+        audience,
+        engineOptions(generation, options.http, algorithms, clockTolerance),
+      )
+    } catch (err) {
+      throw toRefusal(err, realm)
     }
-    const code = mapped instanceof OAuthKitError ? mapped.code : 'ERR_INVALID_TOKEN'
-    throw refuse(describe(mapped), code, 'invalid_token', mapped)
+    // Only when oauth4webapi used the very key set we hold (it never refetches on its own while
+    // the JWKS cache feeds it, but if it did, its keys are not the ones the entry would name).
+    if (cache && jwks && generation.cache.jwks === jwks) {
+      cache.remember(token, claims, metadata.issuer, audience, jwks, Date.now())
+    }
   }
 
-  const granted = new Set(typeof claims.scope === 'string' ? claims.scope.split(' ') : [])
-  const missing = scopes.filter((scope) => !granted.has(scope))
-  if (missing.length > 0) {
-    throw new AccessTokenError(`the access token lacks the scope "${missing.join(' ')}"`, {
-      code: 'ERR_INSUFFICIENT_SCOPE',
-      error: 'insufficient_scope',
-      scope: scopes.join(' '),
-      realm,
-    })
+  if (scopes !== undefined && scopes.length > 0) {
+    const granted = typeof claims.scope === 'string' ? claims.scope.split(' ') : []
+    const missing = scopes.filter((scope) => !granted.includes(scope))
+    if (missing.length > 0) {
+      throw new AccessTokenError(`the access token lacks the scope "${missing.join(' ')}"`, {
+        code: 'ERR_INSUFFICIENT_SCOPE',
+        error: 'insufficient_scope',
+        scope: scopes.join(' '),
+        realm,
+      })
+    }
   }
   return claims
+}
+
+function isStringArray(value: unknown): value is string[] {
+  if (!Array.isArray(value)) return false
+  for (const item of value) if (typeof item !== 'string') return false
+  return true
+}
+
+function refusal(
+  message: string,
+  code: string,
+  realm: string | undefined,
+  error?: 'invalid_request' | 'invalid_token',
+  cause?: unknown,
+): AccessTokenError {
+  return new AccessTokenError(message, { code, error, realm, cause })
+}
+
+function tooLarge(maxTokenLength: number, realm: string | undefined): AccessTokenError {
+  return refusal(
+    `the access token is longer than ${maxTokenLength} characters`,
+    'ERR_TOKEN_TOO_LARGE',
+    realm,
+    'invalid_token',
+  )
+}
+
+// The network (a JWKS refetch oauth4webapi made itself) is our problem, not the caller's.
+const SERVER_SIDE = new Set(['ERR_TIMEOUT', 'ERR_ABORTED', 'ERR_NETWORK'])
+
+function toRefusal(err: unknown, realm: string | undefined): Error {
+  const mapped = toOAuthKitError(err)
+  if (isOAuthKitError(mapped) && SERVER_SIDE.has(mapped.code)) return mapped
+  const code = mapped instanceof OAuthKitError ? mapped.code : 'ERR_INVALID_TOKEN'
+  return refusal(describe(mapped), code, realm, 'invalid_token', mapped)
 }
 
 /**
@@ -226,17 +296,27 @@ export async function verifyJwtAccessToken(
 class BearerRequest {
   readonly method = 'GET'
   readonly url: string
-  readonly headers: { get(name: string): string | null; has(name: string): boolean }
+  readonly headers: BearerHeaders
   constructor(url: string, token: string) {
     this.url = url
-    const authorization = `Bearer ${token}`
-    this.headers = {
-      get: (name) => (name.toLowerCase() === 'authorization' ? authorization : null),
-      has: (name) => name.toLowerCase() === 'authorization',
-    }
+    this.headers = new BearerHeaders(`Bearer ${token}`)
   }
   get [Symbol.toStringTag](): string {
     return 'Request'
+  }
+}
+
+// Prototype methods rather than per-call closures: one small object per verification.
+class BearerHeaders {
+  readonly #authorization: string
+  constructor(authorization: string) {
+    this.#authorization = authorization
+  }
+  get(name: string): string | null {
+    return name.toLowerCase() === 'authorization' ? this.#authorization : null
+  }
+  has(name: string): boolean {
+    return name.toLowerCase() === 'authorization'
   }
 }
 
@@ -253,18 +333,79 @@ function requestOptionsOf(http: HttpOptions | undefined): ReturnType<typeof toRe
   return cached
 }
 
-function decodeHeader(token: string): Record<string, unknown> | undefined {
-  const segments = token.split('.')
-  if (segments.length !== 3 || !segments[0] || !segments[1] || !segments[2]) return undefined
+type EngineOptions = oauth.ValidateJWTAccessTokenOptions & oauth.JWKSCacheOptions
+interface EngineOptionsEntry {
+  http: HttpOptions | undefined
+  algorithms: string[]
+  clockTolerance: number
+  value: EngineOptions
+}
+
+// The options object handed to oauth4webapi, built once per key set (and per option set) rather
+// than spread on every call. oauth4webapi only reads it; the JWKS cache object inside it is the
+// generation's own.
+const engineOptionsCache = new WeakMap<JwksGeneration, EngineOptionsEntry>()
+function engineOptions(
+  generation: JwksGeneration,
+  http: HttpOptions | undefined,
+  algorithms: string[],
+  clockTolerance: number,
+): EngineOptions {
+  const cached = engineOptionsCache.get(generation)
+  if (
+    cached &&
+    cached.http === http &&
+    cached.algorithms === algorithms &&
+    cached.clockTolerance === clockTolerance
+  ) {
+    return cached.value
+  }
+  const value: EngineOptions = {
+    ...requestOptionsOf(http),
+    signingAlgorithms: algorithms,
+    [oauth.clockTolerance]: clockTolerance,
+    [oauth.jwksCache]: generation.cache,
+  }
+  engineOptionsCache.set(generation, { http, algorithms, clockTolerance, value })
+  return value
+}
+
+// Decoded JOSE headers by their encoded segment. An issuer signs every token with the same few
+// headers, so this spares a base64 and JSON decode per call (oauth4webapi decodes its own copy).
+// Bounded: a flood of distinct headers only ever costs a clear.
+const HEADER_CACHE_SIZE = 64
+const HEADER_CACHE_SEGMENT = 512
+const decodedHeaders = new Map<string, Readonly<Record<string, unknown>>>()
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+function decodeHeader(token: string): Readonly<Record<string, unknown>> | undefined {
+  const first = token.indexOf('.')
+  const second = token.indexOf('.', first + 1)
+  // Three non-empty segments.
+  if (
+    first < 1 ||
+    second < first + 2 ||
+    second >= token.length - 1 ||
+    token.indexOf('.', second + 1) !== -1
+  ) {
+    return undefined
+  }
+  const segment = token.slice(0, first)
+  const known = decodedHeaders.get(segment)
+  if (known) return known
+  let json: unknown
   try {
-    const json: unknown = JSON.parse(
-      new TextDecoder('utf-8', { fatal: true }).decode(base64UrlDecode(segments[0])),
-    )
-    if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined
-    return json as Record<string, unknown>
+    json = JSON.parse(utf8.decode(base64UrlDecode(segment)))
   } catch {
     return undefined
   }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined
+  const header = Object.freeze(json as Record<string, unknown>)
+  if (segment.length <= HEADER_CACHE_SEGMENT) {
+    if (decodedHeaders.size >= HEADER_CACHE_SIZE) decodedHeaders.clear()
+    decodedHeaders.set(segment, header)
+  }
+  return header
 }
 
 // Short, stable descriptions for the client; the detailed message stays on `cause`.
