@@ -1,11 +1,18 @@
 // The playground's HTTP server: serves the page (bundled with esbuild at start), runs the
 // server-side halves of the grant tours against an embedded @oauthkit/devserver, records every
 // HTTP exchange with the authorization server, and hosts a small RFC 9068 protected resource.
-import { randomUUID } from 'node:crypto'
+import {
+  constants,
+  createDecipheriv,
+  generateKeyPair,
+  privateDecrypt,
+  randomUUID,
+} from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import * as core from '@oauthkit/core'
 import { startDevServer } from '@oauthkit/devserver'
 import * as nodeSdk from '@oauthkit/node'
@@ -129,6 +136,53 @@ function send(res, status, body, headers = {}) {
     ...headers,
   })
   res.end(isString ? body : JSON.stringify(body))
+}
+
+/** The resource server's encryption key pair (RSA-OAEP-256): the public half is given to the
+ * authorization server to encrypt access tokens for this API, the private half never leaves. */
+async function createEncryptionKey() {
+  const { publicKey, privateKey } = await promisify(generateKeyPair)('rsa', {
+    modulusLength: 2048,
+  })
+  const kid = `rs-enc-${randomUUID().slice(0, 8)}`
+  const publicJwk = { ...publicKey.export({ format: 'jwk' }), kid, use: 'enc', alg: 'RSA-OAEP-256' }
+  return { publicKey, privateKey, kid, publicJwk }
+}
+
+const JWE_ALG = 'RSA-OAEP-256'
+const JWE_ENC = 'A256GCM'
+
+/**
+ * Decrypts a compact JWE (RFC 7516 §5.2) by hand, one operation at a time, so the page can show
+ * every value: RSA-OAEP-256 unwraps the content encryption key, AES-256-GCM decrypts the
+ * ciphertext and checks the tag over the protected header (the additional authenticated data).
+ */
+function decryptStepByStep(token, privateKey) {
+  const [h, ek, iv, ct, tag] = token.split('.')
+  const header = JSON.parse(Buffer.from(h, 'base64url').toString())
+  if (header.alg !== JWE_ALG || header.enc !== JWE_ENC) {
+    throw new Error(`unexpected alg/enc ${header.alg}/${header.enc}`)
+  }
+  const cek = privateDecrypt(
+    { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
+    Buffer.from(ek, 'base64url'),
+  )
+  const decipher = createDecipheriv('aes-256-gcm', cek, Buffer.from(iv, 'base64url'))
+  decipher.setAAD(Buffer.from(h, 'ascii'))
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'))
+  const plaintext = Buffer.concat([
+    decipher.update(Buffer.from(ct, 'base64url')),
+    decipher.final(),
+  ]).toString()
+  return {
+    header,
+    encryptedKeyBytes: Buffer.from(ek, 'base64url').length,
+    cek: cek.toString('hex'),
+    iv: Buffer.from(iv, 'base64url').toString('hex'),
+    tag: Buffer.from(tag, 'base64url').toString('hex'),
+    ciphertextBytes: Buffer.from(ct, 'base64url').length,
+    plaintext,
+  }
 }
 
 /**
@@ -258,6 +312,8 @@ export async function startPlayground(options = {}) {
     realm: 'playground-api',
   })
   const insecure = { [oauth.allowInsecureRequests]: true }
+  /** The resource server's encryption key pair, made once (a promise, so start-up does not wait). */
+  const encryptionKey = createEncryptionKey()
 
   /** Server-side transactions (authorization code tours), by id. */
   const transactions = new Map()
@@ -502,28 +558,66 @@ export async function startPlayground(options = {}) {
     // An access token that expires in one second, minted by the authorization server itself.
     'POST /pg/expired-token': (_req, res) =>
       step(res, async () => {
-        const provider = /** @type {any} */ (devServer.provider)
-        const client = await provider.Client.find('service')
-        const token = new provider.ClientCredentials({
-          client,
-          scope: API_SCOPE_READ,
-          expiresIn: 1,
-        })
-        token.resourceServer = {
-          audience: resource,
-          identifier: () => resource,
-          scope: `${API_SCOPE_READ} ${API_SCOPE_WRITE}`,
-          accessTokenFormat: 'jwt',
-          jwt: {
-            sign: { alg: devServer.clients.spa.metadata.id_token_signed_response_alg ?? 'RS256' },
-          },
-        }
-        const accessToken = await token.save()
+        const accessToken = await mintAccessToken({ expiresIn: 1 })
         // Whole-second timestamps: wait until `exp` is strictly in the past.
         const { exp } = jose.decodeJwt(accessToken)
         await new Promise((r) => setTimeout(r, Math.max(0, (exp ?? 0) * 1000 - Date.now() + 1100)))
         return { accessToken }
       }),
+
+    // Token encryption (RFC 7516): the resource server's public encryption key…
+    'POST /pg/jwe/key': (_req, res) =>
+      step(res, async () => {
+        const { publicJwk } = await encryptionKey
+        return { publicJwk, alg: JWE_ALG, enc: JWE_ENC }
+      }),
+    // …an access token the authorization server signs, then encrypts to that key (a nested JWT)…
+    'POST /pg/jwe/issue': (_req, res) =>
+      step(res, async () => {
+        const { publicKey, kid } = await encryptionKey
+        const accessToken = await mintAccessToken({
+          expiresIn: 600,
+          encrypt: { alg: JWE_ALG, enc: JWE_ENC, key: publicKey, kid },
+        })
+        return { accessToken }
+      }),
+    // …and its decryption by the resource server, every intermediate value shown.
+    'POST /pg/jwe/decrypt': async (req, res) => {
+      const { token } = await readJson(req)
+      await step(res, async () => {
+        const { privateKey } = await encryptionKey
+        const steps = decryptStepByStep(token, privateKey)
+        const { plaintext } = await jose.compactDecrypt(token, privateKey, {
+          keyManagementAlgorithms: [JWE_ALG],
+          contentEncryptionAlgorithms: [JWE_ENC],
+        })
+        return { ...steps, joseAgrees: new TextDecoder().decode(plaintext) === steps.plaintext }
+      })
+    },
+  }
+
+  /**
+   * A client-credentials access token for the `service` client, issued by the dev server's
+   * oidc-provider through its own model (`devServer.provider`), with a resource server
+   * configuration the playground chooses: a lifetime, and optionally `jwt.encrypt` (oidc-provider
+   * then signs the RFC 9068 JWT with its key and encrypts it, `cty: at+jwt`). The dev server's
+   * own resource server configuration cannot be changed from its options and only signs.
+   */
+  async function mintAccessToken({ expiresIn, encrypt }) {
+    const provider = /** @type {any} */ (devServer.provider)
+    const client = await provider.Client.find('service')
+    const token = new provider.ClientCredentials({ client, scope: API_SCOPE_READ, expiresIn })
+    token.resourceServer = {
+      audience: resource,
+      identifier: () => resource,
+      scope: `${API_SCOPE_READ} ${API_SCOPE_WRITE}`,
+      accessTokenFormat: 'jwt',
+      jwt: {
+        sign: { alg: devServer.clients.spa.metadata.id_token_signed_response_alg ?? 'RS256' },
+        ...(encrypt ? { encrypt } : {}),
+      },
+    }
+    return token.save()
   }
 
   async function introspect(token) {
@@ -557,7 +651,30 @@ export async function startPlayground(options = {}) {
     let claims
     let via = verifier.via
     try {
-      if (token && token.split('.').length !== 3) {
+      if (token && token.split('.').length === 5) {
+        // An encrypted access token (JWE): decrypt with this API's private key, then verify the
+        // signed JWT inside as usual.
+        const { privateKey } = await encryptionKey
+        let inner
+        try {
+          const { plaintext, protectedHeader } = await jose.compactDecrypt(token, privateKey, {
+            keyManagementAlgorithms: [JWE_ALG],
+            contentEncryptionAlgorithms: [JWE_ENC],
+          })
+          if (protectedHeader.cty !== 'at+jwt') throw new Error('not an access token')
+          inner = new TextDecoder().decode(plaintext)
+        } catch {
+          throw Object.assign(new Error('cannot decrypt'), {
+            status: 401,
+            error: 'invalid_token',
+            error_description: 'the access token cannot be decrypted',
+            wwwAuthenticate:
+              'Bearer realm="playground-api", error="invalid_token", error_description="the access token cannot be decrypted"',
+          })
+        }
+        via = `decrypted (${JWE_ALG}, ${JWE_ENC}) with the API’s private key, then ${verifier.via}`
+        claims = await verifier.verify(`Bearer ${inner}`, required)
+      } else if (token && token.split('.').length !== 3) {
         // An opaque token (the password grant's): ask the authorization server (RFC 7662).
         via = 'token introspection (RFC 7662), as client "service"'
         claims = await introspect(token)

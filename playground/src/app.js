@@ -11,6 +11,7 @@ import {
 } from '@oauthkit/core'
 import * as jose from 'jose'
 import { COMPARISON_HTML } from './comparison.js'
+import { cryptoTours } from './crypto-tours.js'
 import { CLAIM_NOTES, SCOPE_NOTES } from './notes.js'
 
 const $ = (selector, root = document) => root.querySelector(selector)
@@ -225,6 +226,8 @@ const spaContext = (log, label) =>
     clientId: 'spa',
     http: { fetch: recordingFetch(log, label), allowInsecureRequests: true },
   })
+
+const mechanismTours = cryptoTours({ esc, postJson, recordingFetch, config: () => cfg })
 
 const TOURS = {
   spa: {
@@ -687,6 +690,7 @@ ${paramsTable(t.data.callbackUrl, ['access_token'])}
     title: 'PKCE on its own',
     short: 'PKCE',
     badge: 'mechanism',
+    kind: 'mechanism',
     lanes: ['owner', 'client', 'as', 'attacker'],
     intro:
       'Proof Key for Code Exchange (RFC 7636): the client proves at the token endpoint that it is the one that started the login. Here the playground server plays the client; you will see a stolen code refused.',
@@ -782,6 +786,8 @@ ${paramsTable(t.data.callbackUrl, ['access_token'])}
       },
     ],
   },
+  jwe: mechanismTours.jwe,
+  signing: mechanismTours.signing,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -856,7 +862,8 @@ function renderJwt(j) {
 <div class="jwt-parts"><div><h5 class="c-h">Header</h5><pre class="json-h">${esc(JSON.stringify(decoded.header, null, 2))}</pre></div>
 <div><h5 class="c-p">Payload</h5><pre class="json-p">${esc(JSON.stringify(decoded.payload, null, 2))}</pre></div></div>
 <table class="claims"><thead><tr><th>claim</th><th>value</th><th>meaning</th></tr></thead><tbody>${rows}</tbody></table>
-<p class="muted">Signature: ${esc(decoded.header.alg)} over <code>base64url(header).base64url(payload)</code>, checked with the key <code>${esc(decoded.header.kid ?? '')}</code> from <code>${esc(cfg.jwksUri)}</code>. Edit any character above to see verification fail.</p>
+<p class="muted">Signature: ${esc(decoded.header.alg)} over <code>base64url(header).base64url(payload)</code>, checked with the key <code>${esc(decoded.header.kid ?? '')}</code> from <code>${esc(cfg.jwksUri)}</code> (<a href="#/signing">how</a>). Edit any character above to see verification fail.</p>
+<p class="muted readable" data-testid="jwt-readable">${j.readable ? esc(j.readable) : 'Signed, not encrypted: anyone who holds this token can read its payload, as this page just did without any key'} (<a href="#/jwe">encrypted tokens</a>).</p>
 </section>`
 }
 
@@ -917,14 +924,14 @@ setInterval(() => {
 function renderDiagram(tour, current) {
   const lanes = tour.lanes
   const width = 760
-  const laneX = (role) => 70 + (lanes.indexOf(role) * (width - 140)) / Math.max(1, lanes.length - 1)
+  const laneX = (role) => 80 + (lanes.indexOf(role) * (width - 160)) / Math.max(1, lanes.length - 1)
   const rowH = 40
   const top = 62
   const height = top + tour.steps.length * rowH + 12
   let svg = `<svg class="diagram" viewBox="0 0 ${width} ${height}" role="img" aria-label="Sequence diagram"><defs><marker id="arr" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="context-stroke"/></marker></defs>`
   for (const role of lanes) {
     const x = laneX(role)
-    svg += `<line class="life" x1="${x}" y1="44" x2="${x}" y2="${height - 4}"/><rect class="lane lane-${role}" x="${x - 66}" y="4" width="132" height="38" rx="8"/><text class="lane-t" x="${x}" y="21">${ROLES[role].name}</text><text class="lane-s" x="${x}" y="35">${tour.laneNotes?.[role] ?? ROLES[role].sub}</text>`
+    svg += `<line class="life" x1="${x}" y1="44" x2="${x}" y2="${height - 4}"/><rect class="lane lane-${role}" x="${x - 74}" y="4" width="148" height="38" rx="8"/><text class="lane-t" x="${x}" y="21">${ROLES[role].name}</text><text class="lane-s" x="${x}" y="35">${tour.laneNotes?.[role] ?? ROLES[role].sub}</text>`
   }
   tour.steps.forEach((step, i) => {
     const y = top + i * rowH + 16
@@ -932,7 +939,9 @@ function renderDiagram(tour, current) {
     const x1 = laneX(step.from)
     const x2 = laneX(step.to)
     if (x1 === x2) {
-      svg += `<g class="step ${cls}"><rect class="self" x="${x1 - 8}" y="${y - 12}" width="16" height="24" rx="4"/><text class="lbl lbl-self" x="${x1 + 14}" y="${y + 4}">${i + 1}. ${esc(step.label)}</text></g>`
+      // A self-step's label runs away from the nearer edge, so it stays inside the diagram.
+      const left = x1 > width / 2
+      svg += `<g class="step ${cls}"><rect class="self" x="${x1 - 8}" y="${y - 12}" width="16" height="24" rx="4"/><text class="lbl ${left ? 'lbl-self-left' : 'lbl-self'}" x="${left ? x1 - 14 : x1 + 14}" y="${y + 4}">${i + 1}. ${esc(step.label)}</text></g>`
     } else {
       const mid = (x1 + x2) / 2
       svg += `<g class="step ${cls}"><line x1="${x1}" y1="${y + 6}" x2="${x2}" y2="${y + 6}" marker-end="url(#arr)"/><text class="lbl" x="${mid}" y="${y}">${i + 1}. ${esc(step.label)}</text></g>`
@@ -942,23 +951,142 @@ function renderDiagram(tour, current) {
 }
 
 function renderNav() {
-  $('#grants').innerHTML = `${Object.entries(TOURS)
-    .map(
-      ([id, t]) =>
-        `<a href="#/${id}" data-tour="${id}" class="${state?.tour === id ? 'active' : ''}">${esc(t.short)}</a>`,
-    )
-    .join('')}<a href="#/compare" data-testid="compare-link">Compare</a>`
+  const link = ([id, t]) =>
+    `<a href="#/${id}" data-tour="${id}" class="${state?.tour === id ? 'active' : ''}">${esc(t.short)}</a>`
+  const tours = Object.entries(TOURS)
+  $('#grants').innerHTML = `${tours
+    .filter(([, t]) => t.kind !== 'mechanism')
+    .map(link)
+    .join(
+      '',
+    )}<a href="#/compare" data-testid="compare-link">Compare</a><span class="nav-sep" aria-hidden="true"></span>${tours
+    .filter(([, t]) => t.kind === 'mechanism')
+    .map(link)
+    .join('')}`
 }
+
+/** The four roles of OAuth 2.0 (RFC 6749 §1.1), as the seed notes define them, and who plays them here. */
+function rolesPanel() {
+  const apiOrigin = cfg.origin
+  const tiles = [
+    [
+      'owner',
+      'The user who owns the data or resource.',
+      `You, signing in as ${cfg.users.map((u) => `<code>${esc(u.username)}</code>`).join(', ')}.`,
+    ],
+    [
+      'client',
+      'The application asking for access to the user’s resource on the user’s behalf (a web or mobile app).',
+      'This page (<code>spa</code>), the playground’s server (<code>web</code>, <code>service</code>, <code>legacy</code>), a pretend TV (<code>device</code>).',
+    ],
+    [
+      'as',
+      'The server that authenticates the user and issues access tokens.',
+      `The dev server at <code>${esc(cfg.issuer)}</code> (oidc-provider).`,
+    ],
+    [
+      'rs',
+      'The server hosting the protected resources (an API); it checks each token.',
+      `<code>/api/profile</code> and <code>/api/admin</code> at <code>${esc(apiOrigin)}</code>.`,
+    ],
+  ]
+  return `<section class="panel roles-panel" data-testid="roles"><h2>Who is involved</h2>
+<div class="role-tiles">${tiles
+    .map(
+      ([role, what, here]) =>
+        `<div class="role-tile t-${role}" data-testid="role-${role}"><span class="role role-${role}">${ROLES[role].name}</span><p>${what}</p><p class="here"><strong>Here:</strong> ${here}</p></div>`,
+    )
+    .join('')}</div>
+<p class="same-server" data-testid="same-server">The authorization server <strong>may be the same server as the resource server</strong>: one product often does both. Here they are two servers on two ports, so you can watch tokens travel from one to the other; the checks are the same either way. Every step of every tour names the role that acts, in these colours.</p></section>`
+}
+
+/** The seed notes' security mechanisms, each linked to where a tour demonstrates it. */
+const MECHANISMS = [
+  {
+    id: 'expiration',
+    name: 'Access token expiration',
+    seed: 'Tokens have a limited lifespan to minimize the risk of misuse.',
+    shown:
+      'Every decoded token shows <code>exp</code> with a live countdown. The last step of each grant sends a token that has expired: <code>401 invalid_token</code>.',
+    links: [['client-credentials', 'Client credentials, last step']],
+  },
+  {
+    id: 'scopes',
+    name: 'Scopes',
+    seed: 'Tokens include scopes that define the level of access; the client only accesses what’s necessary.',
+    shown:
+      'The <code>scope</code> claim is explained on every token. <code>/api/profile</code> needs <code>api:read</code>; the same token at <code>/api/admin</code> (<code>api:write</code>) gets <code>403 insufficient_scope</code>.',
+    links: [['spa', 'Code + PKCE, last step']],
+  },
+  {
+    id: 'encryption',
+    name: 'Token encryption',
+    seed: 'In some cases, access tokens are encrypted to prevent unauthorized inspection.',
+    shown:
+      'A JWE next to a JWS: five segments instead of three, gibberish without the key, decrypted by the resource server.',
+    links: [['jwe', 'Encrypted tokens']],
+  },
+  {
+    id: 'code-exchange',
+    name: 'Authorization code exchange',
+    seed: 'The token is not returned directly to the client; a code is exchanged using client credentials.',
+    shown:
+      'Only a single-use code crosses the browser; the client trades it over the back channel, with its secret or a PKCE verifier. Compare with implicit, where the token lands in the address bar.',
+    links: [
+      ['web', 'Code + secret'],
+      ['implicit', 'Implicit, for contrast'],
+    ],
+  },
+  {
+    id: 'pkce',
+    name: 'PKCE',
+    seed: 'Protects public clients (like mobile apps) against code interception.',
+    shown:
+      'The verifier, its S256 challenge recomputed in the page, and a stolen code refused without the verifier.',
+    links: [['pkce', 'PKCE']],
+  },
+  {
+    id: 'signatures',
+    name: 'Signed JWTs',
+    seed: 'The signature protects the token from being tampered with (HS256, RS256).',
+    shown:
+      'Header, payload, signature; the hash recalculated; who can verify and who can forge; algorithm confusion refused. Edit one character of any decoded token and verification fails.',
+    links: [['signing', 'Signing']],
+  },
+]
+
+function mechanismsPanel() {
+  return `<section class="panel mechs" data-testid="mechanisms"><h2>Security mechanisms, and where to see them</h2>
+<ul class="mech-list">${MECHANISMS.map(
+    (m) =>
+      `<li data-testid="mech-${m.id}"><div class="mech-name">${esc(m.name)}</div><div><p class="seed">${esc(m.seed)}</p><p>${m.shown}</p></div><div class="mech-links">${m.links
+        .map(
+          ([id, text]) =>
+            `<a href="#/${id}" data-testid="mech-link-${m.id}-${id}">${esc(text)} →</a>`,
+        )
+        .join('')}</div></li>`,
+  ).join('')}</ul></section>`
+}
+
+const tourCard = ([id, t]) =>
+  `<a class="card" href="#/${id}" data-testid="start-${id}"><span class="badge b-${esc(t.badge.replace(/\W+/g, '-'))}">${esc(t.badge)}</span><h3>${esc(t.title)}</h3><p>${t.intro}</p></a>`
 
 function renderHome() {
   renderNav()
+  const tours = Object.entries(TOURS)
   $('#main').innerHTML =
-    `<section class="hero"><h1>Step through every OAuth 2.0 grant</h1><p>A real authorization server (<code>${esc(cfg.issuer)}</code>) runs next to this page. Pick a grant, press <strong>Next</strong>, and watch each request, each token and each check. Test users: ${cfg.users.map((u) => `<code>${esc(u.username)}</code> / <code>${esc(u.password)}</code>`).join(', ')}.</p></section>
-<div class="cards">${Object.entries(TOURS)
-      .map(
-        ([id, t]) =>
-          `<a class="card" href="#/${id}" data-testid="start-${id}"><span class="badge b-${esc(t.badge.replace(/\W+/g, '-'))}">${esc(t.badge)}</span><h3>${esc(t.title)}</h3><p>${t.intro}</p></a>`,
-      )
+    `<section class="hero"><h1>Step through every OAuth 2.0 grant</h1><p data-testid="what-is-oauth">OAuth 2.0 gives an application <strong>delegated access</strong> to your resources <strong>without your username and password</strong>: you sign in at the authorization server, and the application gets a token limited in scope and lifetime.</p><p>A real authorization server (<code>${esc(cfg.issuer)}</code>) runs next to this page. Pick a grant, press <strong>Next</strong>, and watch each request, each token and each check. Test users: ${cfg.users.map((u) => `<code>${esc(u.username)}</code> / <code>${esc(u.password)}</code>`).join(', ')}.</p></section>
+${rolesPanel()}
+<h2 class="section-title">Grants</h2>
+<div class="cards" data-testid="grant-cards">${tours
+      .filter(([, t]) => t.kind !== 'mechanism')
+      .map(tourCard)
+      .join('')}</div>
+${mechanismsPanel()}
+<h2 class="section-title">Mechanisms, step by step</h2>
+<div class="cards three" data-testid="mechanism-cards">${tours
+      .filter(([, t]) => t.kind === 'mechanism')
+      .map(tourCard)
       .join('')}</div>`
 }
 

@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs'
+import { createHash, createHmac } from 'node:crypto'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -80,13 +81,51 @@ async function expectJwtsValid(minimum: number): Promise<void> {
   }
 }
 
+const text = async (testid: string): Promise<string> =>
+  ((await page.locator(`[data-testid="${testid}"]`).first().textContent()) ?? '').trim()
+const attr = (testid: string, name: string) =>
+  page.locator(`[data-testid="${testid}"]`).first().getAttribute(name)
+
 async function expectLastStatus(status: number): Promise<void> {
   await expect
     .poll(() => page.locator('[data-testid="status"]').last().textContent(), { timeout: 15_000 })
     .toBe(String(status))
 }
 
+/** No diagram label leaves its diagram or its lane box, and the page never scrolls sideways. */
+async function expectNoOverflow(): Promise<void> {
+  const problems = await page.evaluate(() => {
+    const out: string[] = []
+    for (const svg of document.querySelectorAll<SVGSVGElement>('svg.diagram')) {
+      const width = svg.viewBox.baseVal.width
+      for (const text of svg.querySelectorAll<SVGTextElement>('text')) {
+        const box = text.getBBox()
+        if (box.x < 0 || box.x + box.width > width) {
+          out.push(`diagram label "${text.textContent}" leaves the diagram`)
+        }
+        const lane = text.matches('.lane-t, .lane-s')
+          ? [...svg.querySelectorAll<SVGRectElement>('rect.lane')].find((rect) => {
+              const r = rect.getBBox()
+              return r.x <= box.x + box.width / 2 && box.x + box.width / 2 <= r.x + r.width
+            })
+          : undefined
+        if (lane) {
+          const r = lane.getBBox()
+          if (box.x < r.x + 3 || box.x + box.width > r.x + r.width - 3) {
+            out.push(`lane label "${text.textContent}" is wider than its box`)
+          }
+        }
+      }
+    }
+    const root = document.documentElement
+    if (root.scrollWidth > root.clientWidth) out.push('the page scrolls horizontally')
+    return out
+  })
+  expect(problems).toEqual([])
+}
+
 async function shot(name: string): Promise<void> {
+  await expectNoOverflow()
   await page.evaluate(() => window.scrollTo(0, 0))
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
 }
@@ -121,10 +160,38 @@ describe('playground', () => {
       'refresh',
       'device',
       'pkce',
+      'jwe',
+      'signing',
     ]) {
       expect(await page.locator(`[data-testid="start-${id}"]`).count()).toBe(1)
     }
+    // The four roles of the seed notes, and that the authorization server may be the resource server.
+    for (const [role, name] of [
+      ['owner', 'Resource owner'],
+      ['client', 'Client'],
+      ['as', 'Authorization server'],
+      ['rs', 'Resource server'],
+    ]) {
+      expect(await text(`role-${role}`)).toContain(name)
+    }
+    expect(await text('same-server')).toContain('may be the same server as the resource server')
+    // The security mechanisms, each linking to the tour that shows it.
+    const mechanisms = {
+      expiration: 'client-credentials',
+      scopes: 'spa',
+      encryption: 'jwe',
+      'code-exchange': 'web',
+      pkce: 'pkce',
+      signatures: 'signing',
+    }
+    for (const [id, tour] of Object.entries(mechanisms)) {
+      expect(await attr(`mech-link-${id}-${tour}`, 'href')).toBe(`#/${tour}`)
+    }
     await shot('home')
+    await page.click('[data-testid="mech-link-encryption-jwe"]')
+    await page.waitForSelector('[data-testid="next"]')
+    expect(await page.locator('.stepper h2').textContent()).toBe('Encrypted tokens (JWE)')
+    await page.goto(playground.url)
     await page.click('[data-testid="compare-link"]')
     const table = await page.locator('[data-testid="comparison"]').textContent()
     expect(table).toContain('deprecated')
@@ -280,5 +347,200 @@ describe('playground', () => {
     await expectJwtsValid(2)
     await page.waitForSelector('[data-testid="tour-done"]')
     await shot('pkce')
+  })
+  it('token encryption: a JWE next to a JWS, gibberish without the key, decrypted by the resource server', async () => {
+    await startTour('jwe')
+    await next(0)
+    const kid = await text('enc-kid')
+    expect(kid).toMatch(/^rs-enc-/)
+    await next(1)
+    await expectJwtsValid(1)
+    expect(await text('jws-readable')).toContain('without any key')
+    expect(await text('jwt-readable')).toContain('anyone who holds this token can read')
+    await next(2)
+    expect(await attr('jwe', 'data-segments')).toBe('5')
+    const encoded = await text('jwe-encoded')
+    expect(encoded.split('.')).toHaveLength(5)
+    const header = JSON.parse(await text('jwe-header'))
+    expect(header).toMatchObject({ alg: 'RSA-OAEP-256', enc: 'A256GCM', cty: 'at+jwt', kid })
+    // The protected header the page shows is the token's first segment, decoded.
+    expect(
+      JSON.parse(Buffer.from(encoded.split('.')[0] as string, 'base64url').toString()),
+    ).toEqual(header)
+    expect(await text('jws-segments')).toBe('3')
+    expect(await text('jwe-segments')).toBe('5')
+    expect(await text('jwe-how')).toContain('devServer.provider')
+    await shot('jwe-token')
+    await next(3)
+    expect(await text('jwe-decode-error')).toContain('Compact JWS')
+    const gibberish = await text('jwe-gibberish')
+    expect(gibberish.length).toBeGreaterThan(100)
+    for (const readable of ['"sub"', 'service', 'api:read', 'eyJ']) {
+      expect(gibberish).not.toContain(readable)
+    }
+    expect(await text('jwe-not-json')).toContain('not JSON')
+    expect(await text('jwe-wrong-key')).toContain('decryption operation failed')
+    for (const id of ['jwe-decode-error', 'jwe-not-json', 'jwe-wrong-key']) {
+      expect(await attr(id, 'data-ok')).toBe('true')
+    }
+    await shot('jwe-gibberish')
+    await next(4)
+    expect(await text('jwe-cek')).toMatch(/^[0-9a-f]{64}$/)
+    expect(await attr('jwe-jose-agrees', 'data-ok')).toBe('true')
+    // The decrypted plaintext is a signed access token, verified against the dev server's JWKS.
+    await expectJwtsValid(1)
+    const inner = await page.locator('[data-testid="jwt-encoded"]').last().inputValue()
+    expect(inner.split('.')).toHaveLength(3)
+    expect(
+      JSON.parse(Buffer.from(inner.split('.')[1] as string, 'base64url').toString()),
+    ).toMatchObject({ client_id: 'service', scope: 'api:read' })
+    await shot('jwe-decrypt')
+    await next(5)
+    await expectLastStatus(200)
+    expect(await text('jwe-granted')).toContain('decrypted (RSA-OAEP-256, A256GCM)')
+    await page.waitForSelector('[data-testid="tour-done"]')
+    await shot('jwe')
+  })
+
+  it('signing: HS256 and RS256 with every value recomputed, forgery, and algorithm confusion refused', async () => {
+    await startTour('signing')
+    await next(0)
+    const secret = Buffer.from(await text('hs-secret'), 'base64url')
+    expect(secret).toHaveLength(32)
+    expect(await text('who-holds')).toContain('verify and sign')
+    await next(1)
+    const hsInput = await text('hs-signing-input')
+    const mac = createHmac('sha256', secret).update(hsInput).digest()
+    expect(await text('hs-mac')).toBe(mac.toString('hex'))
+    expect(await text('hs-token')).toBe(`${hsInput}.${mac.toString('base64url')}`)
+    const decode = (segment: string) => JSON.parse(Buffer.from(segment, 'base64url').toString())
+    const [hsHeader, hsPayload] = hsInput.split('.') as [string, string]
+    expect(decode(hsHeader)).toEqual({ alg: 'HS256', typ: 'JWT' })
+    expect(decode(hsPayload)).toMatchObject({ sub: 'user-alice', roles: ['reader'] })
+    await shot('signing-hs256')
+    await next(2)
+    const rsInput = await text('rs-signing-input')
+    const [rsHeader, rsPayload] = rsInput.split('.') as [string, string]
+    expect(decode(rsHeader)).toMatchObject({ alg: 'RS256' })
+    expect(rsPayload).toBe(hsPayload)
+    const hash = createHash('sha256').update(rsInput).digest('hex')
+    expect(await text('rs-hash')).toBe(hash)
+    expect(await text('rs-signature-hex')).toMatch(/^[0-9a-f]{512}$/)
+    await next(3)
+    expect(await text('hs-mine')).toBe(await text('hs-theirs'))
+    expect(await attr('hs-match', 'data-ok')).toBe('true')
+    expect(await attr('hs-jose', 'data-ok')).toBe('true')
+    expect(await attr('hs-tampered', 'data-ok')).toBe('false')
+    await next(4)
+    expect(await text('rs-recomputed')).toBe(hash)
+    expect(await text('rs-recovered-hash')).toBe(hash)
+    expect(await text('rs-opened')).toMatch(/^0001ffffffff/)
+    for (const id of ['rs-match', 'rs-webcrypto', 'rs-jose']) {
+      expect(await attr(id, 'data-ok')).toBe('true')
+    }
+    expect(await attr('rs-tampered', 'data-ok')).toBe('false')
+    await shot('signing-rs256')
+    await next(5)
+    expect(await attr('forge-hs', 'data-accepted')).toBe('true')
+    expect(await text('forge-rs-public')).toContain('impossible')
+    expect(await attr('forge-rs', 'data-accepted')).toBe('false')
+    await shot('signing-forge')
+    await next(6)
+    expect(await attr('naive-result', 'data-accepted')).toBe('true')
+    expect(await text('allowlist-result')).toContain('ERR_JOSE_ALG_NOT_ALLOWED')
+    expect(decode((await text('confused-token')).split('.')[0] as string)).toMatchObject({
+      alg: 'HS256',
+    })
+    await expectLastStatus(401)
+    expect(await attr('api-confusion', 'data-ok')).toBe('true')
+    expect(await page.locator('.exchange').last().textContent()).toContain('invalid_token')
+    await page.waitForSelector('[data-testid="tour-done"]')
+    await shot('signing')
+  })
+
+  it('seed notes map: every item has a README row, and every place it names exists', async () => {
+    const readme = readFileSync(join(import.meta.dirname, '../README.md'), 'utf8')
+    const section = readme.split('## What the seed notes teach, and where')[1]?.split('\n## ')[0]
+    expect(section).toBeDefined()
+    const rows = (section as string)
+      .split('\n')
+      .filter((line) => /^\| [^-]/.test(line) && !line.startsWith('| Seed notes'))
+      .map((line) => line.split(' | ').map((cell) => cell.replace(/^\| |\s*\|$/g, '').trim()))
+    // Every item of the seed notes has a row (a phrase of each, as the notes word it).
+    const items = [
+      'without sharing usernames and passwords',
+      'Resource Owner',
+      'Key components: Client',
+      'Resource Server',
+      'Key components: Authorization Server',
+      'may be the same as the Resource Server',
+      'Authorization Code Grant: Client Requests Authorization',
+      'Authorization Code Grant: User Authorizes the Client',
+      'Authorization Code Grant: Authorization Code Issued',
+      'Authorization Code Grant: Client Exchanges Code for Access Token',
+      'Authorization Code Grant: Client Accesses Resource',
+      'Implicit Grant: Client Requests Authorization',
+      'Implicit Grant: User Authorizes',
+      'Implicit Grant: Client Accesses Resource',
+      'exposed in the URL',
+      'Client Credentials Grant: Client Requests Access Token',
+      'Client Credentials Grant: Access Token Issued',
+      'Client Credentials Grant: Client Accesses Resource',
+      'Password Grant: Client Sends Credentials',
+      'Password Grant: Access Token Issued',
+      'Password Grant: Client Accesses Resource',
+      'shares credentials with the client',
+      'Refresh Token: Client Sends Refresh Token',
+      'Refresh Token: Access Token Issued',
+      'Access Token Expiration',
+      'Scopes',
+      'Token Encryption',
+      'Authorization Code Exchange',
+      'PKCE',
+      'JWT Header',
+      'JWT Payload',
+      'JWT Signature',
+      'verifies the signature',
+      'signs with a private key',
+      'uses the public key to decode the signature',
+      'hash is recalculated',
+      'Access Granting',
+    ]
+    for (const item of items) {
+      expect(
+        rows.some(([seed]) => seed?.includes(item)),
+        `README row for “${item}”`,
+      ).toBe(true)
+    }
+    // Every place: `#/route` then `testid` or “Step title”.
+    const places = new Map<string, { testids: Set<string>; steps: Set<string> }>()
+    for (const [seed, , where] of rows) {
+      const found = [...(where ?? '').matchAll(/`#\/([\w-]*)` (?:`([\w-]+)`|“([^”]+)”)/g)]
+      expect(found.length, `a place for “${seed}”`).toBeGreaterThan(0)
+      for (const [, route = '', testid, step] of found) {
+        const place = places.get(route) ?? { testids: new Set(), steps: new Set() }
+        if (testid) place.testids.add(testid)
+        if (step) place.steps.add(step)
+        places.set(route, place)
+      }
+    }
+    const missing: string[] = []
+    for (const [route, { testids, steps }] of places) {
+      await page.goto(`${playground.url}#/${route}`)
+      await page.waitForSelector(
+        route === '' ? '.cards' : route === 'compare' ? 'table' : '.stepper',
+      )
+      for (const testid of testids) {
+        if (!(await page.locator(`[data-testid="${testid}"]`).isVisible())) {
+          missing.push(`#/${route} ${testid}`)
+        }
+      }
+      const titles = (await page.locator('.stepper li button').allTextContents()).join('\n')
+      for (const step of steps) {
+        if (!titles.includes(step)) missing.push(`#/${route} “${step}”`)
+      }
+    }
+    expect(missing).toEqual([])
+    expect(places.size).toBeGreaterThanOrEqual(11)
   })
 })
