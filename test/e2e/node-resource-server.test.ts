@@ -9,7 +9,7 @@ import {
   verifyNodeRequest,
   withAccessToken,
 } from '@oauthkit/node'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 
 const REDIRECT = 'http://127.0.0.1:5173/callback'
 
@@ -139,6 +139,37 @@ describe('createAccessTokenVerifier() with real RFC 9068 tokens from the devserv
     await Promise.all(Array.from({ length: 200 }, () => verifier.verify(token)))
     for (let i = 0; i < 50; i++) await verifier.verify(token)
     expect(server.stats().endpoints.jwks).toBe(1)
+  })
+
+  it('remembers a verified token: one signature check for repeats, every call with cache: false', async () => {
+    const token = await serviceToken(server, 'api:read api:write')
+    const cached = verifierFor(server)
+    const uncached = createAccessTokenVerifier({
+      issuer: server.issuer,
+      audience: server.resource,
+      allowInsecureRequests: true,
+      cache: false,
+    })
+    await cached.verify(token) // discovery and JWKS
+    await uncached.verify(token)
+    const signatures = vi.spyOn(crypto.subtle, 'verify')
+    try {
+      for (let i = 0; i < 10; i++) {
+        await expect(
+          cached.verify(`Bearer ${token}`, { scopes: ['api:read'] }),
+        ).resolves.toMatchObject({
+          client_id: 'service',
+        })
+      }
+      expect(signatures).toHaveBeenCalledTimes(0)
+      const err = await refusal(cached.verify(token, { scopes: ['api:admin'] }))
+      expect(err).toMatchObject({ status: 403, error: 'insufficient_scope' })
+      for (let i = 0; i < 10; i++) await uncached.verify(token)
+      expect(signatures).toHaveBeenCalledTimes(10)
+      expect(cached.cache?.hits).toBe(11)
+    } finally {
+      signatures.mockRestore()
+    }
   })
 })
 

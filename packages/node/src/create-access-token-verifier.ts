@@ -1,11 +1,15 @@
 import {
   createJwksCache,
+  createVerifiedTokenCache,
   discover,
   type HttpOptions,
   invalidArgument,
   type JwksCacheOptions,
   type JwtAccessTokenClaims,
   type ServerMetadata,
+  type VerifiedTokenCache,
+  type VerifiedTokenCacheOptions,
+  type VerifyJwtAccessTokenOptions,
   verifyJwtAccessToken,
 } from '@oauthkit/core'
 
@@ -17,7 +21,7 @@ export interface AccessTokenVerifierOptions {
   audience: string
   /** Accepted signing algorithms. Default: RS, PS and ES (256/384/512), EdDSA, Ed25519. */
   algorithms?: string[]
-  /** Seconds of clock difference tolerated for `exp`, `nbf`, `iat`. Default 5. */
+  /** Seconds of clock difference tolerated for `exp` and `nbf`, at least 0. Default 5. */
   clockTolerance?: number
   /** The longest token accepted, in characters; longer ones are refused unread. Default 8192. */
   maxTokenLength?: number
@@ -25,6 +29,14 @@ export interface AccessTokenVerifierOptions {
   realm?: string
   /** The JWKS cache policy (`maxAge`, `minRefetchInterval`, `maxStale`). */
   jwks?: JwksCacheOptions
+  /**
+   * Remembers tokens that passed full verification, so that the exact same token presented again
+   * skips the signature check until its `exp`. The header checks, the key lookup, `exp`, `nbf` and
+   * the call's `scopes` still run on every presentation; a refetch of the JWKS (every
+   * `jwks.maxAge`) sends each token through full verification again; refusals and DPoP-bound
+   * tokens are never remembered. Default `{ maxEntries: 1000 }`; `false` verifies every call.
+   */
+  cache?: VerifiedTokenCacheOptions | false
   /** A Fetch API implementation for discovery and JWKS. */
   fetch?: typeof fetch
   /** Milliseconds before a discovery or JWKS request fails with `ERR_TIMEOUT`. Default 30 000. */
@@ -47,6 +59,8 @@ export interface AccessTokenVerifier {
   readonly issuer: string
   /** The expected audience. */
   readonly audience: string
+  /** The cache of verified tokens (`size`, `hits`, `clear()`); `undefined` with `cache: false`. */
+  readonly cache: VerifiedTokenCache | undefined
   /**
    * Verifies an RFC 9068 JWT access token and returns its claims.
    *
@@ -96,28 +110,40 @@ export function createAccessTokenVerifier(
   if (typeof audience !== 'string' || audience === '') {
     throw invalidArgument('audience', 'a non-empty string')
   }
+  const { clockTolerance } = options
+  if (clockTolerance !== undefined) {
+    if (typeof clockTolerance !== 'number') throw invalidArgument('clockTolerance', 'a number')
+    if (!(clockTolerance >= 0 && clockTolerance < Number.POSITIVE_INFINITY)) {
+      throw invalidArgument('clockTolerance', 'a number of seconds ≥ 0', 'ERR_INVALID_ARG_VALUE')
+    }
+  }
+  const cache = verifiedTokenCacheOf(options.cache)
   const issuer = typeof issuerOption === 'string' ? issuerOption : issuerUrl.href
   const http: HttpOptions = {}
   if (options.fetch) http.fetch = options.fetch
   if (options.timeout !== undefined) http.timeout = options.timeout
   if (options.allowInsecureRequests === true) http.allowInsecureRequests = true
   const jwksCache = createJwksCache(options.jwks)
-  const base = {
+  const { algorithms, maxTokenLength, realm } = options
+  // One object shape for every call (absent options are `undefined`, which core defaults): a
+  // literal is cheaper than spreading a base object per request.
+  const optionsWith = (scopes: string[] | undefined): VerifyJwtAccessTokenOptions => ({
     audience,
+    scopes,
+    algorithms,
+    clockTolerance,
+    maxTokenLength,
     jwksCache,
+    verifiedTokenCache: cache,
     http,
-    ...(options.algorithms ? { algorithms: options.algorithms } : {}),
-    ...(options.clockTolerance !== undefined ? { clockTolerance: options.clockTolerance } : {}),
-    ...(options.maxTokenLength !== undefined ? { maxTokenLength: options.maxTokenLength } : {}),
-    ...(options.realm !== undefined ? { realm: options.realm } : {}),
-  }
+    realm,
+  })
+  const base = optionsWith(undefined)
   // discover() caches for an hour; asking it at most once a minute keeps its URL parsing and
   // cache lookup off the per-request path.
   let known: { metadata: ServerMetadata; at: number } | undefined
-  const metadataOf = async (): Promise<ServerMetadata> => {
-    if (options.metadata) return options.metadata
+  const discoverMetadata = async (): Promise<ServerMetadata> => {
     const now = Date.now()
-    if (known && now - known.at < 60_000) return known.metadata
     const metadata = await discover(issuerOption, http)
     known = { metadata, at: now }
     return metadata
@@ -125,12 +151,35 @@ export function createAccessTokenVerifier(
   return {
     issuer,
     audience,
-    async verify(authorization, verifyOptions) {
-      const metadata = await metadataOf()
-      return verifyJwtAccessToken(metadata, authorization, {
-        ...base,
-        ...(verifyOptions?.scopes ? { scopes: verifyOptions.scopes } : {}),
-      })
+    cache,
+    // Not async: core's promise is handed back as is, which spares an extra promise and its
+    // microtask turns per request. Nothing before that call can throw.
+    verify(authorization, verifyOptions) {
+      const scopes = verifyOptions?.scopes
+      const verifyOptionsOf = scopes ? optionsWith(scopes) : base
+      const metadata =
+        options.metadata ?? (known && Date.now() - known.at < 60_000 ? known.metadata : undefined)
+      if (metadata) return verifyJwtAccessToken(metadata, authorization, verifyOptionsOf)
+      return discoverMetadata().then((discovered) =>
+        verifyJwtAccessToken(discovered, authorization, verifyOptionsOf),
+      )
     },
   }
+}
+
+function verifiedTokenCacheOf(
+  option: VerifiedTokenCacheOptions | false | undefined,
+): VerifiedTokenCache | undefined {
+  if (option === false) return undefined
+  if (option !== undefined && (typeof option !== 'object' || option === null)) {
+    throw invalidArgument('cache', 'an object or false')
+  }
+  const maxEntries = option?.maxEntries
+  if (maxEntries !== undefined && typeof maxEntries !== 'number') {
+    throw invalidArgument('cache.maxEntries', 'a number')
+  }
+  if (maxEntries !== undefined && !(Number.isSafeInteger(maxEntries) && maxEntries >= 1)) {
+    throw invalidArgument('cache.maxEntries', 'a positive integer', 'ERR_INVALID_ARG_VALUE')
+  }
+  return createVerifiedTokenCache(maxEntries === undefined ? {} : { maxEntries })
 }

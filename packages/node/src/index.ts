@@ -38,6 +38,8 @@ export type {
   ServerMetadata,
   TokenSet,
   UserInfo,
+  VerifiedTokenCache,
+  VerifiedTokenCacheOptions,
 } from '@oauthkit/core'
 export {
   AccessTokenError,

@@ -1,0 +1,231 @@
+// createAccessTokenVerifier's verified-token cache against a real local issuer (node:http:
+// discovery and a JWKS whose keys the tests change), with tokens signed by jose. Signature checks
+// are counted through a call-through spy on crypto.subtle.verify, which oauth4webapi looks up on
+// every call; no module is mocked.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import {
+  AccessTokenError,
+  type AccessTokenVerifierOptions,
+  createAccessTokenVerifier,
+  withAccessToken,
+} from '@oauthkit/node'
+import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  type MockInstance,
+  vi,
+} from 'vitest'
+
+const audience = 'https://api.example.com'
+const T0 = Date.UTC(2030, 0, 1, 12, 0, 0)
+
+type Key = { kid: string; privateKey: CryptoKey; jwk: JWK }
+async function makeKey(kid: string): Promise<Key> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true })
+  return {
+    kid,
+    privateKey,
+    jwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' },
+  }
+}
+
+let keyA: Key
+let keyB: Key
+let server: Server
+let issuer: string
+const published = { keys: [] as JWK[], jwksRequests: 0 }
+
+beforeAll(async () => {
+  ;[keyA, keyB] = await Promise.all([makeKey('a'), makeKey('b')])
+  server = createServer((req, res) => {
+    res.setHeader('content-type', 'application/json')
+    if (req.url === '/jwks') {
+      published.jwksRequests++
+      res.end(JSON.stringify({ keys: published.keys }))
+      return
+    }
+    if (req.url === '/.well-known/openid-configuration') {
+      res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks`, token_endpoint: `${issuer}/t` }))
+      return
+    }
+    res.statusCode = 404
+    res.end('{}')
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+let signatures: MockInstance
+beforeEach(() => {
+  published.keys = [keyA.jwk, keyB.jwk]
+  published.jwksRequests = 0
+  signatures = vi.spyOn(crypto.subtle, 'verify')
+})
+afterEach(() => {
+  vi.useRealTimers()
+  vi.restoreAllMocks()
+})
+
+function verifierWith(options: Partial<AccessTokenVerifierOptions> = {}) {
+  return createAccessTokenVerifier({ issuer, audience, allowInsecureRequests: true, ...options })
+}
+
+async function sign(claims: Record<string, unknown> = {}, key: Key = keyA): Promise<string> {
+  const now = Math.floor(Date.now() / 1000)
+  return new SignJWT({
+    iss: issuer,
+    aud: audience,
+    sub: 'user-1',
+    client_id: 'app',
+    jti: crypto.randomUUID(),
+    iat: now,
+    exp: now + 300,
+    scope: 'read write',
+    ...claims,
+  })
+    .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: 'at+jwt' })
+    .sign(key.privateKey)
+}
+
+async function refusal(promise: Promise<unknown>): Promise<AccessTokenError> {
+  const err = await promise.then(
+    () => expect.unreachable('expected a refusal'),
+    (e: unknown) => e,
+  )
+  expect(err).toBeInstanceOf(AccessTokenError)
+  return err as AccessTokenError
+}
+
+describe('createAccessTokenVerifier() verified-token cache', () => {
+  it('is on by default: a repeated token is verified once, concurrent callers included', async () => {
+    const verifier = verifierWith()
+    expect(verifier.cache).toMatchObject({ maxEntries: 1000, size: 0, hits: 0 })
+    const token = await sign()
+    await verifier.verify(`Bearer ${token}`)
+    const claims = await Promise.all(
+      Array.from({ length: 16 }, () => verifier.verify(`Bearer ${token}`)),
+    )
+    for (const c of claims) expect(c).toMatchObject({ sub: 'user-1', iss: issuer })
+    expect(signatures).toHaveBeenCalledTimes(1)
+    expect(verifier.cache?.hits).toBe(16)
+    expect(published.jwksRequests).toBe(1)
+  })
+
+  it('cache: false verifies every presentation', async () => {
+    const verifier = verifierWith({ cache: false })
+    expect(verifier.cache).toBeUndefined()
+    const token = await sign()
+    for (let i = 0; i < 5; i++) await verifier.verify(token)
+    expect(signatures).toHaveBeenCalledTimes(5)
+  })
+
+  it('cache.maxEntries bounds what is remembered', async () => {
+    const verifier = verifierWith({ cache: { maxEntries: 1 } })
+    const [t1, t2] = [await sign(), await sign()]
+    for (const token of [t1, t2, t1, t2]) await verifier.verify(token)
+    expect(signatures).toHaveBeenCalledTimes(4)
+    expect(verifier.cache?.size).toBe(1)
+    await verifier.verify(t2)
+    expect(signatures).toHaveBeenCalledTimes(4)
+  })
+
+  it('refuses a cached token once it expires', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: T0 })
+    const verifier = verifierWith({ clockTolerance: 0 })
+    const token = await sign({ exp: T0 / 1000 + 30 })
+    await verifier.verify(token)
+    vi.setSystemTime(T0 + 29_000)
+    await verifier.verify(token)
+    expect(verifier.cache?.hits).toBe(1)
+    vi.setSystemTime(T0 + 30_000)
+    const err = await refusal(verifier.verify(token))
+    expect(err).toMatchObject({ status: 401, code: 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED' })
+  })
+
+  it('checks the scopes of every call, cached or not', async () => {
+    const verifier = verifierWith()
+    const token = await sign({ scope: 'read' })
+    await verifier.verify(token, { scopes: ['read'] })
+    const err = await refusal(verifier.verify(token, { scopes: ['write'] }))
+    expect(err).toMatchObject({ status: 403, error: 'insufficient_scope', scope: 'write' })
+    expect(verifier.cache?.hits).toBe(1)
+    // Through an adapter too: the route's scope is the call's.
+    const handler = withAccessToken(verifier, () => new Response('ok'), { scopes: ['admin'] })
+    const request = new Request(`${audience}/x`, { headers: { authorization: `Bearer ${token}` } })
+    expect((await handler(request)).status).toBe(403)
+  })
+
+  it('refuses a tampered copy of a cached token, and keeps accepting the original', async () => {
+    const verifier = verifierWith()
+    const token = await sign()
+    await verifier.verify(token)
+    const [header, payload, signature] = token.split('.') as [string, string, string]
+    const middle = signature.length >> 1
+    const flipped = signature[middle] === 'A' ? 'B' : 'A'
+    const tampered = `${header}.${payload}.${signature.slice(0, middle)}${flipped}${signature.slice(middle + 1)}`
+    expect((await refusal(verifier.verify(tampered))).error_description).toBe(
+      'the access token signature is invalid',
+    )
+    const resigned = await sign({ jti: 'other' }, keyB)
+    const spliced = `${header}.${payload}.${resigned.split('.')[2]}`
+    expect((await refusal(verifier.verify(spliced))).status).toBe(401)
+    await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'user-1' })
+    expect(verifier.cache?.hits).toBe(1)
+  })
+
+  it('stops accepting a cached token whose key was removed from the JWKS, at the refetch', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: T0 })
+    const verifier = verifierWith({ jwks: { maxAge: 60 } })
+    const token = await sign({ exp: T0 / 1000 + 3600 })
+    await verifier.verify(token)
+    published.keys = [keyB.jwk]
+    vi.setSystemTime(T0 + 59_000)
+    await verifier.verify(token) // the key set in hand is still the one the token was checked with
+    vi.setSystemTime(T0 + 61_000)
+    const err = await refusal(verifier.verify(token))
+    expect(err).toMatchObject({ status: 401, code: 'ERR_JWKS_NO_MATCHING_KEY' })
+    expect(published.jwksRequests).toBe(2)
+  })
+
+  it('never serves a DPoP-bound token or a request with a DPoP proof from the cache', async () => {
+    const verifier = verifierWith()
+    const bound = await sign({ cnf: { jkt: 'thumbprint' } })
+    await refusal(verifier.verify(bound))
+    await refusal(verifier.verify(bound))
+    const token = await sign()
+    await verifier.verify(token)
+    const withProof = new Request(`${audience}/x`, {
+      headers: { authorization: `Bearer ${token}`, dpop: 'a.b.c' },
+    })
+    await refusal(verifier.verify(withProof))
+    expect(verifier.cache?.hits).toBe(0)
+    expect(verifier.cache?.size).toBe(1)
+  })
+
+  it('rejects bad cache and clockTolerance options at construction', () => {
+    for (const [options, code, name] of [
+      [{ cache: 'yes' }, 'ERR_INVALID_ARG_TYPE', '"cache"'],
+      [{ cache: { maxEntries: 0 } }, 'ERR_INVALID_ARG_VALUE', '"cache.maxEntries"'],
+      [{ cache: { maxEntries: '5' } }, 'ERR_INVALID_ARG_TYPE', '"cache.maxEntries"'],
+      [{ clockTolerance: -1 }, 'ERR_INVALID_ARG_VALUE', '"clockTolerance"'],
+      [{ clockTolerance: '5' }, 'ERR_INVALID_ARG_TYPE', '"clockTolerance"'],
+    ] as const) {
+      expect(() => verifierWith(options as never)).toThrow(
+        expect.objectContaining({
+          name: 'TypeError',
+          code,
+          message: expect.stringContaining(name),
+        }),
+      )
+    }
+    expect(published.jwksRequests).toBe(0)
+  })
+})
