@@ -44,20 +44,26 @@ export interface VerifiedTokenCache {
  */
 export interface VerifiedTokenStore {
   /**
-   * A fresh copy of the claims remembered for exactly `token`, or `undefined` when there is none
-   * usable for this `issuer`, `audience` and key set at `nowMs`.
+   * The entry remembered for exactly `token` (the whole string is compared), or `undefined`. Its
+   * `header` is the token's decoded JOSE header: the token passed the syntax checks before.
    */
-  lookup(
-    token: string,
+  find(token: string): RememberedToken | undefined
+  /**
+   * A fresh copy of the claims of `found` when it may answer for this `issuer`, `audience` and
+   * key set at `nowMs`; otherwise `undefined`, and the entry is forgotten.
+   */
+  use(
+    found: RememberedToken,
     issuer: string,
     audience: string,
     jwks: object | undefined,
     nowMs: number,
     clockTolerance: number,
   ): oauth.JWTAccessTokenClaims | undefined
-  /** Remembers `claims`, which a full verification of `token` has just returned. */
+  /** Remembers `claims`, which a full verification of `token` (with `header`) has just returned. */
   remember(
     token: string,
+    header: Readonly<Record<string, unknown>>,
     claims: oauth.JWTAccessTokenClaims,
     issuer: string,
     audience: string,
@@ -66,7 +72,14 @@ export interface VerifiedTokenStore {
   ): void
 }
 
-interface Entry {
+/** A remembered token, as {@link VerifiedTokenStore.find} hands it out. */
+export interface RememberedToken {
+  readonly header: Readonly<Record<string, unknown>>
+}
+
+interface Entry extends RememberedToken {
+  /** The whole token: a hit requires it to equal the presented one, character for character. */
+  token: string
   issuer: string
   audience: string
   /** The key set the signature was verified against, compared by identity. */
@@ -80,6 +93,14 @@ interface Entry {
 
 const stores = new WeakMap<VerifiedTokenCache, VerifiedTokenStore>()
 
+// Entries are filed under the token's last 32 characters (signature bytes, unknowable without the
+// token itself) and then compared with the whole token. Every request brings the token as a new
+// string, and hashing all of its ~700 characters for the map cost more than the rest of a hit.
+const SLOT_LENGTH = 32
+function slotOf(token: string): string {
+  return token.length > SLOT_LENGTH ? token.slice(-SLOT_LENGTH) : token
+}
+
 /** The store behind `cache`, or `undefined` when `cache` was not made by {@link createVerifiedTokenCache}. */
 export function storeOf(cache: VerifiedTokenCache): VerifiedTokenStore | undefined {
   return stores.get(cache)
@@ -87,8 +108,8 @@ export function storeOf(cache: VerifiedTokenCache): VerifiedTokenStore | undefin
 
 /**
  * Creates a {@link VerifiedTokenCache} to pass to `verifyJwtAccessToken` as
- * `verifiedTokenCache`. Keyed by the exact token string (a `Map`, so the whole string is
- * compared), least recently presented first out, each entry dropped at the token's `exp`.
+ * `verifiedTokenCache`. An entry answers only the exact token string it was verified for (the
+ * whole string is compared); least recently presented first out; each dropped at the token's `exp`.
  *
  * @throws `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` for bad options.
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
@@ -107,9 +128,16 @@ export function createVerifiedTokenCache(options?: VerifiedTokenCacheOptions): V
   let hits = 0
 
   const store: VerifiedTokenStore = {
-    lookup(token, issuer, audience, jwks, nowMs, clockTolerance) {
-      const entry = entries.get(token)
-      if (!entry) return undefined
+    find(token) {
+      const entry = entries.get(slotOf(token))
+      // Another token ending alike (a tampered copy, say) is a miss and leaves the entry alone.
+      return entry !== undefined && entry.token === token ? entry : undefined
+    },
+    use(found, issuer, audience, jwks, nowMs, clockTolerance) {
+      const entry = found as Entry
+      const slot = slotOf(entry.token)
+      // Forgotten or replaced since it was found (another verification ran in between).
+      if (entries.get(slot) !== entry) return undefined
       if (
         entry.jwks !== jwks ||
         entry.issuer !== issuer ||
@@ -119,26 +147,29 @@ export function createVerifiedTokenCache(options?: VerifiedTokenCacheOptions): V
         (entry.nbf !== undefined && entry.nbf > Math.floor(nowMs / 1000) + clockTolerance)
       ) {
         // Full verification decides, and remembers the token again if it still passes.
-        entries.delete(token)
+        entries.delete(slot)
         return undefined
       }
-      entries.delete(token)
-      entries.set(token, entry)
+      entries.delete(slot)
+      entries.set(slot, entry)
       hits++
       return JSON.parse(entry.json) as oauth.JWTAccessTokenClaims
     },
-    remember(token, claims, issuer, audience, jwks, nowMs) {
+    remember(token, header, claims, issuer, audience, jwks, nowMs) {
       const { exp, nbf } = claims
       // A confirmation claim binds the token to a proof that must be checked on every request.
       if (claims.cnf !== undefined || typeof exp !== 'number' || nowMs >= exp * 1000) return
       if (nbf !== undefined && typeof nbf !== 'number') return
-      entries.delete(token)
+      const slot = slotOf(token)
+      entries.delete(slot)
       while (entries.size >= maxEntries) {
         const oldest = entries.keys().next()
         if (oldest.done) break
         entries.delete(oldest.value)
       }
-      entries.set(token, {
+      entries.set(slot, {
+        token,
+        header,
         issuer,
         audience,
         jwks,

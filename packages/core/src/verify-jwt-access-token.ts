@@ -174,10 +174,15 @@ export async function verifyJwtAccessToken(
     )
   }
   if (token.length > maxTokenLength) throw tooLarge(maxTokenLength, realm)
-  if (!B64TOKEN.test(token)) {
+  // A DPoP request (scheme or proof header) needs its proof checked each time: never cached.
+  const cache = store && scheme === 'bearer' && !request?.headers.has('dpop') ? store : undefined
+  // The exact token was verified before: its syntax is known good and its header known, both
+  // pure functions of the string. Everything below still runs.
+  const known = cache?.find(token)
+  if (!known && !B64TOKEN.test(token)) {
     throw refusal('the access token is malformed', 'ERR_JWT_MALFORMED', realm, 'invalid_token')
   }
-  const joseHeader = decodeHeader(token)
+  const joseHeader = known ? known.header : decodeHeader(token)
   if (!joseHeader) {
     throw refusal(
       'the access token is not a signed JWT',
@@ -214,10 +219,10 @@ export async function verifyJwtAccessToken(
     )
   }
 
-  // A DPoP request (scheme or proof header) needs its proof checked each time: never cached.
-  const cache = store && scheme === 'bearer' && !request?.headers.has('dpop') ? store : undefined
   const jwks = generation.cache.jwks
-  let claims = cache?.lookup(token, metadata.issuer, audience, jwks, Date.now(), clockTolerance)
+  let claims = known
+    ? cache?.use(known, metadata.issuer, audience, jwks, Date.now(), clockTolerance)
+    : undefined
   if (!claims) {
     const input = request ?? (new BearerRequest(metadata.issuer, token) as unknown as Request)
     try {
@@ -233,7 +238,7 @@ export async function verifyJwtAccessToken(
     // Only when oauth4webapi used the very key set we hold (it never refetches on its own while
     // the JWKS cache feeds it, but if it did, its keys are not the ones the entry would name).
     if (cache && jwks && generation.cache.jwks === jwks) {
-      cache.remember(token, claims, metadata.issuer, audience, jwks, Date.now())
+      cache.remember(token, joseHeader, claims, metadata.issuer, audience, jwks, Date.now())
     }
   }
 

@@ -99,6 +99,7 @@ function setup({ keys = [keyA, keyB, keyEd], jwks, maxEntries }: Setup = {}) {
     clockTolerance?: number
     metadata?: ServerMetadata
     audience?: string
+    algorithms?: string[]
   }
   const options = (extra: Extra) => ({
     audience: extra.audience ?? audience,
@@ -106,6 +107,7 @@ function setup({ keys = [keyA, keyB, keyEd], jwks, maxEntries }: Setup = {}) {
     http,
     scopes: extra.scopes,
     clockTolerance: extra.clockTolerance,
+    algorithms: extra.algorithms,
   })
   // The same verification with the cache, and without it (full verification every time).
   const cached = (input: string | Request, extra: Extra = {}) =>
@@ -442,6 +444,27 @@ describe('verified-token cache', () => {
       }),
     )
     expect(rs256Only.error_description).toContain('algorithm')
+  })
+
+  it("applies each call's algorithm allow-list to a cached token", async () => {
+    const { cached, cache } = setup()
+    const token = await sign({ key: keyEd })
+    await cached(token)
+    const err = await refusal(cached(token, { algorithms: ['RS256', 'ES256'] }))
+    expect(err.error_description).toContain('algorithm')
+    await expect(cached(token, { algorithms: ['EdDSA'] })).resolves.toBeTruthy()
+    expect(cache.hits).toBe(1)
+  })
+
+  it('clear() also applies to a verification already under way', async () => {
+    const { cached, cache } = setup()
+    const token = await sign()
+    await cached(token)
+    const pending = cached(token) // finds the entry, then awaits the key set
+    cache.clear()
+    await expect(pending).resolves.toBeTruthy()
+    expect(signatures).toHaveBeenCalledTimes(2)
+    expect(cache.hits).toBe(0)
   })
 
   it('refuses a cache it did not create and bad options, before any I/O', async () => {
