@@ -61,8 +61,8 @@ const REVOCATION_TIMEOUT = 5_000
  * ```
  */
 export function createBrowserClient(options: BrowserClientOptions): BrowserClient {
-  const { clientId, redirectUri, scope, resource, dpop } = checkOptions(options)
-  const issuer = String(options.issuer)
+  checkOptions(options)
+  const { issuer, clientId, redirectUri, scope, resource, dpop } = options
   const store = options.store ?? createIndexedDbStore()
   const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
   const navigate = options.navigate ?? ((url: string) => window.location.assign(url))
@@ -82,18 +82,19 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
   let watching = false
 
   function getContext(): Promise<ClientContext> {
-    if (context) return context
-    const created = (async () => {
-      const metadata = await discover(options.issuer, http)
-      const handle = dpop && (await dpop.createHandle(store, keys.dpop))
-      return createClientContext({ metadata, clientId, http, ...(handle ? { dpop: handle } : {}) })
-    })()
-    // A failed discovery is not remembered: the next call tries again.
-    created.catch(() => {
-      if (context === created) context = undefined
-    })
-    context = created
-    return created
+    if (!context) {
+      const created = (async () => {
+        const metadata = await discover(issuer, http)
+        const handle = dpop && (await dpop.createHandle(store, keys.dpop))
+        return createClientContext({ metadata, clientId, http, dpop: handle })
+      })()
+      // A failed discovery is not remembered: the next call tries again.
+      created.catch(() => {
+        if (context === created) context = undefined
+      })
+      context = created
+    }
+    return context
   }
 
   async function readSession(): Promise<StoredSession | undefined> {
@@ -114,6 +115,14 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     session = value
   }
 
+  // Writes a new session; the caller holds the session lock.
+  async function save(tokenSet: TokenSet, claims: IdTokenClaims | undefined): Promise<void> {
+    const next: StoredSession = { tokenSet, receivedAt: Math.floor(Date.now() / 1000) }
+    if (claims) next.claims = claims
+    await store.set(keys.session, next)
+    remember(next)
+  }
+
   function emit(type: SessionEvent['type'], fromOtherTab = false): void {
     if (!fromOtherTab) channel?.postMessage(type)
     for (const listener of listeners) {
@@ -130,21 +139,27 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     await Promise.all([store.delete(keys.session), store.delete(keys.pending)])
   }
 
+  // Ends the session in this tab and tells the others.
+  async function endSession(): Promise<void> {
+    await clearLocal()
+    emit('logout')
+  }
+
   // Attaches the tab-level listeners on first use: never at construction (SSR, workers).
   function watch(): void {
     if (watching) return
     watching = true
     if (typeof BroadcastChannel === 'function') {
-      channel = new BroadcastChannel(`oauthkit ${id}`)
+      channel = new BroadcastChannel(lockName)
       // Server-side (Node has BroadcastChannel too) an open channel must not keep the process alive.
       ;(channel as { unref?: () => void }).unref?.()
-      channel.onmessage = (event: MessageEvent) => {
-        const type = event.data as SessionEvent['type']
+      channel.onmessage = ({ data: type }: MessageEvent) => {
         if (type !== 'login' && type !== 'refresh' && type !== 'logout') return
         // Another tab wrote the store; read it again when next needed. A logout also clears this
         // tab's own store, which matters when the store is not shared (memory).
-        remember(type === 'logout' ? null : undefined)
-        const cleared = type === 'logout' ? clearLocal() : Promise.resolve()
+        const logout = type === 'logout'
+        remember(logout ? null : undefined)
+        const cleared = logout ? clearLocal() : Promise.resolve()
         void cleared.catch(() => {}).then(() => emit(type, true))
       }
     }
@@ -160,12 +175,13 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     getTokenSet().catch(() => {})
   }
 
-  function needsRefresh(value: StoredSession): boolean {
-    const { expiresAt } = value.tokenSet
-    if (expiresAt === undefined) return false
+  function needsRefresh({ tokenSet, receivedAt }: StoredSession): boolean {
+    const { expiresAt } = tokenSet
     // A quarter of the lifetime ahead, at most a minute: short-lived tokens still get used.
-    const skew = Math.min(60, Math.max(0, expiresAt - value.receivedAt) / 4)
-    return isExpired(value.tokenSet, { skew })
+    return (
+      expiresAt !== undefined &&
+      isExpired(tokenSet, { skew: Math.min(60, Math.max(0, expiresAt - receivedAt) / 4) })
+    )
   }
 
   async function getTokenSet(forceRefresh = false): Promise<TokenSet> {
@@ -184,46 +200,39 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     const stored = await readSession()
     remember(stored ?? null)
     if (!stored) throw loginRequired('no session')
-    const { tokenSet } = stored
+    const { tokenSet, claims } = stored
     if ((tokenSet.accessToken !== seen || !force) && !needsRefresh(stored)) return tokenSet
-    if (!tokenSet.refreshToken) {
-      if (!force && !isExpired(tokenSet)) return tokenSet
-      await clearLocal()
-      emit('logout')
-      throw loginRequired('the session has no refresh token')
+    // A refresh ahead of expiry may fail, or be impossible, without the caller noticing: the
+    // token still works. Asked again after a failed request, which took time.
+    const stillUsable = () => !force && !isExpired(tokenSet)
+    const { refreshToken } = tokenSet
+    if (!refreshToken) {
+      if (stillUsable()) return tokenSet
+      await endSession()
+      throw loginRequired('no refresh token')
     }
     let result: Awaited<ReturnType<typeof refreshTokenGrant>>
     try {
-      const ctx = await getContext()
-      const refreshToken = tokenSet.refreshToken
       // Core retries once when the server demands a DPoP nonce (RFC 9449 §8).
-      result = await refreshTokenGrant(ctx, refreshToken, {
-        ...(stored.claims ? { expectedSubject: stored.claims.sub } : {}),
-        ...(resource ? { resource } : {}),
+      result = await refreshTokenGrant(await getContext(), refreshToken, {
+        expectedSubject: claims?.sub,
+        resource,
       })
     } catch (err) {
       if (isOAuthResponseError(err) && err.error === 'invalid_grant') {
-        await clearLocal()
-        emit('logout')
-        throw loginRequired('the refresh token was refused', err)
+        await endSession()
+        throw loginRequired('refresh token refused', err)
       }
-      // A transient failure (network, 5xx) keeps the session; a refresh ahead of expiry can fail
-      // without the caller noticing, since the token still works.
-      if (!force && !isExpired(tokenSet)) return tokenSet
+      // A transient failure (network, 5xx) keeps the session.
+      if (stillUsable()) return tokenSet
       throw err
     }
-    const next: StoredSession = {
-      tokenSet: { ...result.tokenSet },
-      receivedAt: nowSeconds(),
-    }
+    const next = { ...result.tokenSet }
     // OIDC Core §12.2: a refresh response may omit the ID Token; keep the one we have.
-    if (!next.tokenSet.idToken && tokenSet.idToken) next.tokenSet.idToken = tokenSet.idToken
-    const claims = result.claims ?? stored.claims
-    if (claims) next.claims = claims
-    await store.set(keys.session, next)
-    remember(next)
+    if (!next.idToken && tokenSet.idToken) next.idToken = tokenSet.idToken
+    await save(next, result.claims ?? claims)
     emit('refresh')
-    return next.tokenSet
+    return next
   }
 
   // Read, change and write the pending logins under a lock: two tabs may log in at once, and a
@@ -244,20 +253,19 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
   return {
     async login(loginOptions = {}) {
       checkLoginOptions(loginOptions)
+      const { returnTo } = loginOptions
       const ctx = await getContext()
-      const extraParams = ctx.dpop
-        ? { dpop_jkt: await ctx.dpop.calculateThumbprint() } // RFC 9449 §10: bind the code to the key
-        : undefined
       const { url, transaction } = await buildAuthorizationUrl(ctx, {
         redirectUri,
         scope: loginOptions.scope ?? scope,
-        ...(resource ? { resource } : {}),
-        ...(loginOptions.prompt ? { prompt: loginOptions.prompt } : {}),
-        ...(loginOptions.loginHint ? { loginHint: loginOptions.loginHint } : {}),
-        ...(extraParams ? { extraParams } : {}),
+        resource,
+        prompt: loginOptions.prompt,
+        loginHint: loginOptions.loginHint,
+        // RFC 9449 §10: bind the code to the key
+        extraParams: ctx.dpop && { dpop_jkt: await ctx.dpop.calculateThumbprint() },
       })
       const pending: PendingLogin = { ...transaction }
-      if (loginOptions.returnTo !== undefined) pending.returnTo = loginOptions.returnTo
+      if (returnTo !== undefined) pending.returnTo = returnTo
       await updatePending((all) => {
         all[transaction.state] = pending
       })
@@ -265,8 +273,7 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     },
 
     async handleRedirect(url) {
-      const href = url ?? window.location.href
-      const callback = toUrl(href, 'url')
+      const callback = toUrl(url ?? window.location.href, 'url')
       const inAddressBar = typeof location === 'object' && callback.href === location.href
       try {
         watch()
@@ -280,17 +287,17 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
         if (!login) {
           throw new OAuthKitError(
             others > 0
-              ? '"state" of the callback matches no pending login'
-              : 'no login is pending: the callback was replayed or started elsewhere',
+              ? 'callback "state" matches no pending login'
+              : 'no login is pending (callback replayed or started elsewhere)',
             { code: others > 0 ? 'ERR_STATE_MISMATCH' : 'ERR_TRANSACTION_MISSING' },
           )
         }
-        const ctx = await getContext()
-        const { tokenSet, claims } = await authorizationCodeGrant(ctx, callback, login)
-        const next: StoredSession = { tokenSet, receivedAt: nowSeconds() }
-        if (claims) next.claims = claims
-        await withLock(lockName, () => store.set(keys.session, next))
-        remember(next)
+        const { tokenSet, claims } = await authorizationCodeGrant(
+          await getContext(),
+          callback,
+          login,
+        )
+        await withLock(lockName, () => save(tokenSet, claims))
         emit('login')
         return login.returnTo === undefined ? {} : { returnTo: login.returnTo }
       } finally {
@@ -312,18 +319,18 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
       const { postLogoutRedirectUri } = logoutOptions
       if (postLogoutRedirectUri !== undefined) toUrl(postLogoutRedirectUri, 'postLogoutRedirectUri')
       watch()
-      const stored = await readSession().catch(() => undefined)
+      const stored = (await readSession().catch(() => undefined))?.tokenSet
       // Local state goes first, so that nothing the server does can leave a session behind.
-      await clearLocal()
-      emit('logout')
+      await endSession()
       let ctx: ClientContext | undefined
       try {
         ctx = await getContext()
-        const refreshToken = stored?.tokenSet.refreshToken
+        const refreshToken = stored?.refreshToken
         if (refreshToken && ctx.metadata.revocation_endpoint) {
-          const revocation = ctx
-          const signal = AbortSignal.timeout(REVOCATION_TIMEOUT)
-          await revokeToken(revocation, refreshToken, { tokenTypeHint: 'refresh_token', signal })
+          await revokeToken(ctx, refreshToken, {
+            tokenTypeHint: 'refresh_token',
+            signal: AbortSignal.timeout(REVOCATION_TIMEOUT),
+          })
         }
       } catch {
         // The server is unreachable or refused: the local session is gone all the same.
@@ -334,12 +341,8 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
         }
       }
       if (ctx?.metadata.end_session_endpoint) {
-        const idTokenHint = stored?.tokenSet.idToken
         navigate(
-          buildEndSessionUrl(ctx, {
-            ...(idTokenHint ? { idTokenHint } : {}),
-            ...(postLogoutRedirectUri ? { postLogoutRedirectUri } : {}),
-          }).href,
+          buildEndSessionUrl(ctx, { idTokenHint: stored?.idToken, postLogoutRedirectUri }).href,
         )
       } else if (postLogoutRedirectUri) {
         navigate(postLogoutRedirectUri)
@@ -381,10 +384,6 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
   }
 }
 
-function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000)
-}
-
 function loginRequired(reason: string, cause?: unknown): OAuthKitError {
   return new OAuthKitError(`login required: ${reason}`, { code: 'ERR_LOGIN_REQUIRED', cause })
 }
@@ -405,15 +404,17 @@ function allowedOrigins(options: BrowserClientOptions): string[] {
   return typeof location === 'object' ? [location.origin, ...resources] : resources
 }
 
+function checkObject(value: unknown): asserts value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) throw invalidArgument('options', 'an object')
+}
+
 function checkString(value: unknown, name: string, optional = false): void {
   if (optional && value === undefined) return
   if (typeof value !== 'string' || value === '') throw invalidArgument(name, 'a non-empty string')
 }
 
-function checkOptions(options: BrowserClientOptions): BrowserClientOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw invalidArgument('options', 'an object')
-  }
+function checkOptions(options: BrowserClientOptions): void {
+  checkObject(options)
   toUrl(options.issuer, 'options.issuer')
   checkString(options.clientId, 'options.clientId')
   toUrl(options.redirectUri, 'options.redirectUri')
@@ -433,14 +434,11 @@ function checkOptions(options: BrowserClientOptions): BrowserClientOptions {
   if (dpop !== undefined && typeof dpop?.createHandle !== 'function') {
     throw invalidArgument('options.dpop', 'the result of dpop() from @oauthkit/browser/dpop')
   }
-  return options
 }
 
 function checkLoginOptions(options: unknown): void {
-  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object')
-  const { scope, prompt, loginHint, returnTo } = options as Record<string, unknown>
-  checkString(scope, 'options.scope', true)
-  checkString(prompt, 'options.prompt', true)
-  checkString(loginHint, 'options.loginHint', true)
-  checkString(returnTo, 'options.returnTo', true)
+  checkObject(options)
+  for (const name of ['scope', 'prompt', 'loginHint', 'returnTo']) {
+    checkString(options[name], `options.${name}`, true)
+  }
 }

@@ -1,4 +1,4 @@
-import { createStore, del, get, set } from 'idb-keyval'
+import { createStore, promisifyRequest, type UseStore } from 'idb-keyval'
 import type { KeyValueStore } from './key-value-store.js'
 
 /**
@@ -11,14 +11,19 @@ import type { KeyValueStore } from './key-value-store.js'
  * @param databaseName - Default `oauthkit`.
  */
 export function createIndexedDbStore(databaseName = 'oauthkit'): KeyValueStore {
-  let store: ReturnType<typeof createStore> | undefined
-  const db = () => {
-    store ??= createStore(databaseName, 'entries')
-    return store
-  }
+  let store: UseStore | undefined
+  const open = () => (store ??= createStore(databaseName, 'entries'))
+  // What idb-keyval's get/set/del do, on our object store: a read resolves with the request's
+  // result, a write when its transaction completes. Calling get/set/del themselves would also
+  // bundle idb-keyval's default store, which their default parameter references.
+  const write = (change: (entries: IDBObjectStore) => unknown): Promise<void> =>
+    open()('readwrite', (entries) => {
+      change(entries)
+      return promisifyRequest(entries.transaction)
+    })
   return {
-    get: (key) => get(key, db()),
-    set: (key, value) => set(key, value, db()),
-    delete: (key) => del(key, db()),
+    get: (key) => open()('readonly', (entries) => promisifyRequest(entries.get(key))),
+    set: (key, value) => write((entries) => entries.put(value, key)),
+    delete: (key) => write((entries) => entries.delete(key)),
   }
 }

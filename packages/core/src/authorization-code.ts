@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi'
 import { toUrl } from './assert.js'
 import type { AuthorizationTransaction } from './authorization-url.js'
 import type { ClientContext } from './client-context.js'
-import { OAuthKitError } from './errors.js'
+import { invalidResponse, OAuthKitError } from './errors.js'
 import { requestOptionsFor } from './request-options.js'
 import { rethrow } from './to-oauthkit-error.js'
 import { type TokenSet, toTokenSet } from './token-set.js'
@@ -49,38 +49,28 @@ export async function authorizationCodeGrant(
 ): Promise<TokenResult> {
   const url = toUrl(callbackUrl, 'callbackUrl')
   const { metadata, client } = context
-  if (transaction.issuer !== metadata.issuer) {
-    throw new OAuthKitError('the pending transaction belongs to another issuer', {
-      code: 'ERR_ISSUER_MISMATCH',
-    })
+  const { issuer } = metadata
+  if (transaction.issuer !== issuer) {
+    throw issuerMismatch('the transaction belongs to another issuer')
   }
   const params = url.searchParams
   // RFC 9207 §2.4, checked before anything else in the response (an `error=` included): a
   // callback that names another issuer, or none when this one promises to, may be a mix-up.
   const iss = params.getAll('iss')
-  if (
-    iss.length > 1 ||
-    (iss.length === 1 && iss[0] !== metadata.issuer) ||
-    (iss.length === 0 && metadata.authorization_response_iss_parameter_supported === true)
-  ) {
-    throw new OAuthKitError(
-      iss.length === 0
-        ? 'the callback has no "iss" parameter, which the server promises (RFC 9207)'
-        : 'the callback\'s "iss" parameter does not name the issuer (RFC 9207)',
-      { code: 'ERR_ISSUER_MISMATCH' },
-    )
+  if (iss.length === 0 && metadata.authorization_response_iss_parameter_supported === true) {
+    throw issuerMismatch('callback has no "iss", which the server promises (RFC 9207)')
+  }
+  if (iss.length > 1 || (iss.length === 1 && iss[0] !== issuer)) {
+    throw issuerMismatch('callback "iss" is not the issuer (RFC 9207)')
   }
   if (params.get('state') !== transaction.state) {
-    throw new OAuthKitError('"state" of the callback does not match the pending transaction', {
+    throw new OAuthKitError('callback "state" does not match the transaction', {
       code: 'ERR_STATE_MISMATCH',
     })
   }
   const fragment = new URLSearchParams(url.hash.slice(1))
-  if (FRONT_CHANNEL_TOKENS.some((name) => params.has(name) || fragment.has(name))) {
-    throw new OAuthKitError('the callback carries tokens; a code flow callback must not', {
-      code: 'ERR_INVALID_RESPONSE',
-    })
-  }
+  const token = FRONT_CHANNEL_TOKENS.find((name) => params.has(name) || fragment.has(name))
+  if (token) throw invalidResponse(`code flow callback carries "${token}"`)
   try {
     const validated = oauth.validateAuthResponse(metadata, client, params, transaction.state)
     const isOpenId = transaction.scope.split(' ').includes('openid')
@@ -107,6 +97,10 @@ export async function authorizationCodeGrant(
   } catch (err) {
     rethrow(err)
   }
+}
+
+function issuerMismatch(message: string): OAuthKitError {
+  return new OAuthKitError(message, { code: 'ERR_ISSUER_MISMATCH' })
 }
 
 /** Converts a processed token response into a {@link TokenResult}. */

@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi'
 import { assertString, toUrl } from './assert.js'
 import type { ClientContext } from './client-context.js'
-import { OAuthKitError } from './errors.js'
+import { invalidResponse } from './errors.js'
 import { requestOptionsFor } from './request-options.js'
 import { rethrow } from './to-oauthkit-error.js'
 import { withDPoPRetry } from './with-dpop-retry.js'
@@ -85,9 +85,7 @@ export async function buildAuthorizationUrl(
   assertString(parameters.scope, 'scope')
   const { metadata, client } = context
   if (!metadata.authorization_endpoint) {
-    throw new OAuthKitError('server metadata has no "authorization_endpoint"', {
-      code: 'ERR_INVALID_RESPONSE',
-    })
+    throw invalidResponse('server metadata has no "authorization_endpoint"')
   }
   const codeVerifier = oauth.generateRandomCodeVerifier()
   const transaction: AuthorizationTransaction = {
@@ -98,24 +96,29 @@ export async function buildAuthorizationUrl(
     scope: parameters.scope,
     createdAt: Date.now(),
   }
+  if (parameters.scope.split(' ').includes('openid')) {
+    transaction.nonce = oauth.generateRandomNonce()
+  }
   const params = new URLSearchParams()
   for (const [key, value] of Object.entries(parameters.extraParams ?? {})) {
     if (!RESERVED.has(key)) params.set(key, value)
   }
-  params.set('client_id', client.client_id)
-  params.set('response_type', 'code')
-  params.set('redirect_uri', parameters.redirectUri)
-  params.set('scope', parameters.scope)
-  params.set('state', transaction.state)
-  params.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier))
-  params.set('code_challenge_method', 'S256')
-  if (parameters.scope.split(' ').includes('openid')) {
-    transaction.nonce = oauth.generateRandomNonce()
-    params.set('nonce', transaction.nonce)
+  // Absent (or empty) optional parameters are left out.
+  for (const [key, value] of Object.entries({
+    client_id: client.client_id,
+    response_type: 'code',
+    redirect_uri: parameters.redirectUri,
+    scope: parameters.scope,
+    state: transaction.state,
+    code_challenge: await oauth.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: 'S256',
+    nonce: transaction.nonce,
+    prompt: parameters.prompt,
+    login_hint: parameters.loginHint,
+  })) {
+    if (value) params.set(key, value)
   }
   for (const resource of [parameters.resource ?? []].flat()) params.append('resource', resource)
-  if (parameters.prompt) params.set('prompt', parameters.prompt)
-  if (parameters.loginHint) params.set('login_hint', parameters.loginHint)
 
   const url = new URL(metadata.authorization_endpoint)
   const usePar =

@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi'
 import { toUrl } from './assert.js'
-import { OAuthKitError } from './errors.js'
+import { invalidResponse, OAuthKitError } from './errors.js'
 import { type HttpOptions, toRequestOptions } from './http-options.js'
 import { toOAuthKitError } from './to-oauthkit-error.js'
 
@@ -46,13 +46,14 @@ export function discover(issuer: string | URL, options?: DiscoverOptions): Promi
   // A string is matched exactly; a URL object only as oauth4webapi does, by normalised href.
   const exact = typeof issuer === 'string' ? issuer : undefined
   const algorithm = options?.algorithm ?? 'auto'
+  const allowInsecure = options?.allowInsecureRequests === true
   const cache = options?.fetch ? cacheFor(options.fetch) : defaultCache
-  const key = `${algorithm} ${exact === undefined ? `url:${url.href}` : `exact:${exact}`} ${options?.allowInsecureRequests === true}`
+  const key = JSON.stringify([algorithm, exact, url.href, allowInsecure])
   const now = Date.now()
   const hit = cache.get(key)
   if (hit && hit.expiresAt > now) return hit.promise
   const entry: CacheEntry = {
-    promise: fetchMetadata(url, exact, algorithm, options),
+    promise: fetchMetadata(url, exact, algorithm, allowInsecure, options),
     expiresAt: now + (options?.ttl ?? 3600) * 1000,
   }
   cache.set(key, entry)
@@ -80,28 +81,26 @@ async function fetchMetadata(
   issuer: URL,
   exact: string | undefined,
   algorithm: 'oidc' | 'oauth2' | 'auto',
+  allowInsecure: boolean,
   options: HttpOptions | undefined,
 ): Promise<ServerMetadata> {
   try {
     const requestOptions = toRequestOptions(options)
-    let response = await oauth.discoveryRequest(issuer, {
-      ...requestOptions,
-      algorithm: algorithm === 'oauth2' ? 'oauth2' : 'oidc',
-    })
-    if (algorithm === 'auto' && response.status === 404) {
-      response = await oauth.discoveryRequest(issuer, { ...requestOptions, algorithm: 'oauth2' })
-    }
+    const request = (algorithm: 'oidc' | 'oauth2') =>
+      oauth.discoveryRequest(issuer, { ...requestOptions, algorithm })
+    let response = await request(algorithm === 'oauth2' ? 'oauth2' : 'oidc')
+    // `auto`: a server without OpenID Connect Discovery may still have RFC 8414 metadata.
+    if (algorithm === 'auto' && response.status === 404) response = await request('oauth2')
     const metadata = await oauth.processDiscoveryResponse(issuer, response)
-    checkMetadata(metadata, exact, options?.allowInsecureRequests === true)
+    checkMetadata(metadata, exact, allowInsecure)
     return metadata
   } catch (err) {
-    let mapped = toOAuthKitError(err)
-    if (mapped instanceof OAuthKitError && /^ERR_(TIMEOUT|ABORTED|NETWORK)$/.test(mapped.code)) {
-      throw mapped
-    }
-    if (mapped instanceof OAuthKitError && mapped.code === oauth.JSON_ATTRIBUTE_COMPARISON) {
+    let mapped: Error = toOAuthKitError(err)
+    const { code } = mapped as OAuthKitError
+    // Transport failures keep their own code, so callers can tell "retry later" from "wrong server".
+    if (/^ERR_(TIMEOUT|ABORTED|NETWORK)$/.test(code)) throw mapped
+    if (code === oauth.JSON_ATTRIBUTE_COMPARISON)
       mapped = issuerMismatch(exact ?? issuer.href, mapped)
-    }
     throw new OAuthKitError(`discovery of ${issuer.origin}${issuer.pathname} failed`, {
       code: 'ERR_DISCOVERY_FAILED',
       cause: mapped,
@@ -125,7 +124,7 @@ const ENDPOINTS = [
 
 function issuerMismatch(configured: string, cause?: unknown): OAuthKitError {
   return new OAuthKitError(
-    `the server's "issuer" is not identical to the configured issuer ${JSON.stringify(configured)}`,
+    `server metadata "issuer" is not identical to ${JSON.stringify(configured)}`,
     { code: 'ERR_ISSUER_MISMATCH', cause },
   )
 }
@@ -142,18 +141,15 @@ function checkMetadata(
 ): void {
   if (exact !== undefined && metadata.issuer !== exact) throw issuerMismatch(exact)
   if (metadata.token_endpoint === undefined) {
-    throw new OAuthKitError('server metadata has no "token_endpoint"', {
-      code: 'ERR_INVALID_RESPONSE',
-    })
+    throw invalidResponse('server metadata has no "token_endpoint"')
   }
-  const aliases = metadata.mtls_endpoint_aliases
-  for (const [source, record] of [
+  for (const [prefix, record] of [
     ['', metadata],
-    ['mtls_endpoint_aliases.', aliases ?? {}],
+    ['mtls_endpoint_aliases.', metadata.mtls_endpoint_aliases ?? {}],
   ] as const) {
     for (const name of ENDPOINTS) {
       const value = (record as Record<string, unknown>)[name]
-      if (value !== undefined) checkEndpoint(`${source}${name}`, value, allowInsecure)
+      if (value !== undefined) checkEndpoint(prefix + name, value, allowInsecure)
     }
   }
 }
@@ -163,14 +159,11 @@ function checkEndpoint(name: string, value: unknown, allowInsecure: boolean): vo
   try {
     if (typeof value === 'string') url = new URL(value)
   } catch {}
-  if (!url) {
-    throw new OAuthKitError(`server metadata "${name}" is not a URL`, {
-      code: 'ERR_INVALID_RESPONSE',
-    })
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowInsecure)) {
+  if (!url) throw invalidResponse(`server metadata "${name}" is not a URL`)
+  const { protocol } = url
+  if (protocol !== 'https:' && !(protocol === 'http:' && allowInsecure)) {
     throw new OAuthKitError(
-      `server metadata "${name}" must be an https: URL${url.protocol === 'http:' ? ' (http: needs allowInsecureRequests)' : ''}`,
+      `server metadata "${name}" is not an https: URL${protocol === 'http:' ? ' (http: needs allowInsecureRequests)' : ''}`,
       { code: 'ERR_INSECURE_REQUEST' },
     )
   }

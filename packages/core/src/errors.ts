@@ -35,13 +35,23 @@ export interface OAuthKitErrorOptions {
 export class OAuthKitError extends Error {
   // A literal: survives minification, unlike `this.constructor.name`.
   override readonly name: string = 'OAuthKitError'
+  // `declare`: assigned in the constructor, so no class-field definition is emitted.
   /** A stable code naming the problem. */
-  readonly code: OAuthKitErrorCode
+  declare readonly code: OAuthKitErrorCode
 
   constructor(message: string, options: OAuthKitErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = options.code
   }
+}
+
+/**
+ * The `ERR_INVALID_RESPONSE` error: the server's answer is not what the protocol prescribes.
+ *
+ * @internal
+ */
+export function invalidResponse(message: string): OAuthKitError {
+  return new OAuthKitError(message, { code: 'ERR_INVALID_RESPONSE' })
 }
 
 /** Options accepted by {@link OAuthResponseError}. */
@@ -65,12 +75,14 @@ export interface OAuthResponseErrorOptions {
  */
 export class OAuthResponseError extends OAuthKitError {
   override readonly name: string = 'OAuthResponseError'
+  // `declare`: a class field would define `error_description` and `status` as own `undefined`
+  // properties even when the constructor leaves them out; these stay absent instead.
   /** The OAuth error code, for example `invalid_grant`. */
-  readonly error: string
+  declare readonly error: string
   /** The server's human-readable description, if it sent one. */
-  readonly error_description?: string
+  declare readonly error_description?: string
   /** The HTTP status of the response, when there was one. */
-  readonly status?: number
+  declare readonly status?: number
 
   constructor(message: string, options: OAuthResponseErrorOptions) {
     super(message, { code: options.code ?? 'ERR_OAUTH_RESPONSE', cause: options.cause })

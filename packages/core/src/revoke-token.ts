@@ -37,9 +37,9 @@ export async function revokeToken(
       token,
       {
         ...requestOptionsFor(context, options?.signal),
-        ...(options?.tokenTypeHint
-          ? { additionalParameters: { token_type_hint: options.tokenTypeHint } }
-          : {}),
+        additionalParameters: options?.tokenTypeHint
+          ? { token_type_hint: options.tokenTypeHint }
+          : undefined,
       },
     )
     await oauth.processRevocationResponse(response)

@@ -1,5 +1,5 @@
 import type { TokenEndpointResponse } from 'oauth4webapi'
-import { OAuthKitError } from './errors.js'
+import { invalidResponse, type OAuthKitError } from './errors.js'
 
 /**
  * The tokens an authorization server issued, in oauthkit's camelCase shape.
@@ -39,35 +39,30 @@ export interface ToTokenSetOptions {
  */
 export function toTokenSet(response: TokenEndpointResponse, options?: ToTokenSetOptions): TokenSet {
   const { access_token, token_type, expires_in, refresh_token, id_token, scope } = response
-  if (typeof access_token !== 'string' || access_token.length === 0) {
-    throw new OAuthKitError('token response has no valid "access_token"', {
-      code: 'ERR_INVALID_RESPONSE',
-    })
-  }
-  if (typeof token_type !== 'string' || token_type.length === 0) {
-    throw new OAuthKitError('token response has no valid "token_type"', {
-      code: 'ERR_INVALID_RESPONSE',
-    })
-  }
+  if (!isNonEmptyString(access_token)) throw invalidMember('access_token')
+  if (!isNonEmptyString(token_type)) throw invalidMember('token_type')
   const tokenSet: TokenSet = {
     accessToken: access_token,
     tokenType: canonicalTokenType(token_type),
   }
   if (expires_in !== undefined) {
-    if (typeof expires_in !== 'number' || !Number.isFinite(expires_in) || expires_in < 0) {
-      throw new OAuthKitError('token response has an invalid "expires_in"', {
-        code: 'ERR_INVALID_RESPONSE',
-      })
-    }
+    // Number.isFinite is false for anything but a finite number: no string coercion.
+    if (!(Number.isFinite(expires_in) && expires_in >= 0)) throw invalidMember('expires_in')
     const now = options?.now ?? Date.now()
     tokenSet.expiresAt = Math.floor(now / 1000) + Math.floor(expires_in)
   }
-  if (typeof refresh_token === 'string' && refresh_token.length > 0) {
-    tokenSet.refreshToken = refresh_token
-  }
-  if (typeof id_token === 'string' && id_token.length > 0) tokenSet.idToken = id_token
+  if (isNonEmptyString(refresh_token)) tokenSet.refreshToken = refresh_token
+  if (isNonEmptyString(id_token)) tokenSet.idToken = id_token
   if (typeof scope === 'string') tokenSet.scope = scope
   return tokenSet
+}
+
+function isNonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value !== ''
+}
+
+function invalidMember(name: string): OAuthKitError {
+  return invalidResponse(`token response has an invalid "${name}"`)
 }
 
 // RFC 6749 §5.1: token_type is case-insensitive; keep the spellings RFC 6750 and RFC 9449 use.

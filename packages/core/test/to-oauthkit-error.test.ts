@@ -67,6 +67,17 @@ describe('toOAuthKitError()', () => {
     expect(toOAuthKitError('weird')).toMatchObject({ code: 'ERR_UNEXPECTED' })
   })
 
+  it('leaves status out of a front-channel error, and error_description when none was sent', () => {
+    const err = toOAuthKitError(
+      new oauth.AuthorizationResponseError('x', {
+        cause: new URLSearchParams({ error: 'access_denied' }),
+      }),
+    ) as OAuthResponseError
+    expect(err).toMatchObject({ code: 'ERR_OAUTH_RESPONSE', error: 'access_denied' })
+    expect(Object.hasOwn(err, 'status')).toBe(false)
+    expect(Object.hasOwn(err, 'error_description')).toBe(false)
+  })
+
   it('passes argument errors and oauthkit errors through unchanged', () => {
     const arg = invalidArgument('scope', 'a string')
     expect(toOAuthKitError(arg)).toBe(arg)
