@@ -11,7 +11,7 @@ const dir = new URL('.', import.meta.url).pathname
 const check = process.argv.includes('--check')
 const only = process.argv.slice(2).filter((arg) => !arg.startsWith('--'))
 const scripts = readdirSync(dir)
-  .filter((file) => file.endsWith('.mjs') && file !== 'run.mjs')
+  .filter((file) => file.endsWith('.mjs') && file !== 'run.mjs' && !file.startsWith('.'))
   .filter((file) => only.length === 0 || only.some((name) => file.includes(name)))
   .sort()
 
