@@ -32,6 +32,7 @@ const suite = (dir: string, name = dir, timeout = 30_000) =>
 
 export default defineConfig({
   test: {
+    reporters: ['default', './scripts/summary-reporter.ts'],
     projects: [
       unit('core'),
       unit('browser', 'happy-dom'),
