@@ -299,6 +299,7 @@ export async function startPlayground(options = {}) {
     postLogoutRedirectUris: [`${origin}/`],
     corsOrigins: [origin],
     deviceInterval: 2,
+    requirePkce: 'public-clients', // the `web` tour: code + client secret without PKCE
   })
   const issuer = devServer.issuer
   const resource = devServer.resource

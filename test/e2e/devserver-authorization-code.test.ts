@@ -18,16 +18,23 @@ afterAll(() => server.close())
 async function codeFlow(
   clientId: string,
   auth: oauth.ClientAuth,
-  options: { pkce?: boolean; params?: Record<string, string>; user?: string } = {},
+  options: {
+    pkce?: boolean
+    params?: Record<string, string>
+    user?: string
+    target?: { server: DevServer; as: oauth.AuthorizationServer }
+  } = {},
 ) {
+  // The module's server unless another one is given.
+  const on = options.target ?? { server, as }
   const client: oauth.Client = { client_id: clientId }
-  const request = await prepareAuthorization(as, clientId, REDIRECT, options.params, {
+  const request = await prepareAuthorization(on.as, clientId, REDIRECT, options.params, {
     pkce: options.pkce ?? true,
   })
-  const callback = await server.login(request.url, { user: options.user })
-  const params = oauth.validateAuthResponse(as, client, new URL(callback), request.state)
+  const callback = await on.server.login(request.url, { user: options.user })
+  const params = oauth.validateAuthResponse(on.as, client, new URL(callback), request.state)
   const response = await oauth.authorizationCodeGrantRequest(
-    as,
+    on.as,
     client,
     auth,
     params,
@@ -35,7 +42,7 @@ async function codeFlow(
     options.pkce === false ? oauth.nopkce : request.verifier,
     insecure,
   )
-  const tokens = await oauth.processAuthorizationCodeResponse(as, client, response, {
+  const tokens = await oauth.processAuthorizationCodeResponse(on.as, client, response, {
     expectedNonce: request.nonce,
     requireIdToken: true,
   })
@@ -86,14 +93,22 @@ describe('authorization code grant (RFC 6749 §4.1) with PKCE (RFC 7636)', () =>
     expect(params.get('error')).toBe('invalid_request')
   })
 
-  it('confidential web client with client_secret_basic, and without PKCE', async () => {
+  it('confidential web client with client_secret_basic', async () => {
     const secret = server.clients.web?.clientSecret as string
     expect(secret).toBeTruthy()
     const { tokens } = await codeFlow('web', oauth.ClientSecretBasic(secret), { user: 'bob' })
     expect(oauth.getValidatedIdTokenClaims(tokens)?.sub).toBe('user-bob')
-    const withoutPkce = await codeFlow('web', oauth.ClientSecretBasic(secret), { pkce: false })
-    expect(withoutPkce.tokens.access_token).toEqual(expect.any(String))
   })
+
+  it.each(['web', 'web-jwt'])(
+    'by default confidential client %s without PKCE is refused too (RFC 9700 §2.1.1)',
+    async (clientId) => {
+      const request = await prepareAuthorization(as, clientId, REDIRECT, {}, { pkce: false })
+      const params = new URL(await server.login(request.url)).searchParams
+      expect(params.get('error')).toBe('invalid_request')
+      expect(params.get('error_description')).toMatch(/PKCE/)
+    },
+  )
 
   it('a wrong client secret is refused', async () => {
     await expect(codeFlow('web', oauth.ClientSecretBasic('wrong'))).rejects.toMatchObject({
@@ -151,5 +166,34 @@ describe('authorization code grant (RFC 6749 §4.1) with PKCE (RFC 7636)', () =>
     await expect(server.login(request.url, { password: 'nope' })).rejects.toMatchObject({
       code: 'ERR_LOGIN_FAILED',
     })
+  })
+})
+
+describe("requirePkce: 'public-clients'", () => {
+  let relaxed: { server: DevServer; as: oauth.AuthorizationServer }
+  beforeAll(async () => {
+    const relaxedServer = await startDevServer({ requirePkce: 'public-clients' })
+    relaxed = { server: relaxedServer, as: await discover(relaxedServer.issuer) }
+  })
+  afterAll(() => relaxed.server.close())
+
+  it('confidential web client: authorization code with a client secret and without PKCE', async () => {
+    const secret = relaxed.server.clients.web?.clientSecret as string
+    const { tokens } = await codeFlow('web', oauth.ClientSecretBasic(secret), {
+      pkce: false,
+      target: relaxed,
+    })
+    expect(tokens.access_token).toEqual(expect.any(String))
+    expect(oauth.getValidatedIdTokenClaims(tokens)?.aud).toBe('web')
+    // With PKCE it works as well.
+    const withPkce = await codeFlow('web', oauth.ClientSecretBasic(secret), { target: relaxed })
+    expect(withPkce.tokens.access_token).toEqual(expect.any(String))
+  })
+
+  it('public clients still must use PKCE', async () => {
+    const request = await prepareAuthorization(relaxed.as, 'spa', REDIRECT, {}, { pkce: false })
+    const params = new URL(await relaxed.server.login(request.url)).searchParams
+    expect(params.get('error')).toBe('invalid_request')
+    expect(params.get('error_description')).toMatch(/PKCE/)
   })
 })

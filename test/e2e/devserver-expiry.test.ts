@@ -10,15 +10,17 @@ let as: oauth.AuthorizationServer
 
 beforeAll(async () => {
   server = await startDevServer({
-    ttl: { accessToken: 1, clientCredentials: 1, refreshToken: 1 },
+    ttl: { accessToken: 2, clientCredentials: 2, refreshToken: 2 },
   })
   as = await discover(server.issuer)
 })
 afterAll(() => server.close())
 
-// The only test in the devserver suites that really waits: clockTolerance is 0, so a 1-second
-// token is refused at most 2 seconds after issuance (whole-second timestamps).
-it('tokens with a 1 s TTL are refused after they expire', async () => {
+// The only test in the devserver suites that really waits: clockTolerance is 0 and timestamps are
+// whole seconds, so a 2-second token is refused 1 to 2 seconds after issuance: still valid for
+// the checks right after issuance (a 1-second token may expire at once, at the next second
+// boundary), and refused after a 2.1 s wait.
+it('tokens with a 2 s TTL are refused after they expire', async () => {
   const spa: oauth.Client = { client_id: 'spa' }
   const request = await prepareAuthorization(as, 'spa', REDIRECT)
   const callback = await server.login(request.url)
@@ -36,7 +38,7 @@ it('tokens with a 1 s TTL are refused after they expire', async () => {
     ),
     { expectedNonce: request.nonce },
   )
-  expect(tokens.expires_in).toBe(1)
+  expect(tokens.expires_in).toBe(2)
 
   const service: oauth.Client = { client_id: 'service' }
   const auth = oauth.ClientSecretBasic(server.clients.service?.clientSecret as string)
@@ -45,7 +47,7 @@ it('tokens with a 1 s TTL are refused after they expire', async () => {
     service,
     await oauth.clientCredentialsGrantRequest(as, service, auth, { scope: 'api:read' }, insecure),
   )
-  expect(cc.expires_in).toBe(1)
+  expect(cc.expires_in).toBe(2)
   const introspect = async (token: string) =>
     oauth.processIntrospectionResponse(
       as,

@@ -33,6 +33,7 @@ Options:
   --device-interval <s>         device polling interval (default 5)
   --dpop-nonce                  require DPoP server nonces
   --require-par                 require PAR from every client
+  --require-pkce <who>          PKCE for all-clients (default) or only public-clients
   --verbose                     show oidc-provider warnings and every error event
   -h, --help                    show this help
 `
@@ -90,6 +91,13 @@ function parseCommandLine(argv: string[]): DevServerOptions | 'help' {
   }
   if (values['dpop-nonce']) options.dpopNonce = true
   if (values['require-par']) options.requirePar = true
+  const pkce = values['require-pkce']
+  if (pkce !== undefined) {
+    if (pkce !== 'all-clients' && pkce !== 'public-clients') {
+      throw new UsageError('--require-pkce must be all-clients or public-clients')
+    }
+    options.requirePkce = pkce
+  }
   return options
 }
 
@@ -112,6 +120,7 @@ function parse(argv: string[]) {
       'device-interval': { type: 'string' },
       'dpop-nonce': { type: 'boolean' },
       'require-par': { type: 'boolean' },
+      'require-pkce': { type: 'string' },
       verbose: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

@@ -39,7 +39,7 @@ const DEVICE_CODE = 'urn:ietf:params:oauth:grant-type:device_code'
 export const CLIENT_DESCRIPTIONS: Readonly<Record<string, string>> = Object.freeze({
   spa: 'public SPA: authorization code + PKCE S256, refresh tokens rotate on every use',
   'spa-par': 'public SPA that must use PAR (RFC 9126)',
-  web: 'confidential web app: client_secret_basic, code (PKCE optional), refresh tokens',
+  web: 'confidential web app: client_secret_basic, authorization code, refresh tokens',
   'web-jwt': 'confidential web app: private_key_jwt (ES256), code, refresh tokens',
   cli: 'public native app: code + PKCE, loopback redirect on any port (RFC 8252)',
   service: 'machine to machine: client credentials, client_secret_basic',

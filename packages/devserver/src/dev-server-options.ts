@@ -2,8 +2,9 @@ import type { JsonWebKey } from 'node:crypto'
 import { invalidArgument } from './dev-server-error.js'
 
 /**
- * Lifetimes in seconds. Expiry is exact (`clockTolerance` is 0), so a 1-second access token is
- * refused one to two seconds after issuance (timestamps are whole epoch seconds).
+ * Lifetimes in seconds. Expiry is exact (`clockTolerance` is 0) and timestamps are whole epoch
+ * seconds, so a token with a lifetime of n seconds is refused n−1 to n seconds after issuance (a
+ * 1-second token at the next second boundary, which may be a few milliseconds later).
  */
 export interface DevServerTtl {
   /** Access tokens from the authorization code, refresh, device and password grants. Default 3600. */
@@ -53,6 +54,12 @@ export interface PrivateJwks {
   keys: JsonWebKey[]
 }
 
+/**
+ * Which clients must use PKCE (RFC 7636) in the authorization code grant: `'all-clients'`
+ * (RFC 9700 §2.1.1) or only `'public-clients'` (`token_endpoint_auth_method: 'none'`).
+ */
+export type RequirePkce = 'all-clients' | 'public-clients'
+
 /** Options for {@link startDevServer}. Every option is optional. */
 export interface DevServerOptions {
   /** TCP port; 0 (the default) picks a free one. */
@@ -90,6 +97,12 @@ export interface DevServerOptions {
   dpopNonce?: boolean
   /** Require PAR (RFC 9126 §5) from every client. Default false (only `spa-par` requires it). */
   requirePar?: boolean
+  /**
+   * Which clients must send a PKCE `code_challenge` (RFC 7636): `'all-clients'` (the default, as
+   * RFC 9700 §2.1.1 recommends, so a confidential client that stops sending PKCE fails), or
+   * `'public-clients'` to let confidential clients (`web`, `web-jwt`) use the code grant without it.
+   */
+  requirePkce?: RequirePkce
   /** Hide oidc-provider's `WARNING`/`NOTICE` console lines. Default true. */
   quiet?: boolean
   /** Print every provider error event to stderr. Default false, or env `OAUTHKIT_DEVSERVER_DEBUG=1`. */
@@ -113,6 +126,7 @@ export interface ResolvedOptions {
   deviceInterval: number
   dpopNonce: boolean
   requirePar: boolean
+  requirePkce: RequirePkce
   quiet: boolean
   debug: boolean
   onRequest: ((request: DevServerRequest) => void) | undefined
@@ -141,6 +155,7 @@ const OPTION_KEYS = new Set([
   'deviceInterval',
   'dpopNonce',
   'requirePar',
+  'requirePkce',
   'quiet',
   'debug',
   'onRequest',
@@ -303,6 +318,11 @@ export function resolveOptions(options: DevServerOptions | undefined): ResolvedO
     throw invalidArgument('deviceInterval', 'must be a number of seconds from 0 to 3600')
   }
 
+  const requirePkce: unknown = options.requirePkce ?? 'all-clients'
+  if (requirePkce !== 'all-clients' && requirePkce !== 'public-clients') {
+    throw invalidArgument('requirePkce', "must be 'all-clients' or 'public-clients'")
+  }
+
   const onRequest: unknown = options.onRequest
   if (onRequest !== undefined && typeof onRequest !== 'function') {
     throw invalidArgument('onRequest', 'must be a function', 'ERR_INVALID_ARG_TYPE')
@@ -322,6 +342,7 @@ export function resolveOptions(options: DevServerOptions | undefined): ResolvedO
     deviceInterval,
     dpopNonce: optionalBoolean('dpopNonce', options.dpopNonce, false),
     requirePar: optionalBoolean('requirePar', options.requirePar, false),
+    requirePkce,
     quiet: optionalBoolean('quiet', options.quiet, true),
     debug: optionalBoolean(
       'debug',

@@ -15,8 +15,10 @@ export {
   type DevServerTtl,
   type DevServerUserInput,
   type PrivateJwks,
+  type RequirePkce,
 } from './dev-server-options.js'
 export type { LoginOptions, LogoutOptions } from './headless-browser.js'
+export type { MintAccessTokenOptions } from './mint-access-token.js'
 export { API_SCOPES, SCOPES } from './provider-configuration.js'
 export type { DevServerStats } from './request-log.js'
 export {

@@ -20,6 +20,33 @@ export const SCOPES: readonly string[] = Object.freeze([
 /** The scopes of the test API (the resource server behind `server.resource`). */
 export const API_SCOPES: readonly string[] = Object.freeze(['api:read', 'api:write'])
 
+/** oidc-provider's resource server information (`getResourceServerInfo`) for an API. */
+export interface ResourceServerInfo {
+  scope: string
+  audience: string
+  accessTokenTTL: number
+  accessTokenFormat: 'jwt'
+  jwt: { sign: { alg: string }; encrypt?: Record<string, unknown> }
+}
+
+/**
+ * The test API as a resource server: its scopes, its audience, and RFC 9068 JWT access tokens
+ * signed with the server's first key.
+ */
+export function apiResourceServerInfo(
+  resource: string,
+  accessTokenTTL: number,
+  signingAlg: string,
+): ResourceServerInfo {
+  return {
+    scope: API_SCOPES.join(' '),
+    audience: resource,
+    accessTokenTTL,
+    accessTokenFormat: 'jwt',
+    jwt: { sign: { alg: signingAlg } },
+  }
+}
+
 /** Inputs for {@link buildProviderConfiguration}. */
 export interface ConfigurationInputs {
   options: ResolvedOptions
@@ -89,8 +116,11 @@ export function buildProviderConfiguration(inputs: ConfigurationInputs): Record<
     // Plain `token` is not supported by oidc-provider 9 at all; `id_token token` is the only
     // implicit response type that returns an access token from the authorization endpoint.
     responseTypes: ['code', 'id_token', 'code id_token', 'id_token token', 'none'],
+    // RFC 9700 §2.1.1: PKCE for every client by default, so a confidential client that stops
+    // sending it is caught; `requirePkce: 'public-clients'` is oidc-provider's own default.
     pkce: {
-      required: (_ctx: unknown, client: ProviderClient) => client.clientAuthMethod === 'none',
+      required: (_ctx: unknown, client: ProviderClient) =>
+        options.requirePkce === 'all-clients' || client.clientAuthMethod === 'none',
     },
     // Refresh tokens for every client allowed the grant, without offline_access + prompt=consent.
     issueRefreshToken: async (_ctx: unknown, client: ProviderClient) =>
@@ -197,14 +227,7 @@ export function buildProviderConfiguration(inputs: ConfigurationInputs): Record<
         useGrantedResource: async () => true,
         getResourceServerInfo: async (_ctx: unknown, indicator: string) => {
           if (indicator !== resource) throw new errors.InvalidTarget()
-          return {
-            scope: API_SCOPES.join(' '),
-            audience: resource,
-            accessTokenTTL: ttl.accessToken,
-            // RFC 9068 JWT access tokens, signed with the server's first key.
-            accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: signingAlg } },
-          }
+          return apiResourceServerInfo(resource, ttl.accessToken, signingAlg)
         },
       },
     },

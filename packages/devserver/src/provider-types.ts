@@ -66,14 +66,25 @@ export interface ProviderInteraction {
   prompt: { name: string; reasons: string[]; details: Record<string, unknown> }
 }
 
-type TokenModel = new (
-  properties: Record<string, unknown>,
-) => {
+/** oidc-provider's `ResourceServer` (partial): what a token's `resourceServer` holds. */
+export interface ProviderResourceServer {
+  audience?: string
+  scope?: string
+  identifier(): string
+}
+
+/** An access or refresh token model instance (partial). */
+export interface ProviderToken {
   save(): Promise<string>
   tokenType?: string
   expiration: number
   scope?: string
+  grantId?: string
+  /** Setting it sets the audience; `accessTokenFormat: 'jwt'` makes the token an RFC 9068 JWT. */
+  resourceServer?: ProviderResourceServer
 }
+
+type TokenModel = new (properties: Record<string, unknown>) => ProviderToken
 
 /** The oidc-provider instance (partial). */
 export interface ProviderInstance {
@@ -84,7 +95,9 @@ export interface ProviderInstance {
     find(id: string): Promise<ProviderGrant | undefined>
   }
   AccessToken: TokenModel
+  ClientCredentials: TokenModel
   RefreshToken: TokenModel
+  ResourceServer: new (identifier: string, info: object) => ProviderResourceServer
   IdToken: new (
     claims: Record<string, unknown>,
     options: { ctx: ProviderContext },

@@ -1,40 +1,36 @@
 import type { JsonWebKey } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
-import { CLIENT_DESCRIPTIONS, type DevServerClient, defaultClients } from './default-clients.js'
+import { createDeviceIntervalMiddleware } from './create-device-interval-middleware.js'
+import { createRequestListener } from './create-request-listener.js'
+import { type DevServerClient, defaultClients } from './default-clients.js'
 import { type DevServerUser, defaultUsers, toDevServerUsers } from './default-users.js'
+import { describeClients } from './describe-client.js'
 import { DevServerError, invalidArgument } from './dev-server-error.js'
 import {
-  type ClientMetadata,
   type DevServerOptions,
   type DevServerRequest,
   resolveOptions,
 } from './dev-server-options.js'
 import { approveDeviceCode, denyDeviceCode } from './device-decision.js'
+import { type DevServerErrorEvent, ErrorEventLog } from './error-event-log.js'
 import { HeadlessBrowser, type LoginOptions, type LogoutOptions } from './headless-browser.js'
 import { createInteractionMiddleware } from './interaction-middleware.js'
 import { createMemoryStore } from './memory-adapter.js'
+import { mergeClients } from './merge-clients.js'
+import { type MintAccessTokenOptions, mintAccessToken } from './mint-access-token.js'
 import { registerPasswordGrant } from './password-grant.js'
-import { API_SCOPES, buildProviderConfiguration, SCOPES } from './provider-configuration.js'
+import {
+  API_SCOPES,
+  apiResourceServerInfo,
+  buildProviderConfiguration,
+  SCOPES,
+} from './provider-configuration.js'
 import type { ProviderInstance, ProviderModule } from './provider-types.js'
 import { acquireQuietConsole } from './quiet-console.js'
-import { type DevServerStats, endpointForPath, RequestLog } from './request-log.js'
+import { type DevServerStats, RequestLog } from './request-log.js'
 import { algorithmForJwk, generateSigningKey, type JwkPair, toPublicJwk } from './signing-keys.js'
 
-/** A provider error event kept by `server.errors()` (see oidc-provider's events). */
-export interface DevServerErrorEvent {
-  /** Event name, for example `grant.error`, `authorization.error`, `server_error`. */
-  event: string
-  /** OAuth error code (RFC 6749 §5.2), for example `invalid_grant`, or the error name. */
-  error: string
-  /** The generic `error_description` sent to the client. */
-  description?: string
-  /** The specific reason oidc-provider keeps out of responses (`error_detail`). */
-  detail?: string
-  /** Request path. */
-  path?: string
-  /** Epoch milliseconds. */
-  at: number
-}
+export type { DevServerErrorEvent } from './error-event-log.js'
 
 /**
  * The oidc-provider instance, typed loosely on purpose: an escape hatch for what the dev server
@@ -80,34 +76,25 @@ export interface DevServer {
   approveDevice(userCode: string, options?: { user?: string }): Promise<void>
   /** Denies a pending device authorization; polling then fails with `access_denied` (RFC 8628 §3.5). */
   denyDevice(userCode: string): Promise<void>
+  /**
+   * Mints an RFC 9068 JWT access token signed by this server, with any lifetime (an expired one
+   * with `ttl: 0` or less), for `server.resource` by default. See {@link MintAccessTokenOptions}.
+   */
+  mintAccessToken(options: MintAccessTokenOptions): Promise<string>
   /** Requests seen so far (method, path, endpoint, status), oldest first. */
   requests(): DevServerRequest[]
   /** Request counts per endpoint, for assertions such as "exactly one token request". */
   stats(): DevServerStats
   /** Clears the request log. */
   resetStats(): void
-  /** Recent provider error events (the last 100), with oidc-provider's hidden `error_detail`. */
+  /**
+   * Recent provider error events (the last 100), with oidc-provider's hidden `error_detail`, and
+   * errors thrown by the `onRequest` option (`event: 'onRequest.error'`).
+   */
   errors(): DevServerErrorEvent[]
   /** Stops listening, drops every connection and frees the port. Safe to call twice. */
   close(): Promise<void>
 }
-
-const ERROR_EVENTS = [
-  'authorization.error',
-  'backchannel.error',
-  'jwks.error',
-  'discovery.error',
-  'end_session.error',
-  'grant.error',
-  'introspection.error',
-  'pushed_authorization_request.error',
-  'registration_create.error',
-  'revocation.error',
-  'userinfo.error',
-  'device_authorization.error',
-  'code_verification.error',
-  'server_error',
-]
 
 let providerModule: Promise<ProviderModule> | undefined
 let spareRsaKey: Promise<JwkPair> | undefined
@@ -168,46 +155,6 @@ async function closeServer(server: Server): Promise<void> {
   // close() alone waits for in-flight requests; dropping them frees the port immediately.
   server.closeAllConnections()
   await closed
-}
-
-function mergeClients(
-  builtIn: Record<string, ClientMetadata>,
-  overrides: Record<string, ClientMetadata>,
-): Record<string, ClientMetadata> {
-  const merged: Record<string, ClientMetadata> = {}
-  for (const [id, metadata] of Object.entries(builtIn)) {
-    merged[id] = { ...metadata, ...overrides[id], client_id: id }
-  }
-  for (const [id, metadata] of Object.entries(overrides)) {
-    if (!(id in merged)) merged[id] = { ...metadata, client_id: id }
-  }
-  return merged
-}
-
-function describeClient(
-  id: string,
-  metadata: ClientMetadata,
-  privateJwk: JsonWebKey | undefined,
-): DevServerClient {
-  const strings = (value: unknown, fallback: string[]): string[] =>
-    Array.isArray(value) ? (value as string[]) : fallback
-  const method =
-    typeof metadata.token_endpoint_auth_method === 'string'
-      ? metadata.token_endpoint_auth_method
-      : 'client_secret_basic'
-  const client: DevServerClient = {
-    clientId: id,
-    redirectUris: strings(metadata.redirect_uris, []),
-    postLogoutRedirectUris: strings(metadata.post_logout_redirect_uris, []),
-    grantTypes: strings(metadata.grant_types, ['authorization_code']),
-    responseTypes: strings(metadata.response_types, ['code']),
-    tokenEndpointAuthMethod: method,
-    description: CLIENT_DESCRIPTIONS[id] ?? 'custom client',
-    metadata,
-  }
-  if (typeof metadata.client_secret === 'string') client.clientSecret = metadata.client_secret
-  if (privateJwk && method === 'private_key_jwt') client.privateJwk = privateJwk
-  return client
 }
 
 /**
@@ -279,69 +226,27 @@ export async function startDevServer(options?: DevServerOptions): Promise<DevSer
         `was refused by oidc-provider: ${(error as Error).message}`,
       )
     }
-    registerPasswordGrant(provider, module.errors, users, new Set(SCOPES))
-
-    const recentErrors: DevServerErrorEvent[] = []
-    for (const event of ERROR_EVENTS) {
-      provider.on(event, (...args: unknown[]) => {
-        const ctx = args[0] as { path?: string } | undefined
-        const error = (args[1] ?? args[0]) as Record<string, unknown>
-        const entry: DevServerErrorEvent = {
-          event,
-          error: String(error?.error ?? error?.name ?? 'error'),
-          at: Date.now(),
-        }
-        if (typeof error?.error_description === 'string') {
-          entry.description = error.error_description
-        }
-        if (typeof error?.error_detail === 'string') entry.detail = error.error_detail
-        else if (event === 'server_error' && typeof error?.message === 'string') {
-          entry.detail = error.message
-        }
-        if (typeof ctx?.path === 'string') entry.path = ctx.path
-        recentErrors.push(entry)
-        if (recentErrors.length > 100) recentErrors.shift()
-        if (resolved.debug) {
-          process.stderr.write(
-            `[oauthkit-devserver] ${event} ${entry.error}${entry.detail ? `: ${entry.detail}` : ''}${entry.path ? ` (${entry.path})` : ''}\n`,
-          )
-        }
-      })
-    }
-
-    // RFC 8628 §3.2 `interval`: oidc-provider omits it (and never sends slow_down), so clients
-    // would fall back to 5 s; tests configure a short one.
-    provider.use(async (ctx, next) => {
-      await next()
-      if (
-        ctx.path === '/device/auth' &&
-        ctx.status === 200 &&
-        typeof ctx.body === 'object' &&
-        ctx.body !== null
-      ) {
-        ;(ctx.body as Record<string, unknown>).interval = resolved.deviceInterval
-      }
+    registerPasswordGrant(provider, module.errors, users, new Set(SCOPES), {
+      resource,
+      info: apiResourceServerInfo(resource, resolved.ttl.accessToken, signingAlg),
     })
+
+    const errorLog = new ErrorEventLog({ debug: resolved.debug })
+    errorLog.listenTo(provider)
+
+    provider.use(createDeviceIntervalMiddleware(resolved.deviceInterval))
     provider.use(createInteractionMiddleware(provider, users))
 
     const log = new RequestLog()
-    const handle = provider.callback()
-    server.on('request', (req, res) => {
-      const path = (req.url ?? '/').split('?')[0] ?? '/'
-      const entry: DevServerRequest = {
-        method: req.method ?? 'GET',
-        path,
-        endpoint: endpointForPath(path),
-        status: 0,
-      }
-      // Counted on arrival so a count read right after a response is never short.
-      log.add(entry)
-      res.once('finish', () => {
-        entry.status = res.statusCode
-        resolved.onRequest?.({ ...entry })
-      })
-      handle(req, res)
-    })
+    server.on(
+      'request',
+      createRequestListener({
+        handle: provider.callback(),
+        log,
+        errors: errorLog,
+        onRequest: resolved.onRequest,
+      }),
+    )
 
     // Static clients are validated lazily by oidc-provider; fail here instead of at /auth (§7.5).
     for (const id of Object.keys(clientMetadata)) {
@@ -357,14 +262,10 @@ export async function startDevServer(options?: DevServerOptions): Promise<DevSer
       }
     }
 
-    const clients: Record<string, DevServerClient> = {}
-    for (const [id, metadata] of Object.entries(clientMetadata)) {
-      clients[id] = describeClient(
-        id,
-        metadata,
-        id === 'web-jwt' ? webJwtKey.privateJwk : undefined,
-      )
-    }
+    const clients = describeClients(clientMetadata, {
+      requirePkce: resolved.requirePkce,
+      privateJwks: { 'web-jwt': webJwtKey.privateJwk },
+    })
     const browser = new HeadlessBrowser(issuer, users)
     const findUser = (username: string | undefined): DevServerUser => {
       const user =
@@ -405,10 +306,17 @@ export async function startDevServer(options?: DevServerOptions): Promise<DevSer
         assertOpen()
         await denyDeviceCode(provider, userCode)
       },
+      mintAccessToken: async (mintOptions) => {
+        assertOpen()
+        return mintAccessToken(
+          { provider, resource, apiScopes: API_SCOPES, signingAlg },
+          mintOptions,
+        )
+      },
       requests: () => log.entries(),
       stats: () => log.stats(),
       resetStats: () => log.reset(),
-      errors: () => [...recentErrors],
+      errors: () => errorLog.entries(),
       close: () => {
         closing ??= closeServer(server).finally(release)
         return closing

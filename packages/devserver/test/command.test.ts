@@ -1,5 +1,6 @@
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { type DevServer, runDevServerCommand, startDevServer } from '../src/index.js'
@@ -37,6 +38,33 @@ describe('runDevServerCommand', () => {
     expect(err).toHaveLength(1)
     expect(err[0]).toMatch(message)
     expect(err[0]?.trim().split('\n')).toHaveLength(1)
+  })
+
+  it('--require-pkce chooses which clients must use PKCE', async () => {
+    for (const [argv, expected] of [
+      [[], 'all-clients'],
+      [['--require-pkce', 'public-clients'], 'public-clients'],
+    ] as const) {
+      const { io } = capture()
+      const controller = new AbortController()
+      let started: DevServer | undefined
+      const exit = runDevServerCommand(['--port', '0', ...argv], {
+        ...io,
+        signal: controller.signal,
+        onStarted: (server) => {
+          started = server
+          controller.abort()
+        },
+      })
+      expect(await exit).toBe(0)
+      const optional = expected === 'public-clients'
+      expect(started?.clients.web?.description.includes('PKCE optional')).toBe(optional)
+    }
+    const { err, io } = capture()
+    expect(await runDevServerCommand(['--require-pkce', 'never'], io)).toBe(2)
+    expect(err).toEqual([
+      'oauthkit-devserver: --require-pkce must be all-clients or public-clients (see --help)\n',
+    ])
   })
 
   it('a non-loopback host prints one line and exits 2', async () => {
@@ -97,16 +125,46 @@ describe('runDevServerCommand', () => {
   })
 })
 
-// The root `npm test` builds every package before vitest runs; build here too when run alone.
-describe('the built oauthkit-devserver command', () => {
-  const packageDir = fileURLToPath(new URL('..', import.meta.url))
-  const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url))
+const packageDir = fileURLToPath(new URL('..', import.meta.url))
+const bin = join(packageDir, 'dist/bin.js')
 
+/** Modification time of `path` in ms, or -Infinity when it does not exist. */
+function mtime(path: string): number {
+  try {
+    return statSync(path).mtimeMs
+  } catch {
+    return Number.NEGATIVE_INFINITY
+  }
+}
+
+/** The newest modification time among the inputs of the build (source and build config). */
+function newestInput(): number {
+  const src = join(packageDir, 'src')
+  const files = readdirSync(src, { recursive: true, encoding: 'utf8' }).map((name) =>
+    join(src, name),
+  )
+  files.push(
+    ...['package.json', 'tsup.config.ts', 'tsconfig.json'].map((name) => join(packageDir, name)),
+  )
+  return Math.max(...files.map(mtime))
+}
+
+// The root `npm test` builds every package before vitest runs, so `dist` is normally fresh and
+// is left alone (the packaging suite may be loading it). Rebuilt when missing or older than any
+// source file, so these tests never pass against a stale `dist/bin.js`.
+describe('the built oauthkit-devserver command', () => {
   beforeAll(() => {
-    if (!existsSync(bin)) {
+    if (mtime(bin) < newestInput()) {
       execFileSync('npx', ['tsup', '--silent'], { cwd: packageDir, stdio: 'ignore' })
     }
   }, 60_000)
+
+  it('is built from the current source', () => {
+    expect(mtime(bin)).toBeGreaterThanOrEqual(newestInput())
+    // A flag added to the source is in the built command.
+    const help = execFileSync(process.execPath, [bin, '--help'], { encoding: 'utf8' })
+    expect(help).toContain('--require-pkce')
+  })
 
   it('prints the issuer and exits 0 on SIGINT', async () => {
     const child = spawn(process.execPath, [bin, '--port', '0'], {

@@ -1,5 +1,5 @@
 import { createServer } from 'node:net'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { DevServerError, startDevServer } from '../src/index.js'
 
 const portIsFree = (port: number): Promise<boolean> =>
@@ -32,6 +32,8 @@ describe('options validation', () => {
     [{ deviceInterval: -1 }, 'deviceInterval'],
     [{ dpopNonce: 'yes' }, 'dpopNonce'],
     [{ clients: { spa: 'nope' } }, 'clients.spa'],
+    [{ requirePkce: 'sometimes' }, 'requirePkce'],
+    [{ requirePkce: true }, 'requirePkce'],
   ])('%j → TypeError ERR_INVALID_ARG_VALUE naming %s', async (options, name) => {
     const error = await startDevServer(options as never).catch((caught: unknown) => caught)
     expect(error).toBeInstanceOf(TypeError)
@@ -234,5 +236,121 @@ describe('configuration', () => {
     } finally {
       await server.close()
     }
+  })
+})
+
+describe('onRequest', () => {
+  afterEach(() => vi.restoreAllMocks())
+
+  it('a throwing or rejecting onRequest is recorded in errors(), not thrown', async () => {
+    const server = await startDevServer({
+      onRequest: (request) => {
+        if (request.endpoint === 'jwks') return Promise.reject(new Error('async boom'))
+        throw new RangeError('boom')
+      },
+    })
+    try {
+      expect((await fetch(server.discoveryUrl)).status).toBe(200)
+      expect((await fetch(`${server.issuer}/jwks`)).status).toBe(200)
+      // The server still answers after both failures.
+      expect((await fetch(server.discoveryUrl)).status).toBe(200)
+      await vi.waitFor(() => expect(server.errors()).toHaveLength(3))
+      expect(server.errors()).toEqual([
+        {
+          event: 'onRequest.error',
+          error: 'RangeError',
+          detail: 'boom',
+          path: '/.well-known/openid-configuration',
+          at: expect.any(Number),
+        },
+        expect.objectContaining({ event: 'onRequest.error', error: 'Error', path: '/jwks' }),
+        expect.objectContaining({ event: 'onRequest.error', error: 'RangeError' }),
+      ])
+      expect(server.errors()[1]?.detail).toBe('async boom')
+      // Counting is unaffected.
+      expect(server.stats().endpoints).toEqual({ discovery: 2, jwks: 1 })
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('under debug a failing onRequest is printed to stderr', async () => {
+    const lines: string[] = []
+    const write = process.stderr.write.bind(process.stderr)
+    vi.spyOn(process.stderr, 'write').mockImplementation(((chunk: string, ...rest: never[]) => {
+      if (String(chunk).startsWith('[oauthkit-devserver]')) {
+        lines.push(String(chunk))
+        return true
+      }
+      return write(chunk, ...rest)
+    }) as typeof process.stderr.write)
+    const server = await startDevServer({
+      debug: true,
+      onRequest: () => {
+        throw new Error('boom')
+      },
+    })
+    try {
+      await fetch(server.discoveryUrl)
+      await vi.waitFor(() => expect(lines).toHaveLength(1))
+      expect(lines[0]).toBe(
+        '[oauthkit-devserver] onRequest.error Error: boom (/.well-known/openid-configuration)\n',
+      )
+    } finally {
+      await server.close()
+    }
+  })
+})
+
+describe('requirePkce', () => {
+  it('describes confidential code clients as PKCE-optional only in public-clients mode', async () => {
+    const strict = await startDevServer()
+    const relaxed = await startDevServer({ requirePkce: 'public-clients' })
+    try {
+      for (const id of ['web', 'web-jwt', 'spa', 'service']) {
+        expect(strict.clients[id]?.description).not.toContain('PKCE optional')
+      }
+      expect(relaxed.clients.web?.description).toContain('(PKCE optional)')
+      expect(relaxed.clients['web-jwt']?.description).toContain('(PKCE optional)')
+      expect(relaxed.clients.spa?.description).not.toContain('PKCE optional')
+      expect(relaxed.clients.service?.description).not.toContain('PKCE optional')
+    } finally {
+      await Promise.all([strict.close(), relaxed.close()])
+    }
+  })
+})
+
+describe('mintAccessToken options', () => {
+  let server: Awaited<ReturnType<typeof startDevServer>>
+  beforeAll(async () => {
+    server = await startDevServer()
+  })
+  afterAll(() => server.close())
+
+  it.each([
+    [{}, 'ttl'],
+    [{ ttl: 1.5 }, 'ttl'],
+    [{ ttl: '60' }, 'ttl'],
+    [{ ttl: 60, clientId: '' }, 'clientId'],
+    [{ ttl: 60, clientId: 'nobody' }, 'clientId'],
+    [{ ttl: 60, sub: 42 }, 'sub'],
+    [{ ttl: 60, scope: 'api:read  api:write' }, 'scope'],
+    [{ ttl: 60, resource: 'not a uri' }, 'resource'],
+    [{ ttl: 60, resource: 'https://api.test/#x' }, 'resource'],
+    [{ ttl: 60, encrypt: { alg: 'RSA-OAEP-256' } }, 'encrypt'],
+    [{ ttl: 60, expiresIn: 60 }, 'expiresIn'],
+  ])('%j → TypeError ERR_INVALID_ARG_VALUE naming %s', async (options, name) => {
+    const error = await server.mintAccessToken(options as never).catch((caught: unknown) => caught)
+    expect(error).toBeInstanceOf(TypeError)
+    expect(error).toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' })
+    expect((error as Error).message).toContain(`"${name}"`)
+  })
+
+  it('is refused after close with ERR_SERVER_CLOSED', async () => {
+    const closed = await startDevServer()
+    await closed.close()
+    await expect(closed.mintAccessToken({ ttl: 60 })).rejects.toMatchObject({
+      code: 'ERR_SERVER_CLOSED',
+    })
   })
 })
