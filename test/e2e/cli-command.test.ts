@@ -1,15 +1,21 @@
+import { EventEmitter, once } from 'node:events'
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type DevServer, startDevServer } from '@oauthkit/devserver'
+import { type DevServer, type DevServerRequest, startDevServer } from '@oauthkit/devserver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BIN, ptyCommand, runOauthkit, startOauthkit } from './cli-process.js'
 
 let server: DevServer
 let home: string
+/** Emits `request` for every request the devserver has answered. */
+const requests = new EventEmitter()
 
 beforeAll(async () => {
-  server = await startDevServer({ deviceInterval: 0.05 })
+  server = await startDevServer({
+    deviceInterval: 0.05,
+    onRequest: (request) => requests.emit('request', request),
+  })
   home = await mkdtemp(join(tmpdir(), 'oauthkit-home-'))
 })
 afterAll(async () => {
@@ -31,6 +37,25 @@ async function userEnv(issuer = server.issuer, clientId = 'device') {
     },
     tokenFile: join(dir, 'config', 'oauthkit', 'tokens.json'),
   }
+}
+
+/** Resolves with the next request the devserver answers that matches `predicate`. */
+async function nextRequest(predicate: (request: DevServerRequest) => boolean) {
+  for (;;) {
+    const [request] = (await once(requests, 'request')) as [DevServerRequest]
+    if (predicate(request)) return request
+  }
+}
+
+/**
+ * Resolves once the stored access token is near expiry for the file store: its skew is capped at
+ * half the token's lifetime, so a token that lives 2 s is refreshed only in its last second.
+ */
+async function untilNearExpiry(tokenFile: string): Promise<void> {
+  const [entry] = JSON.parse(await readFile(tokenFile, 'utf8')).entries
+  const { expiresAt } = entry.tokenSet as { expiresAt: number }
+  const nearAt = expiresAt - Math.min(30, (expiresAt - entry.receivedAt) / 2)
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, nearAt * 1000 - Date.now())))
 }
 
 const lines = (text: string) =>
@@ -87,7 +112,7 @@ describe('oauthkit, as a user runs it', () => {
 
     const token = await runOauthkit(['token'], env)
     expect(token).toMatchObject({ code: 0, stdout: `${stored.accessToken}\n` })
-    // Usable as curl -H "Authorization: Bearer $(oauthkit token)".
+    // Usable as printf 'Authorization: Bearer %s\n' "$(oauthkit token)" | curl -H @- ...
     const me = await fetch(`${server.issuer}/me`, {
       headers: { authorization: `Bearer ${token.stdout.trim()}` },
     })
@@ -157,6 +182,7 @@ describe('oauthkit, as a user runs it', () => {
       const { env, tokenFile } = await userEnv(shortLived.issuer)
       expect((await deviceLoginCommand(env, (code) => shortLived.approveDevice(code))).code).toBe(0)
       const before = JSON.parse(await readFile(tokenFile, 'utf8')).entries[0].tokenSet
+      await untilNearExpiry(tokenFile)
       const token = await runOauthkit(['token', '--json'], env)
       expect(token.code).toBe(0)
       const printed = lines(token.stdout)[0] as { accessToken: string; expiresAt: number }
@@ -188,8 +214,8 @@ describe('oauthkit, as a user runs it', () => {
     const { env } = await userEnv()
     const run = startOauthkit(['login'], env)
     await run.waitFor(/enter the code/, 'stderr')
-    // Let it poll a few times first.
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    // Interrupt it once it really polls: the devserver has answered a token request pending.
+    await nextRequest((request) => request.endpoint === 'token' && request.status === 400)
     const sentAt = performance.now()
     run.child.kill('SIGINT')
     const { code, at } = await run.exited
@@ -199,12 +225,15 @@ describe('oauthkit, as a user runs it', () => {
     expect(run.stderr()).toContain('ERR_ABORTED')
   })
 
-  it('refuses an http:// issuer without --allow-insecure-requests, with a hint', async () => {
+  it('refuses an http:// issuer without --allow-insecure-requests as a usage error naming the flag', async () => {
     const { env } = await userEnv()
     const { OAUTHKIT_ALLOW_INSECURE_REQUESTS: _, ...secureEnv } = env
+    server.resetStats()
     const login = await runOauthkit(['login'], secureEnv)
-    expect(login.code).toBe(5)
+    expect(login.code).toBe(2)
     expect(login.stderr).toContain('--allow-insecure-requests')
+    // Refused before any request.
+    expect(server.stats().total).toBe(0)
     const allowed = startOauthkit(['login', '--allow-insecure-requests'], secureEnv)
     await allowed.waitFor(/enter the code/, 'stderr')
     allowed.child.kill('SIGINT')
@@ -219,12 +248,14 @@ describe('oauthkit, as a user runs it', () => {
       ).toString('base64url'),
       'c2lnbmF0dXJl',
     ].join('.')
-    const decoded = await runOauthkit(['decode', jwt], {})
+    // From stdin, the documented form: the token stays out of argv.
+    const decoded = await runOauthkit(['decode', '-'], {}, `${jwt}\n`)
     expect(decoded.code).toBe(0)
     expect(decoded.stdout).toContain('NOT verified')
     expect(decoded.stdout).toMatch(/Expires\s+\S+ \(in (59 minutes|1 hour)\)/)
-    const piped = await runOauthkit(['decode', '-', '--json'], {}, `${jwt}\n`)
-    expect(lines(piped.stdout)[0]).toMatchObject({
+    // As an argument it still works.
+    const positional = await runOauthkit(['decode', jwt, '--json'], {})
+    expect(lines(positional.stdout)[0]).toMatchObject({
       verified: false,
       header: { kid: 'k1' },
       expired: false,

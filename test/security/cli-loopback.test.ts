@@ -1,7 +1,8 @@
 /**
  * `loopbackLogin` (RFC 8252 §7.3, §8.3) against the hostile server: the browser is simulated by
- * fetching the callback URL the server redirects to. A forged or mixed-up callback ends the
- * login without a token request, and the loopback page never reflects server text.
+ * fetching the callback URL the server redirects to. A callback with a forged state is answered
+ * 400 and ignored (it cannot end the user's login); a mixed-up callback with our state ends the
+ * login without a token request; the loopback page never reflects server text.
  */
 import { loopbackLogin } from '@oauthkit/cli'
 import { describe, expect, it } from 'vitest'
@@ -57,12 +58,59 @@ describe('CLI loopback login', () => {
     expect(visit.status).toBe(200)
   })
 
-  it('refuses a callback with a forged state, without a token request', async () => {
-    const { promise, visit } = login({ state: 'attacker-state' })
-    await expectRefusal(promise, 'ERR_STATE_MISMATCH', server().secrets)
-    await settle(visit)
-    expect(visit.status).toBe(400)
-    expect(server().count('/token')).toBe(0)
+  it('answers a callback with a forged state with a 400, without a token request, and the login goes on to succeed', async () => {
+    let forged: { status: number; page: string; tokenRequests: number } | undefined
+    let browser: Promise<number> | undefined
+    const tokenSet = await loopbackLogin({
+      issuer: server().issuer,
+      clientId: CLIENT_ID,
+      scope: 'openid offline_access',
+      allowInsecureRequests: true,
+      timeout: 5_000,
+      // Like a real browser: launched, not awaited.
+      openBrowser: (url) => {
+        browser = (async () => {
+          // A local process probing the port first: it must not end the user's login.
+          const response = await fetch(server().authorize(url, { state: 'attacker-state' }))
+          forged = {
+            status: response.status,
+            page: await response.text(),
+            tokenRequests: server().count('/token'),
+          }
+          return (await fetch(server().authorize(url))).status
+        })()
+      },
+    })
+    const real = await browser
+    expect(forged).toMatchObject({ status: 400, tokenRequests: 0 })
+    expect(forged?.page).toContain('Sign-in failed')
+    expect(real).toBe(200)
+    expect(tokenSet.accessToken).toMatch(/^at-/)
+    expect(server().count('/token')).toBe(1)
+  })
+
+  it('an error=access_denied with a forged state does not end the login either', async () => {
+    let browser: Promise<number[]> | undefined
+    const tokenSet = await loopbackLogin({
+      issuer: server().issuer,
+      clientId: CLIENT_ID,
+      scope: 'openid offline_access',
+      allowInsecureRequests: true,
+      timeout: 5_000,
+      openBrowser: (url) => {
+        browser = (async () => {
+          const probe = server().authorize(url, {
+            code: null,
+            error: 'access_denied',
+            state: 'attacker-state',
+          })
+          const forged = (await fetch(probe)).status
+          return [forged, (await fetch(server().authorize(url))).status]
+        })()
+      },
+    })
+    expect(await browser).toEqual([400, 200])
+    expect(tokenSet.accessToken).toMatch(/^at-/)
   })
 
   it('refuses a callback whose iss names another issuer, without a token request', async () => {

@@ -55,9 +55,22 @@ export function usageError(message: string): OAuthKitError {
   return new OAuthKitError(message, { code: 'ERR_USAGE' })
 }
 
-/** The store key of the configured issuer and client, or a usage error naming what is missing. */
+/**
+ * The store key of the configured issuer and client, or a usage error naming what is missing. An
+ * `http:` issuer needs `--allow-insecure-requests`: refused here, before any request, so that it
+ * is a usage error (exit 2) and not a failed discovery (exit 5).
+ */
 export function requireKey(settings: Settings): FileStoreKey {
   if (!settings.issuer) throw usageError('no issuer: pass --issuer or set OAUTHKIT_ISSUER')
+  const { protocol } = new URL(settings.issuer)
+  if (protocol === 'http:' && !settings.allowInsecureRequests) {
+    throw usageError(
+      'the issuer is an http:// URL: pass --allow-insecure-requests (or set OAUTHKIT_ALLOW_INSECURE_REQUESTS=1) to allow it, for local development only',
+    )
+  }
+  if (protocol !== 'https:' && protocol !== 'http:') {
+    throw usageError('the issuer must be an https:// URL')
+  }
   if (!settings.clientId) {
     throw usageError('no client id: pass --client-id or set OAUTHKIT_CLIENT_ID')
   }

@@ -28,14 +28,16 @@ Commands:
   token          print a valid access token, refreshing it if needed
   logout         revoke the tokens and forget them
   whoami         show who is logged in (ID token and userinfo claims)
-  decode <jwt>   show a JWT's header, payload and expiry (decodes, does NOT verify)
+  decode -       show the header, payload and expiry of a JWT read from stdin
+                 (decodes, does NOT verify)
   status         show the stored sessions, without any network request
   help [cmd]     show help for a command
 
 Example:
   export OAUTHKIT_ISSUER=https://as.example.com OAUTHKIT_CLIENT_ID=my-cli
   oauthkit login
-  curl -H "Authorization: Bearer $(oauthkit token)" https://api.example.com/
+  printf 'Authorization: Bearer %s\n' "$(oauthkit token)" | curl -H @- https://api.example.com/
+  (printf is a shell builtin, so the token never appears in a process's arguments.)
 
 ${COMMON}
   -V, --version                show the version
@@ -70,8 +72,14 @@ ${EXIT_CODES}
 `,
   token: `Usage: oauthkit token [options]
 
-Prints a valid access token on stdout, refreshing it first when it expires within 30 seconds.
-  curl -H "Authorization: Bearer $(oauthkit token)" https://api.example.com/
+Prints a valid access token on stdout, refreshing it first when it expires within 30 seconds
+(or within half its lifetime, for tokens that live less than a minute). Hand it to curl as a
+header read from stdin:
+  printf 'Authorization: Bearer %s\n' "$(oauthkit token)" | curl -H @- https://api.example.com/
+printf is a shell builtin, so the token stays out of every process's arguments. Avoid
+  curl -H "Authorization: Bearer $(oauthkit token)" ...
+which puts the token in curl's arguments, where other local users can read it (ps,
+/proc/<pid>/cmdline).
 With --json: {"accessToken","tokenType","expiresAt","scope"}.
 
 ${COMMON}
@@ -96,11 +104,15 @@ ${COMMON}
 
 ${EXIT_CODES}
 `,
-  decode: `Usage: oauthkit decode <jwt | ->
+  decode: `Usage: oauthkit decode [-]
 
 Shows a JWT's header and payload and says when it was issued and when it expires. This only
 DECODES the token: the signature, issuer and audience are NOT verified, so nothing it shows
-can be trusted. Reads the token from stdin when given "-" or no argument.
+can be trusted. Reads the token from stdin ("-", or no argument with piped stdin):
+  oauthkit decode - < token.txt
+  pbpaste | oauthkit decode -
+"oauthkit decode <jwt>" also works, but a token given as an argument is visible to other
+local users (ps, /proc/<pid>/cmdline) and stays in your shell history: prefer stdin.
 
   --json   {"verified":false,"header":{...},"payload":{...},"expiresAt":"...","expired":false}
 

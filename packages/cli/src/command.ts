@@ -198,10 +198,26 @@ function exitCodeFor(code: string | undefined, err: unknown, login: boolean): nu
 }
 
 function hintFor(code: string | undefined, err: unknown): string | undefined {
-  if (code === 'ERR_DISCOVERY_FAILED' && /HTTPS/i.test(String((err as Error).cause))) {
-    return 'pass --allow-insecure-requests for an http:// issuer (local development only)'
+  // By code, never by message text: the server's metadata named an http:// endpoint.
+  if (code === 'ERR_DISCOVERY_FAILED' && causeCodes(err).some((c) => INSECURE_CODES.has(c))) {
+    return 'the server uses http:// URLs; --allow-insecure-requests allows them (local development only)'
   }
   if (code === 'ERR_LOGIN_REQUIRED') return 'run "oauthkit login"'
   if (code?.startsWith('ERR_PARSE_ARGS')) return 'see "oauthkit --help"'
   return undefined
+}
+
+// Core's code for an http: endpoint in the metadata, and oauth4webapi's for an http: request.
+const INSECURE_CODES = new Set(['ERR_INSECURE_REQUEST', 'OAUTH_HTTP_REQUEST_FORBIDDEN'])
+
+/** The `code`s along the `cause` chain of `err`, outermost first. */
+function causeCodes(err: unknown): string[] {
+  const codes: string[] = []
+  let current = err
+  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
+    const code = errorCode(current)
+    if (code) codes.push(code)
+    current = current.cause
+  }
+  return codes
 }

@@ -40,10 +40,11 @@ export async function connect(
 /** Checks the options every function shares, before any I/O. Internal. */
 export function assertConnectionOptions(options: unknown, name = 'options'): void {
   if (typeof options !== 'object' || options === null) throw invalidArgument(name, 'an object')
-  const { issuer, clientId, fetch } = options as Partial<ConnectionOptions>
-  if (!(issuer instanceof URL) && (typeof issuer !== 'string' || issuer.length === 0)) {
-    throw invalidArgument(`${name}.issuer`, 'a URL')
+  const { issuer, clientId, fetch, allowInsecureRequests } = options as Partial<ConnectionOptions>
+  if (allowInsecureRequests !== undefined && typeof allowInsecureRequests !== 'boolean') {
+    throw invalidArgument(`${name}.allowInsecureRequests`, 'a boolean')
   }
+  assertIssuer(issuer, allowInsecureRequests === true, `${name}.issuer`)
   if (typeof clientId !== 'string' || clientId.length === 0) {
     throw invalidArgument(`${name}.clientId`, 'a non-empty string')
   }
@@ -52,9 +53,68 @@ export function assertConnectionOptions(options: unknown, name = 'options'): voi
   }
 }
 
+/**
+ * Throws unless `issuer` is an absolute `https:` URL without query or fragment (RFC 8414 §2), or
+ * an `http:` one and `allowInsecure` is set: a plain-HTTP issuer is refused here, before any
+ * request, rather than by discovery as a network failure. Internal.
+ */
+export function assertIssuer(issuer: unknown, allowInsecure: boolean, name: string): void {
+  if (!(issuer instanceof URL) && (typeof issuer !== 'string' || issuer.length === 0)) {
+    throw invalidArgument(name, 'a URL')
+  }
+  const url = issuer instanceof URL ? issuer : URL.parse(issuer)
+  if (url === null || url.search !== '' || url.hash !== '') {
+    throw invalidArgument(
+      name,
+      'an absolute URL without query or fragment',
+      'ERR_INVALID_ARG_VALUE',
+    )
+  }
+  if (url.protocol === 'https:') return
+  if (url.protocol === 'http:') {
+    if (allowInsecure) return
+    throw invalidArgument(
+      name,
+      'an https: URL (an http: issuer needs allowInsecureRequests: true, for local development only)',
+      'ERR_INVALID_ARG_VALUE',
+    )
+  }
+  throw invalidArgument(name, 'an https: URL', 'ERR_INVALID_ARG_VALUE')
+}
+
 /** Throws unless `scope` is a non-empty string. Internal. */
 export function assertScope(scope: unknown, name = 'options.scope'): void {
   if (typeof scope !== 'string' || scope.trim().length === 0) {
     throw invalidArgument(name, 'a non-empty string of space-separated scopes')
+  }
+}
+
+/**
+ * Throws unless `resource` is undefined, or one or more absolute URIs without a fragment
+ * (RFC 8707 §2). Internal.
+ */
+export function assertResource(resource: unknown, name = 'options.resource'): void {
+  if (resource === undefined) return
+  const values = Array.isArray(resource) ? resource : [resource]
+  if (values.length === 0 || values.some((value) => typeof value !== 'string')) {
+    throw invalidArgument(name, 'a URI or a non-empty array of URIs')
+  }
+  for (const value of values as string[]) {
+    const url = URL.parse(value)
+    if (url === null || url.hash !== '' || value.includes('#')) {
+      throw invalidArgument(name, 'absolute URIs without a fragment', 'ERR_INVALID_ARG_VALUE')
+    }
+  }
+}
+
+/** Throws unless `value` is undefined or a function. Internal. */
+export function assertOptionalFunction(value: unknown, name: string): void {
+  if (value !== undefined && typeof value !== 'function') throw invalidArgument(name, 'a function')
+}
+
+/** Throws unless `signal` is undefined or an `AbortSignal`. Internal. */
+export function assertSignal(signal: unknown, name = 'options.signal'): void {
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw invalidArgument(name, 'an AbortSignal')
   }
 }

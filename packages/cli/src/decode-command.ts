@@ -13,14 +13,14 @@ const TIME_CLAIMS: [claim: string, label: string][] = [
   ['exp', 'Expires'],
 ]
 
-/** `oauthkit decode <jwt>`: header, payload and times, unverified. Internal. */
+/** `oauthkit decode -` (or `<jwt>`): header, payload and times, unverified. Internal. */
 export async function decodeCommand(context: CommandContext): Promise<number> {
   const { io, args } = context
   if (args.length > 1) throw usageError('decode takes one token')
   let token = args[0]
   if (token === undefined || token === '-') {
     if (!io.stdin || (token === undefined && io.stdin.isTTY)) {
-      throw usageError('no token: pass it as an argument, or "-" to read it from stdin')
+      throw usageError('no token: pipe it to "oauthkit decode -"')
     }
     token = await readAll(io.stdin)
   }

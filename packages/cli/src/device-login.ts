@@ -1,11 +1,19 @@
 import {
   invalidArgument,
-  OAuthKitError,
   pollDeviceAuthorization,
   startDeviceAuthorization,
   type TokenSet,
 } from '@oauthkit/core'
-import { assertConnectionOptions, assertScope, type ConnectionOptions, connect } from './connect.js'
+import { abortedError } from './aborted-error.js'
+import {
+  assertConnectionOptions,
+  assertOptionalFunction,
+  assertResource,
+  assertScope,
+  assertSignal,
+  type ConnectionOptions,
+  connect,
+} from './connect.js'
 
 /** What the user must be told to approve a device login (RFC 8628 §3.3). */
 export interface DevicePrompt {
@@ -67,8 +75,11 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<TokenSet
   if (typeof options.onPrompt !== 'function') {
     throw invalidArgument('options.onPrompt', 'a function')
   }
+  assertOptionalFunction(options.onWait, 'options.onWait')
+  assertResource(options.resource)
+  assertSignal(options.signal)
   const { signal } = options
-  if (signal?.aborted) throw abortedError(signal)
+  if (signal?.aborted) throw abortedError(signal, 'device login was aborted')
   const context = await connect(options, signal)
   const authorization = await startDeviceAuthorization(context, {
     scope: options.scope,
@@ -90,11 +101,4 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<TokenSet
     ...(options.onWait ? { onWait: options.onWait } : {}),
   })
   return tokenSet
-}
-
-function abortedError(signal: AbortSignal): OAuthKitError {
-  return new OAuthKitError('device login was aborted', {
-    code: 'ERR_ABORTED',
-    cause: signal.reason,
-  })
 }

@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { chmod, mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import {
-  createSingleFlight,
   decodeJwt,
   invalidArgument,
   isExpired,
@@ -12,9 +10,13 @@ import {
   refreshTokenGrant,
   type TokenSet,
 } from '@oauthkit/core'
+import { abortedError } from './aborted-error.js'
 import { type ConnectionOptions, connect } from './connect.js'
+import { createSharedFlight } from './create-shared-flight.js'
 import { defaultTokenFilePath } from './default-token-file-path.js'
-import { withFileLock } from './with-file-lock.js'
+import { storeFailedError } from './store-failed-error.js'
+import { errorCode, nodeStoreFs, type StoreFs } from './store-fs.js'
+import { type FileLockOptions, withFileLock } from './with-file-lock.js'
 
 /** Which session an entry belongs to: one entry per issuer and client. */
 export interface FileStoreKey {
@@ -30,16 +32,29 @@ export interface FileStoreEntry extends FileStoreKey {
   tokenSet: TokenSet
   /** When the entry was written, in epoch seconds. */
   savedAt: number
+  /**
+   * When the tokens were received, in epoch seconds: the access token lived
+   * `tokenSet.expiresAt - receivedAt` seconds. `set` records the time of the call. Absent in
+   * files written before it existed; `savedAt` stands in for it then.
+   */
+  receivedAt?: number
 }
 
 /** Options of {@link FileStore.get}. */
 export interface FileStoreGetOptions
   extends Pick<ConnectionOptions, 'allowInsecureRequests' | 'fetch'> {
-  /** Refresh the access token when it expires within `skew` seconds. Default true. */
+  /** Refresh the access token when it is near expiry (see `skew`). Default true. */
   refresh?: boolean
-  /** Seconds before expiry at which a token counts as near expiry. Default 30. */
+  /**
+   * Seconds before expiry at which a token counts as near expiry. Default 30. A token that lives
+   * shorter than twice that is refreshed at half its lifetime instead, so that a short-lived
+   * token is not refreshed on every read.
+   */
   skew?: number
-  /** Cancels a refresh request. */
+  /**
+   * Stops this call's wait. A refresh shared with other concurrent calls goes on while any of
+   * them still waits.
+   */
   signal?: AbortSignal
 }
 
@@ -52,11 +67,12 @@ export interface FileStore {
    * near expiry and there is a refresh token. `undefined` when there is no entry.
    *
    * @throws `ERR_LOGIN_REQUIRED` when the access token has expired and there is no refresh token,
-   *   or the server refused the refresh token (the entry is then deleted); other
-   *   {@link OAuthKitError}s when the refresh fails and the access token has already expired.
+   *   or the server refused the refresh token (the entry is then deleted); `ERR_STORE_FAILED`
+   *   when the file cannot be read or written; other {@link OAuthKitError}s when the refresh
+   *   fails and the access token has already expired.
    */
   get(key: FileStoreKey, options?: FileStoreGetOptions): Promise<TokenSet | undefined>
-  /** Saves the tokens of `key`, replacing what was there. */
+  /** Saves the tokens of `key`, replacing what was there; now counts as their receipt time. */
   set(key: FileStoreKey, tokenSet: TokenSet): Promise<void>
   /** Forgets `key`. Resolves `true` when there was an entry. */
   delete(key: FileStoreKey): Promise<boolean>
@@ -69,6 +85,9 @@ interface TokenFile {
   version: 1
   entries: FileStoreEntry[]
 }
+
+/** The default `skew` of {@link FileStore.get}, in seconds. */
+const DEFAULT_SKEW = 30
 
 /**
  * Creates a store that keeps tokens in the file `path` (by default {@link defaultTokenFilePath}),
@@ -90,46 +109,81 @@ export function createFileStore(path?: string): FileStore {
   if (path !== undefined && (typeof path !== 'string' || path.length === 0)) {
     throw invalidArgument('path', 'a non-empty string')
   }
-  const file = path ?? defaultTokenFilePath()
+  return openFileStore(path ?? defaultTokenFilePath())
+}
+
+/** Internals a test may replace. */
+export interface FileStoreInternals {
+  /** The file system. */
+  fs?: StoreFs
+  /** Options of the lock file, for tests of its timing. */
+  lock?: Omit<FileLockOptions, 'signal' | 'fs'>
+}
+
+/** {@link createFileStore} with its file system injected. Internal: for tests. */
+export function openFileStore(file: string, internals: FileStoreInternals = {}): FileStore {
+  const fs = internals.fs ?? nodeStoreFs
   const lockPath = `${file}.lock`
-  const refreshes = createSingleFlight<string, TokenSet | undefined>()
+  const refreshes = createSharedFlight<string, TokenSet | undefined>((signal) =>
+    abortedError(signal, 'reading the token file was aborted'),
+  )
 
   // The lock file lives beside the token file, so the directory must exist first.
-  const locked = async <T>(task: () => Promise<T>): Promise<T> => {
-    await mkdir(dirname(file), { recursive: true, mode: 0o700 })
-    return withFileLock(lockPath, task)
+  const locked = async <T>(task: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal) => {
+    await makeDirectory(fs, file)
+    return withFileLock(lockPath, task, { ...internals.lock, signal, fs })
   }
 
   const mutate = <T>(
     change: (entries: FileStoreEntry[]) => { entries?: FileStoreEntry[]; result: T },
   ) =>
     locked(async () => {
-      const { entries, result } = change(await readEntries(file))
-      if (entries) await writeEntries(file, entries)
+      const { entries, result } = change(await readEntries(fs, file))
+      if (entries) await writeEntries(fs, file, entries)
       return result
     })
 
-  const refresh = (key: FileStoreKey, options: FileStoreGetOptions | undefined, skew: number) =>
-    locked(async () => {
+  /**
+   * The refresh every concurrent caller of `get` shares. It never sees a caller's signal: only
+   * its own, which aborts when every caller has left (and the lock's time limit).
+   */
+  const refresh = async (
+    key: FileStoreKey,
+    seen: FileStoreEntry,
+    connection: Pick<ConnectionOptions, 'allowInsecureRequests' | 'fetch'>,
+    skew: number,
+    signal: AbortSignal,
+  ): Promise<TokenSet | undefined> => {
+    // Discovery first, outside the lock: the lock covers the refresh request alone.
+    let context: Awaited<ReturnType<typeof connect>>
+    try {
+      context = await connect({ ...connection, ...key }, signal)
+    } catch (err) {
+      // A transient failure: a still-valid access token is better than none.
+      if (!isExpired(seen.tokenSet)) return seen.tokenSet
+      throw err
+    }
+    return locked(async (lockSignal) => {
       // Another process may have refreshed while we waited for the lock: read again.
-      const current = find(await readEntries(file), key)
+      const current = find(await readEntries(fs, file), key)
       if (!current) return undefined
-      if (!isExpired(current.tokenSet, { skew })) return current.tokenSet
+      if (!isNearExpiry(current, skew)) return current.tokenSet
       const refreshToken = current.tokenSet.refreshToken
-      if (!refreshToken)
+      if (!refreshToken) {
+        if (!isExpired(current.tokenSet)) return current.tokenSet
         throw loginRequired('the access token has expired and there is no refresh token')
+      }
       let tokenSet: TokenSet
       try {
-        const context = await connect({ ...options, ...key })
         const subject = subjectOf(current.tokenSet)
         const result = await refreshTokenGrant(context, refreshToken, {
           ...(subject ? { expectedSubject: subject } : {}),
-          ...(options?.signal ? { signal: options.signal } : {}),
+          signal: lockSignal,
         })
         tokenSet = result.tokenSet
       } catch (err) {
         if (isOAuthResponseError(err) && err.error === 'invalid_grant') {
-          await writeEntries(file, without(await readEntries(file), key))
+          await writeEntries(fs, file, without(await readEntries(fs, file), key))
           throw new OAuthResponseError('the server refused the refresh token; log in again', {
             error: err.error,
             error_description: err.error_description,
@@ -142,36 +196,57 @@ export function createFileStore(path?: string): FileStore {
         if (!isExpired(current.tokenSet)) return current.tokenSet
         throw err
       }
+      const receivedAt = nowSeconds()
       // Keep the ID Token of the login when a refresh response has none (OIDC Core §12.2).
       if (!tokenSet.idToken && current.tokenSet.idToken) tokenSet.idToken = current.tokenSet.idToken
-      const entries = without(await readEntries(file), key)
-      entries.push({ ...key, tokenSet, savedAt: nowSeconds() })
-      await writeEntries(file, entries)
+      const entries = without(await readEntries(fs, file), key)
+      entries.push({ ...pickKey(key), tokenSet, savedAt: receivedAt, receivedAt })
+      await writeEntries(fs, file, entries)
       return tokenSet
-    })
+    }, signal)
+  }
 
   return {
     path: file,
     async get(key, options) {
       assertKey(key)
-      const entry = find(await readEntries(file), key)
+      assertGetOptions(options)
+      const signal = options?.signal
+      if (signal?.aborted) throw abortedError(signal, 'reading the token file was aborted')
+      const entry = find(await readEntries(fs, file), key)
       if (!entry) return undefined
-      const skew = options?.skew ?? 30
-      if (options?.refresh === false || !isExpired(entry.tokenSet, { skew })) return entry.tokenSet
+      const skew = options?.skew ?? DEFAULT_SKEW
+      if (options?.refresh === false || !isNearExpiry(entry, skew)) return entry.tokenSet
       if (!entry.tokenSet.refreshToken) {
         if (!isExpired(entry.tokenSet)) return entry.tokenSet
         throw loginRequired('the access token has expired and there is no refresh token')
       }
-      // One refresh per key in this process; the lock covers other processes.
-      return refreshes(`${key.issuer} ${key.clientId}`, () => refresh(key, options, skew))
+      const connection = {
+        ...(options?.allowInsecureRequests === true ? { allowInsecureRequests: true } : {}),
+        ...(options?.fetch ? { fetch: options.fetch } : {}),
+      }
+      // One refresh per key and way of reaching the server in this process; callers that differ
+      // in those run their own, which the lock then serialises (the second finds fresh tokens).
+      const flight = [
+        key.issuer,
+        key.clientId,
+        skew,
+        connection.allowInsecureRequests === true,
+        fetchId(connection.fetch),
+      ].join('\n')
+      return refreshes(flight, (shared) => refresh(key, entry, connection, skew, shared), signal)
     },
     async set(key, tokenSet) {
       assertKey(key)
       if (typeof tokenSet?.accessToken !== 'string') {
         throw invalidArgument('tokenSet', 'a TokenSet')
       }
+      const receivedAt = nowSeconds()
       return mutate((entries) => ({
-        entries: [...without(entries, key), { ...pickKey(key), tokenSet, savedAt: nowSeconds() }],
+        entries: [
+          ...without(entries, key),
+          { ...pickKey(key), tokenSet, savedAt: receivedAt, receivedAt },
+        ],
         result: undefined,
       }))
     },
@@ -183,8 +258,67 @@ export function createFileStore(path?: string): FileStore {
       })
     },
     list() {
-      return readEntries(file)
+      return readEntries(fs, file)
     },
+  }
+}
+
+/**
+ * Whether the entry's access token is within `skew` seconds of its expiry, the skew capped at
+ * half the token's lifetime: with a skew at least as long as the lifetime, every read would
+ * refresh, and spend a rotating refresh token each time.
+ */
+function isNearExpiry(entry: FileStoreEntry, skew: number): boolean {
+  const { expiresAt } = entry.tokenSet
+  if (expiresAt === undefined) return false
+  const receivedAt = [entry.receivedAt, entry.savedAt].find(
+    (value): value is number => typeof value === 'number' && Number.isFinite(value),
+  )
+  // Without a receipt time (a file written by hand) the lifetime is unknown: the plain skew.
+  const lifetime = receivedAt === undefined ? Number.POSITIVE_INFINITY : expiresAt - receivedAt
+  return isExpired(entry.tokenSet, { skew: Math.min(skew, Math.max(0, lifetime) / 2) })
+}
+
+// Distinct fetch implementations get distinct single-flight keys.
+const fetchIds = new WeakMap<typeof fetch, number>()
+let nextFetchId = 1
+function fetchId(fetchImpl: typeof fetch | undefined): number {
+  if (!fetchImpl) return 0
+  let id = fetchIds.get(fetchImpl)
+  if (id === undefined) {
+    id = nextFetchId++
+    fetchIds.set(fetchImpl, id)
+  }
+  return id
+}
+
+function assertGetOptions(options: unknown): asserts options is FileStoreGetOptions | undefined {
+  if (options === undefined) return
+  if (typeof options !== 'object' || options === null) {
+    throw invalidArgument('options', 'an object')
+  }
+  const { refresh, skew, fetch, signal, allowInsecureRequests } = options as Record<string, unknown>
+  if (skew !== undefined) {
+    if (typeof skew !== 'number') throw invalidArgument('options.skew', 'a number of seconds')
+    if (!(Number.isFinite(skew) && skew >= 0)) {
+      throw invalidArgument(
+        'options.skew',
+        'a finite number of seconds, 0 or more',
+        'ERR_INVALID_ARG_VALUE',
+      )
+    }
+  }
+  if (refresh !== undefined && typeof refresh !== 'boolean') {
+    throw invalidArgument('options.refresh', 'a boolean')
+  }
+  if (allowInsecureRequests !== undefined && typeof allowInsecureRequests !== 'boolean') {
+    throw invalidArgument('options.allowInsecureRequests', 'a boolean')
+  }
+  if (fetch !== undefined && typeof fetch !== 'function') {
+    throw invalidArgument('options.fetch', 'a function')
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw invalidArgument('options.signal', 'an AbortSignal')
   }
 }
 
@@ -224,13 +358,22 @@ function loginRequired(message: string): OAuthKitError {
   return new OAuthKitError(message, { code: 'ERR_LOGIN_REQUIRED' })
 }
 
-async function readEntries(file: string): Promise<FileStoreEntry[]> {
+async function makeDirectory(fs: StoreFs, file: string): Promise<void> {
+  const dir = dirname(file)
+  try {
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 })
+  } catch (err) {
+    throw storeFailedError(`cannot create the token file's directory ${dir}`, err)
+  }
+}
+
+async function readEntries(fs: StoreFs, file: string): Promise<FileStoreEntry[]> {
   let text: string
   try {
-    text = await readFile(file, 'utf8')
+    text = await fs.readFile(file, 'utf8')
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
-    throw new OAuthKitError(`cannot read the token file ${file}`, { code: 'ERR_STORE', cause: err })
+    if (errorCode(err) === 'ENOENT') return []
+    throw storeFailedError(`cannot read the token file ${file}`, err)
   }
   let parsed: unknown
   try {
@@ -253,28 +396,32 @@ async function readEntries(file: string): Promise<FileStoreEntry[]> {
   )
 }
 
-/** Write to a temporary file in the same directory, flush it, then rename: atomic on POSIX. */
-async function writeEntries(file: string, entries: FileStoreEntry[]): Promise<void> {
-  const dir = dirname(file)
-  await mkdir(dir, { recursive: true, mode: 0o700 })
+/**
+ * Writes to a temporary file in the same directory, flushes it, then renames it over `file`:
+ * atomic on POSIX. On any failure the temporary file, which holds tokens, is removed.
+ */
+async function writeEntries(fs: StoreFs, file: string, entries: FileStoreEntry[]): Promise<void> {
+  await makeDirectory(fs, file)
   const body: TokenFile = { version: 1, entries }
   const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
-  const handle = await open(temporary, 'wx', 0o600)
+  let handle: Awaited<ReturnType<StoreFs['open']>>
   try {
-    await handle.writeFile(`${JSON.stringify(body, null, 2)}\n`)
-    await handle.sync()
-  } finally {
-    await handle.close()
+    handle = await fs.open(temporary, 'wx', 0o600)
+  } catch (err) {
+    throw storeFailedError(`cannot create a temporary file beside the token file ${file}`, err)
   }
   try {
+    try {
+      await handle.writeFile(`${JSON.stringify(body, null, 2)}\n`)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
     // The umask cannot widen 0600, but an explicit chmod also covers odd file systems.
-    await chmod(temporary, 0o600)
-    await rename(temporary, file)
+    await fs.chmod(temporary, 0o600)
+    await fs.rename(temporary, file)
   } catch (err) {
-    await unlink(temporary).catch(() => {})
-    throw new OAuthKitError(`cannot write the token file ${file}`, {
-      code: 'ERR_STORE',
-      cause: err,
-    })
+    await fs.unlink(temporary).catch(() => {})
+    throw storeFailedError(`cannot write the token file ${file}`, err)
   }
 }

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
@@ -10,7 +11,15 @@ import {
   type TokenSet,
   toOAuthKitError,
 } from '@oauthkit/core'
-import { assertConnectionOptions, assertScope, type ConnectionOptions, connect } from './connect.js'
+import { abortedError } from './aborted-error.js'
+import {
+  assertConnectionOptions,
+  assertResource,
+  assertScope,
+  assertSignal,
+  type ConnectionOptions,
+  connect,
+} from './connect.js'
 import { loopbackPage } from './loopback-page.js'
 import { openSystemBrowser } from './open-system-browser.js'
 
@@ -37,6 +46,8 @@ export interface LoopbackLoginOptions extends ConnectionOptions {
   loginHint?: string
 }
 
+const LOOPBACK_ABORTED = 'loopback login was aborted'
+
 /** Five minutes: long enough to type a password and pass a second factor. */
 const DEFAULT_TIMEOUT = 300_000
 
@@ -51,10 +62,14 @@ const DEFAULT_TIMEOUT = 300_000
  * `http://127.0.0.1/callback`, which servers match on any port (RFC 8252 §7.3).
  *
  * @returns The tokens.
- * @throws `TypeError` (`ERR_INVALID_ARG_*`) for bad options; `ERR_TIMEOUT` when the browser does
- *   not come back in time; `ERR_ABORTED` when `signal` fires; `ERR_STATE_MISMATCH` when the
- *   callback's `state` is not ours; `ERR_ACCESS_DENIED` when the user declined;
- *   other {@link OAuthKitError}s for protocol failures.
+ * A request to the callback path without this login's `state` is answered with a 400 page and
+ * ignored: only the browser coming back from this sign-in can end it, not another local process
+ * probing the port.
+ *
+ * @throws `TypeError` (`ERR_INVALID_ARG_*`) for bad options, before any request (an `http:`
+ *   issuer without `allowInsecureRequests` included); `ERR_TIMEOUT` when the browser does not
+ *   come back in time; `ERR_ABORTED` when `signal` fires; `ERR_ACCESS_DENIED` when the user
+ *   declined; other {@link OAuthKitError}s for protocol failures.
  * @see https://www.rfc-editor.org/rfc/rfc8252#section-7.3
  * @example
  * ```ts
@@ -87,8 +102,15 @@ export async function loopbackLogin(options: LoopbackLoginOptions): Promise<Toke
       'ERR_INVALID_ARG_VALUE',
     )
   }
+  assertResource(options.resource)
+  assertSignal(options.signal)
+  for (const name of ['prompt', 'loginHint'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'string') {
+      throw invalidArgument(`options.${name}`, 'a string')
+    }
+  }
   const { signal } = options
-  if (signal?.aborted) throw aborted(signal)
+  if (signal?.aborted) throw abortedError(signal, LOOPBACK_ABORTED)
 
   const context = await connect(options, signal)
   const server = createServer()
@@ -104,7 +126,7 @@ export async function loopbackLogin(options: LoopbackLoginOptions): Promise<Toke
       ...(options.loginHint === undefined ? {} : { loginHint: options.loginHint }),
       ...(signal ? { signal } : {}),
     })
-    const callback = waitForCallback(server, callbackPath, timeout, signal)
+    const callback = waitForCallback(server, callbackPath, transaction.state, timeout, signal)
     // Not awaited on its own: an opener may resolve only after the browser has come back.
     const opener = options.openBrowser ?? openSystemBrowser
     const browserFailed = Promise.resolve()
@@ -139,10 +161,16 @@ interface Callback {
   response: ServerResponse
 }
 
-// Resolves with the first request to `callbackPath`; everything else (a favicon) gets a 404.
+/**
+ * Resolves with the first request to `callbackPath` that carries our `state`, with a code or an
+ * error. A request with another state (or none) cannot be the browser coming back from this
+ * sign-in, only a local process probing the port or a stale tab: it gets a 400 page, and the wait
+ * goes on, so it cannot end the user's login. Any other path (a favicon) gets a 404.
+ */
 function waitForCallback(
   server: Server,
   callbackPath: string,
+  state: string,
   timeout: number,
   signal: AbortSignal | undefined,
 ): { promise: Promise<Callback>; cancel: () => void } {
@@ -156,12 +184,24 @@ function waitForCallback(
     }, timeout)
     const onAbort = () => {
       done()
-      reject(aborted(signal!))
+      reject(abortedError(signal, LOOPBACK_ABORTED))
     }
     const onRequest = (request: IncomingMessage, response: ServerResponse) => {
-      const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname
-      if (request.method !== 'GET' || path !== callbackPath) {
+      const url = new URL(request.url ?? '/', 'http://127.0.0.1')
+      if (request.method !== 'GET' || url.pathname !== callbackPath) {
         void respond(response, 404, 'not found\n', 'text/plain; charset=utf-8')
+        return
+      }
+      if (!sameSecret(url.searchParams.get('state'), state)) {
+        void respond(
+          response,
+          400,
+          loopbackPage({
+            ok: false,
+            reason:
+              'This response does not belong to the sign-in the terminal is waiting for (it may come from an earlier attempt)',
+          }),
+        )
         return
       }
       done()
@@ -253,9 +293,9 @@ function describe(err: OAuthKitError | TypeError): string {
   return 'The sign-in could not be completed'
 }
 
-function aborted(signal: AbortSignal): OAuthKitError {
-  return new OAuthKitError('loopback login was aborted', {
-    code: 'ERR_ABORTED',
-    cause: signal.reason,
-  })
+/** Compares a received value with ours in constant time: `state` guards the login. */
+function sameSecret(received: string | null, expected: string): boolean {
+  if (received === null) return false
+  const digest = (value: string) => createHash('sha256').update(value).digest()
+  return timingSafeEqual(digest(received), digest(expected))
 }

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { EXIT_CODES, runCommand } from '../src/command.js'
 import { createFileStore } from '../src/index.js'
 
@@ -170,16 +170,14 @@ describe('oauthkit options and errors', () => {
     expect((await run(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+\n$/)
   })
 
-  it('exits 5 with a hint when discovery of an http:// issuer is refused', async () => {
-    const { code, stderr } = await run(['whoami'], {
+  it('refuses an http:// issuer without --allow-insecure-requests as a usage error naming the flag, before any I/O', async () => {
+    const env = {
       OAUTHKIT_ISSUER: 'http://127.0.0.1:9',
       OAUTHKIT_CLIENT_ID: 'c',
       OAUTHKIT_TOKEN_FILE: join(dir, 'insecure.json'),
-    })
-    // Not logged in is checked first, offline.
-    expect(code).toBe(3)
+    }
     await writeFile(
-      join(dir, 'insecure.json'),
+      env.OAUTHKIT_TOKEN_FILE,
       JSON.stringify({
         version: 1,
         entries: [
@@ -192,13 +190,39 @@ describe('oauthkit options and errors', () => {
         ],
       }),
     )
-    const refused = await run(['whoami'], {
-      OAUTHKIT_ISSUER: 'http://127.0.0.1:9',
-      OAUTHKIT_CLIENT_ID: 'c',
-      OAUTHKIT_TOKEN_FILE: join(dir, 'insecure.json'),
-    })
-    expect(refused.code).toBe(EXIT_CODES.network)
-    expect(refused.stderr).toContain('--allow-insecure-requests')
-    expect(stderr).toContain('oauthkit login')
+    for (const command of ['login', 'token', 'whoami', 'logout']) {
+      const refused = await run([command], env)
+      expect(refused.code).toBe(EXIT_CODES.usage)
+      expect(refused.stderr).toContain('--allow-insecure-requests')
+    }
+    // Nothing was touched: logout did not forget the session.
+    expect(await createFileStore(env.OAUTHKIT_TOKEN_FILE).list()).toHaveLength(1)
+    // With the flag, the issuer is accepted (token needs no request for a token without expiry).
+    const allowed = await run(['token', '--allow-insecure-requests'], env)
+    expect(allowed).toMatchObject({ code: 0, stdout: 'x\n' })
+  })
+
+  it('hints at --allow-insecure-requests when the metadata names http:// endpoints, found by error code', async () => {
+    const issuer = 'https://insecure-endpoints.example.com'
+    vi.stubGlobal('fetch', async () =>
+      Response.json({ issuer, token_endpoint: 'http://insecure-endpoints.example.com/token' }),
+    )
+    try {
+      const env = {
+        OAUTHKIT_ISSUER: issuer,
+        OAUTHKIT_CLIENT_ID: 'c',
+        OAUTHKIT_TOKEN_FILE: join(dir, 'insecure-endpoints.json'),
+      }
+      await createFileStore(env.OAUTHKIT_TOKEN_FILE).set(
+        { issuer, clientId: 'c' },
+        { accessToken: 'x', tokenType: 'Bearer' },
+      )
+      const { code, stderr } = await run(['whoami'], env)
+      expect(code).toBe(EXIT_CODES.network)
+      expect(stderr).toContain('ERR_DISCOVERY_FAILED')
+      expect(stderr).toContain('hint: the server uses http:// URLs; --allow-insecure-requests')
+    } finally {
+      vi.unstubAllGlobals()
+    }
   })
 })

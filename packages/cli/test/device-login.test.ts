@@ -146,20 +146,48 @@ describe('deviceLogin', () => {
   it('rejects bad options with a TypeError naming the option, before any request', async () => {
     const { fetch } = fakeServer({})
     const base = { issuer: ISSUER, clientId: 'tv', scope: 'openid', fetch, onPrompt: () => {} }
-    const cases: [Record<string, unknown>, string][] = [
-      [{ issuer: '' }, 'options.issuer'],
-      [{ clientId: undefined }, 'options.clientId'],
-      [{ scope: ' ' }, 'options.scope'],
-      [{ onPrompt: 'yes' }, 'options.onPrompt'],
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ issuer: '' }, 'options.issuer', 'ERR_INVALID_ARG_TYPE'],
+      [{ issuer: 'as.example.com' }, 'options.issuer', 'ERR_INVALID_ARG_VALUE'],
+      [{ issuer: 'ftp://as.example.com' }, 'options.issuer', 'ERR_INVALID_ARG_VALUE'],
+      [{ clientId: undefined }, 'options.clientId', 'ERR_INVALID_ARG_TYPE'],
+      [{ scope: ' ' }, 'options.scope', 'ERR_INVALID_ARG_TYPE'],
+      [{ onPrompt: 'yes' }, 'options.onPrompt', 'ERR_INVALID_ARG_TYPE'],
+      [{ onWait: 5 }, 'options.onWait', 'ERR_INVALID_ARG_TYPE'],
+      [{ resource: 'api' }, 'options.resource', 'ERR_INVALID_ARG_VALUE'],
+      [{ resource: [] }, 'options.resource', 'ERR_INVALID_ARG_TYPE'],
+      [{ resource: ['https://api.example.com', 7] }, 'options.resource', 'ERR_INVALID_ARG_TYPE'],
+      [{ allowInsecureRequests: 'yes' }, 'options.allowInsecureRequests', 'ERR_INVALID_ARG_TYPE'],
     ]
-    for (const [override, name] of cases) {
+    for (const [override, name, code] of cases) {
       const options = { ...base, ...override } as unknown as Parameters<typeof deviceLogin>[0]
       await expect(deviceLogin(options)).rejects.toMatchObject({
         name: 'TypeError',
-        code: expect.stringMatching(/^ERR_INVALID_ARG_/),
-        message: expect.stringContaining(name),
+        code,
+        message: expect.stringContaining(`"${name}"`),
       })
     }
     expect(fetch).not.toHaveBeenCalled()
+  })
+
+  it('refuses an http: issuer unless allowInsecureRequests is set, naming the option, before any request', async () => {
+    const { fetch } = fakeServer({})
+    const options = {
+      issuer: 'http://127.0.0.1:9',
+      clientId: 'tv',
+      scope: 'openid',
+      fetch,
+      onPrompt: () => {},
+    }
+    const err = await deviceLogin(options).catch((e: unknown) => e)
+    expect(err).toMatchObject({ name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' })
+    expect((err as Error).message).toContain('"options.issuer"')
+    expect((err as Error).message).toContain('allowInsecureRequests')
+    expect(fetch).not.toHaveBeenCalled()
+    // With the option, discovery goes out (and fails here: the fake server is another issuer).
+    await expect(deviceLogin({ ...options, allowInsecureRequests: true })).rejects.toMatchObject({
+      code: expect.stringMatching(/^ERR_/),
+    })
+    expect(fetch).toHaveBeenCalled()
   })
 })

@@ -4,12 +4,17 @@ export const ISSUER = 'https://as.example.com'
 
 export const METADATA = {
   issuer: ISSUER,
+  authorization_endpoint: `${ISSUER}/authorize`,
   token_endpoint: `${ISSUER}/token`,
   device_authorization_endpoint: `${ISSUER}/device/auth`,
   revocation_endpoint: `${ISSUER}/revoke`,
 }
 
-export type Handler = (body: URLSearchParams) => Response | Promise<Response>
+/** Answers one request; `signal` is the request's, for handlers that hang until released. */
+export type Handler = (
+  body: URLSearchParams,
+  signal: AbortSignal | undefined,
+) => Response | Promise<Response>
 
 /**
  * A fetch that plays an authorization server: discovery from {@link METADATA}, and a handler per
@@ -24,7 +29,7 @@ export function fakeServer(handlers: Record<string, Handler>) {
     calls.push({ path: url.pathname, body, at: Date.now() })
     const handler = handlers[url.pathname]
     if (!handler) return new Response('not found', { status: 404 })
-    return handler(body)
+    return handler(body, init?.signal ?? undefined)
   })
   return { fetch: fetch as unknown as typeof globalThis.fetch, calls }
 }
@@ -52,3 +57,28 @@ export const deviceAuthorization = (overrides: Record<string, unknown> = {}) =>
 
 export const tokens = (accessToken = 'at-1', extra: Record<string, unknown> = {}) =>
   json({ access_token: accessToken, token_type: 'Bearer', expires_in: 3600, ...extra })
+
+/** A promise with its resolve function, for tests that wait on events rather than time. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void
+  const promise = new Promise<T>((settle) => {
+    resolve = settle
+  })
+  return { promise, resolve }
+}
+
+/**
+ * A handler that waits for `gate` before answering with `answer`, rejecting as a real fetch
+ * does when the request's signal aborts first. `started` resolves when the request arrives.
+ */
+export function gated(answer: () => Response, gate: Promise<void>) {
+  const started = deferred<AbortSignal | undefined>()
+  const handler: Handler = (_body, signal) =>
+    new Promise<Response>((resolve, reject) => {
+      started.resolve(signal)
+      if (signal?.aborted) return reject(signal.reason)
+      signal?.addEventListener('abort', () => reject(signal.reason), { once: true })
+      void gate.then(() => resolve(answer()))
+    })
+  return { handler, started: started.promise }
+}

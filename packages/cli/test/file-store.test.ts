@@ -1,9 +1,13 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
+import * as fsp from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createFileStore, type TokenSet } from '../src/index.js'
-import { fakeServer, ISSUER, json, tokens } from './fake-server.js'
+import { dirname, join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { openFileStore } from '../src/file-store.js'
+import { createFileStore, type FileStoreEntry, type TokenSet } from '../src/index.js'
+import { errorCode, nodeStoreFs, type StoreFileHandle, type StoreFs } from '../src/store-fs.js'
+import { deferred, fakeServer, gated, ISSUER, json, tokens } from './fake-server.js'
 
 let dir: string
 beforeAll(async () => {
@@ -11,6 +15,9 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
+})
+afterEach(() => {
+  vi.useRealTimers()
 })
 
 let counter = 0
@@ -24,6 +31,49 @@ const tokenSet = (overrides: Partial<TokenSet> = {}): TokenSet => ({
   refreshToken: 'rt-0',
   ...overrides,
 })
+
+/** Writes a token file by hand, for entries `set` would not write (old ones, odd times). */
+async function seed(path: string, entries: Partial<FileStoreEntry>[]): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 })
+  await writeFile(path, JSON.stringify({ version: 1, entries }), { mode: 0o600 })
+}
+
+/** An entry received an hour ago whose access token expires in `seconds`: near expiry. */
+const nearExpiry = (seconds: number, overrides: Partial<TokenSet> = {}) => ({
+  ...key,
+  savedAt: now() - 3600,
+  receivedAt: now() - 3600,
+  tokenSet: tokenSet({ expiresAt: now() + seconds, ...overrides }),
+})
+
+/** A file handle whose `override`n calls replace the real ones. */
+function handleWith(
+  handle: fsp.FileHandle,
+  override: Partial<StoreFileHandle> = {},
+): StoreFileHandle {
+  return {
+    writeFile: (data) => handle.writeFile(data),
+    sync: () => handle.sync(),
+    utimes: (atime, mtime) => handle.utimes(atime, mtime),
+    close: () => handle.close(),
+    ...override,
+  }
+}
+
+/** A file system whose temporary token files get `override`n handle calls. */
+function temporaryFilesWith(
+  override: (handle: fsp.FileHandle, path: string) => Partial<StoreFileHandle>,
+): StoreFs {
+  return {
+    ...nodeStoreFs,
+    open: async (path, flags, mode) => {
+      const handle = await fsp.open(path, flags, mode)
+      return path.endsWith('.tmp') ? handleWith(handle, override(handle, path)) : handle
+    },
+  }
+}
+
+const failure = (code: string) => Object.assign(new Error(`${code}: injected`), { code })
 
 describe('createFileStore', () => {
   it('keeps one entry per issuer and client in a 0600 file inside a 0700 directory', async () => {
@@ -44,6 +94,15 @@ describe('createFileStore', () => {
     expect(await store.delete(key)).toBe(true)
     expect(await store.delete(key)).toBe(false)
     expect((await store.list()).map((entry) => entry.clientId)).toEqual(['other'])
+  })
+
+  it('records when the tokens were received', async () => {
+    const store = createFileStore(freshPath())
+    const before = now()
+    await store.set(key, tokenSet())
+    const [entry] = await store.list()
+    expect(entry?.receivedAt).toBeGreaterThanOrEqual(before)
+    expect(entry?.receivedAt).toBeLessThanOrEqual(now())
   })
 
   it('leaves no temporary or lock file behind', async () => {
@@ -68,26 +127,30 @@ describe('createFileStore', () => {
     expect(err.message).not.toContain('secret-at')
   })
 
-  it('never shows a reader a half-written file while a writer rewrites it', async () => {
-    const store = createFileStore(freshPath())
-    await store.set(key, tokenSet())
-    // Large entries take several write() calls: a plain truncate-and-write would be seen torn.
-    const padding = 'x'.repeat(500_000)
-    let writing = true
-    const writer = (async () => {
-      for (let i = 0; writing; i++)
-        await store.set(key, tokenSet({ accessToken: `at-${i}-${padding}` }))
-    })()
-    let reads = 0
-    const until = Date.now() + 500
-    while (Date.now() < until) {
-      const file = JSON.parse(await readFile(store.path, 'utf8'))
-      expect(file.entries[0].tokenSet.accessToken).toMatch(/^at-/)
-      reads++
-    }
-    writing = false
-    await writer
-    expect(reads).toBeGreaterThan(20)
+  it('never shows a reader a half-written file: the new content is renamed in only when whole', async () => {
+    const path = freshPath()
+    await createFileStore(path).set(key, tokenSet({ accessToken: 'at-old' }))
+    const halfway = deferred<string>()
+    const resume = deferred()
+    // The temporary file is written in two halves, with a pause between them.
+    const fs = temporaryFilesWith((handle, temporary) => ({
+      writeFile: async (data) => {
+        await handle.write(data.slice(0, data.length / 2))
+        halfway.resolve(temporary)
+        await resume.promise
+        await handle.write(data.slice(data.length / 2))
+      },
+    }))
+    const writing = openFileStore(path, { fs }).set(key, tokenSet({ accessToken: 'at-new' }))
+    const temporary = await halfway.promise
+    // Mid-write, the new content sits half-written in the temporary file...
+    expect(() => JSON.parse(readFileSync(temporary, 'utf8'))).toThrow(SyntaxError)
+    // ...while a reader of the token file sees the old content, whole.
+    expect(JSON.parse(await readFile(path, 'utf8')).entries[0].tokenSet.accessToken).toBe('at-old')
+    resume.resolve()
+    await writing
+    expect(JSON.parse(await readFile(path, 'utf8')).entries[0].tokenSet.accessToken).toBe('at-new')
+    expect(await readdir(dirname(path))).toEqual(['tokens.json'])
   })
 
   it('returns a token that is not near expiry without any request', async () => {
@@ -101,12 +164,47 @@ describe('createFileStore', () => {
   it('refreshes a token near expiry, keeps the ID token, and writes the rotated refresh token', async () => {
     const { fetch, calls } = fakeServer({ '/token': tokens('at-1', { refresh_token: 'rt-1' }) })
     const store = createFileStore(freshPath())
-    await store.set(key, tokenSet({ expiresAt: now() + 10, idToken: 'a.b.c' }))
+    await seed(store.path, [nearExpiry(10, { idToken: 'a.b.c' })])
     const fresh = await store.get(key, { fetch })
     expect(fresh).toMatchObject({ accessToken: 'at-1', refreshToken: 'rt-1', idToken: 'a.b.c' })
     expect(calls[0]?.body.get('refresh_token')).toBe('rt-0')
-    expect((await store.list())[0]?.tokenSet).toEqual(fresh)
+    const [entry] = await store.list()
+    expect(entry?.tokenSet).toEqual(fresh)
+    expect(entry?.receivedAt).toBeGreaterThanOrEqual(now() - 1)
     expect(await store.get(key, { fetch })).toEqual(fresh)
+    expect(calls).toHaveLength(1)
+  })
+
+  it('refreshes a token that lives shorter than the skew only near its real expiry, not on every read', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() })
+    const { fetch, calls } = fakeServer({ '/token': tokens('at-1', { expires_in: 20 }) })
+    const store = createFileStore(freshPath())
+    // 20 s of life against the default 30 s skew: the skew shrinks to half the lifetime.
+    await store.set(key, tokenSet({ expiresAt: now() + 20 }))
+    for (let i = 0; i < 5; i++)
+      expect(await store.get(key, { fetch })).toMatchObject({ accessToken: 'at-0' })
+    vi.advanceTimersByTime(9_000)
+    expect(await store.get(key, { fetch })).toMatchObject({ accessToken: 'at-0' })
+    expect(calls).toHaveLength(0)
+    vi.advanceTimersByTime(1_000)
+    expect(await store.get(key, { fetch })).toMatchObject({ accessToken: 'at-1' })
+    // The refreshed token also lives 20 s: no refresh on the next reads either.
+    for (let i = 0; i < 5; i++)
+      expect(await store.get(key, { fetch })).toMatchObject({ accessToken: 'at-1' })
+    expect(calls).toHaveLength(1)
+  })
+
+  it('takes the lifetime of an entry written before receivedAt from savedAt, or else uses the plain skew', async () => {
+    const { fetch, calls } = fakeServer({ '/token': tokens('at-1') })
+    const path = freshPath()
+    const store = createFileStore(path)
+    // Written by an earlier version: savedAt, no receivedAt.
+    await seed(path, [{ ...key, savedAt: now(), tokenSet: tokenSet({ expiresAt: now() + 20 }) }])
+    expect(await store.get(key, { fetch })).toMatchObject({ accessToken: 'at-0' })
+    expect(calls).toHaveLength(0)
+    // No time at all (a file written by hand): the lifetime is unknown, 30 s of skew apply.
+    await seed(path, [{ ...key, tokenSet: tokenSet({ expiresAt: now() + 20 }) }])
+    expect(await store.get(key, { fetch })).toMatchObject({ accessToken: 'at-1' })
     expect(calls).toHaveLength(1)
   })
 
@@ -121,25 +219,87 @@ describe('createFileStore', () => {
   })
 
   it('refreshes once for concurrent readers, across store instances (processes) too', async () => {
-    let release = () => {}
-    const gate = new Promise<void>((resolve) => {
-      release = resolve
-    })
-    const { fetch, calls } = fakeServer({
-      '/token': async () => {
-        await gate
-        return tokens('at-1', { refresh_token: 'rt-1' })()
+    const gate = deferred()
+    const token = gated(tokens('at-1', { refresh_token: 'rt-1' }), gate.promise)
+    const { fetch, calls } = fakeServer({ '/token': token.handler })
+    // Resolves once a store finds the lock taken: the other instance is then waiting on it.
+    const lockBusy = deferred()
+    const fs: StoreFs = {
+      ...nodeStoreFs,
+      open: async (path, flags, mode) => {
+        try {
+          return await nodeStoreFs.open(path, flags, mode)
+        } catch (err) {
+          if (path.endsWith('.lock') && errorCode(err) === 'EEXIST') lockBusy.resolve()
+          throw err
+        }
       },
-    })
+    }
     const path = freshPath()
-    const a = createFileStore(path)
-    const b = createFileStore(path)
+    const a = openFileStore(path, { fs })
+    const b = openFileStore(path, { fs })
     await a.set(key, tokenSet({ expiresAt: now() - 1 }))
     const reads = [a.get(key, { fetch }), a.get(key, { fetch }), b.get(key, { fetch })]
-    setTimeout(release, 100)
+    await Promise.all([token.started, lockBusy.promise])
+    gate.resolve()
     const results = await Promise.all(reads)
     expect(results.map((result) => result?.accessToken)).toEqual(['at-1', 'at-1', 'at-1'])
     expect(calls).toHaveLength(1)
+  })
+
+  it("a caller's abort ends only its own wait: the shared refresh goes on for the others", async () => {
+    const gate = deferred()
+    const token = gated(tokens('at-1', { refresh_token: 'rt-1' }), gate.promise)
+    const { fetch, calls } = fakeServer({ '/token': token.handler })
+    const store = createFileStore(freshPath())
+    await store.set(key, tokenSet({ expiresAt: now() - 1 }))
+    const controller = new AbortController()
+    const leaving = store.get(key, { fetch, signal: controller.signal })
+    const staying = store.get(key, { fetch })
+    const requestSignal = await token.started
+    controller.abort()
+    await expect(leaving).rejects.toMatchObject({ code: 'ERR_ABORTED' })
+    expect(requestSignal?.aborted).toBe(false)
+    gate.resolve()
+    expect(await staying).toMatchObject({ accessToken: 'at-1', refreshToken: 'rt-1' })
+    expect(calls).toHaveLength(1)
+  })
+
+  it('stops the shared refresh when every caller has left, and releases the lock', async () => {
+    const token = gated(tokens('at-1'), new Promise(() => {}))
+    const { fetch } = fakeServer({ '/token': token.handler })
+    const store = createFileStore(freshPath())
+    await store.set(key, tokenSet({ expiresAt: now() - 1 }))
+    const controller = new AbortController()
+    const reading = store.get(key, { fetch, signal: controller.signal })
+    const requestSignal = await token.started
+    controller.abort()
+    await expect(reading).rejects.toMatchObject({ code: 'ERR_ABORTED' })
+    expect(requestSignal?.aborted).toBe(true)
+    // The next read starts afresh, once the lock is free again; the old tokens are kept.
+    await expect(store.get(key, { refresh: false })).resolves.toMatchObject({ accessToken: 'at-0' })
+    await vi.waitFor(async () =>
+      expect(await readdir(dirname(store.path))).toEqual(['tokens.json']),
+    )
+  })
+
+  it("uses each caller's own fetch: callers that differ refresh apart, and the lock lets only one spend the token", async () => {
+    const gate = deferred()
+    const token = gated(tokens('at-1', { refresh_token: 'rt-1' }), gate.promise)
+    const first = fakeServer({ '/token': token.handler })
+    const second = fakeServer({ '/token': tokens('at-2') })
+    const store = createFileStore(freshPath())
+    await store.set(key, tokenSet({ expiresAt: now() - 1 }))
+    const a = store.get(key, { fetch: first.fetch })
+    await token.started
+    const b = store.get(key, { fetch: second.fetch })
+    // A caller with another fetch does not join the first caller's refresh: it runs its own.
+    await vi.waitFor(() => expect(second.fetch).toHaveBeenCalled())
+    gate.resolve()
+    expect((await Promise.all([a, b])).map((t) => t?.accessToken)).toEqual(['at-1', 'at-1'])
+    // The second caller found fresh tokens under the lock: no token request of its own.
+    expect(second.calls).toHaveLength(0)
+    expect(first.calls).toHaveLength(1)
   })
 
   it('deletes the entry and throws ERR_LOGIN_REQUIRED when the refresh token is refused', async () => {
@@ -162,7 +322,7 @@ describe('createFileStore', () => {
   it('returns the still-valid token when a refresh fails for a transient reason', async () => {
     const { fetch } = fakeServer({ '/token': () => new Response('busy', { status: 503 }) })
     const store = createFileStore(freshPath())
-    await store.set(key, tokenSet({ expiresAt: now() + 10 }))
+    await seed(store.path, [nearExpiry(10)])
     expect(await store.get(key, { fetch })).toMatchObject({ accessToken: 'at-0' })
     await store.set(key, tokenSet({ expiresAt: now() - 10 }))
     await expect(store.get(key, { fetch })).rejects.toMatchObject({
@@ -178,7 +338,7 @@ describe('createFileStore', () => {
     expect(fetch).not.toHaveBeenCalled()
   })
 
-  it('rejects bad arguments with a TypeError', async () => {
+  it('rejects bad arguments with a TypeError naming them', async () => {
     expect(() => createFileStore('')).toThrow(TypeError)
     const store = createFileStore(freshPath())
     await expect(store.get({ issuer: '', clientId: 'x' })).rejects.toMatchObject({
@@ -187,5 +347,83 @@ describe('createFileStore', () => {
     await expect(store.set(key, {} as TokenSet)).rejects.toMatchObject({
       code: 'ERR_INVALID_ARG_TYPE',
     })
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ skew: '30' }, 'options.skew', 'ERR_INVALID_ARG_TYPE'],
+      [{ skew: -1 }, 'options.skew', 'ERR_INVALID_ARG_VALUE'],
+      [{ skew: Number.NaN }, 'options.skew', 'ERR_INVALID_ARG_VALUE'],
+      [{ refresh: 'no' }, 'options.refresh', 'ERR_INVALID_ARG_TYPE'],
+      [{ fetch: 'yes' }, 'options.fetch', 'ERR_INVALID_ARG_TYPE'],
+      [{ signal: {} }, 'options.signal', 'ERR_INVALID_ARG_TYPE'],
+    ]
+    for (const [options, name, code] of cases) {
+      await expect(store.get(key, options as never)).rejects.toMatchObject({
+        name: 'TypeError',
+        code,
+        message: expect.stringContaining(name),
+      })
+    }
+  })
+})
+
+describe('createFileStore when the file system fails', () => {
+  it('throws ERR_STORE_FAILED with the Node error as cause when the parent path is a file', async () => {
+    const blocker = join(dir, `blocker-${++counter}`)
+    await writeFile(blocker, 'not a directory')
+    const store = createFileStore(join(blocker, 'oauthkit', 'tokens.json'))
+    for (const call of [
+      () => store.get(key),
+      () => store.list(),
+      () => store.set(key, tokenSet()),
+      () => store.delete(key),
+    ]) {
+      const err = await call().then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(err).toMatchObject({ name: 'OAuthKitError', code: 'ERR_STORE_FAILED' })
+      expect((err as Error).cause).toMatchObject({ code: expect.stringMatching(/^E[A-Z]+$/) })
+    }
+  })
+
+  it.each([
+    ['writeFile', 'ENOSPC'],
+    ['sync', 'EIO'],
+    ['close', 'EIO'],
+  ] as const)(
+    'a failing %s (%s) leaves no temporary file with tokens behind',
+    async (call, code) => {
+      const path = freshPath()
+      await createFileStore(path).set(key, tokenSet({ accessToken: 'at-old' }))
+      const fs = temporaryFilesWith((handle) => ({
+        [call]: async () => {
+          if (call === 'close') await handle.close()
+          throw failure(code)
+        },
+      }))
+      const err = await openFileStore(path, { fs })
+        .set(key, tokenSet({ accessToken: 'at-new' }))
+        .catch((e: unknown) => e)
+      expect(err).toMatchObject({ code: 'ERR_STORE_FAILED', cause: { code } })
+      expect(await readdir(dirname(path))).toEqual(['tokens.json'])
+      expect(JSON.parse(await readFile(path, 'utf8')).entries[0].tokenSet.accessToken).toBe(
+        'at-old',
+      )
+    },
+  )
+
+  it('a failing rename leaves no temporary file behind either', async () => {
+    const path = freshPath()
+    await createFileStore(path).set(key, tokenSet())
+    const fs: StoreFs = {
+      ...nodeStoreFs,
+      rename: async () => {
+        throw failure('EXDEV')
+      },
+    }
+    await expect(openFileStore(path, { fs }).set(key, tokenSet())).rejects.toMatchObject({
+      code: 'ERR_STORE_FAILED',
+      cause: { code: 'EXDEV' },
+    })
+    expect(await readdir(dirname(path))).toEqual(['tokens.json'])
   })
 })
