@@ -47,7 +47,7 @@ export class AccessTokenError extends OAuthKitError {
   /** A human-readable reason, safe to send to the client. */
   readonly error_description: string
   /** The HTTP status to answer with: 400, 401 or 403 (RFC 6750 §3.1). */
-  readonly status: 400 | 401 | 403
+  override readonly status: 400 | 401 | 403
   /** The scope the resource needs, for `insufficient_scope`. */
   readonly scope?: string
   /** The value of the `WWW-Authenticate` response header (RFC 6750 §3). */

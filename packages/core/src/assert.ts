@@ -36,3 +36,42 @@ export function toUrl(value: unknown, name: string): URL {
     throw invalidArgument(name, 'an absolute URL', 'ERR_INVALID_ARG_VALUE')
   }
 }
+
+/** Options of {@link assertIssuer}. */
+export interface AssertIssuerOptions {
+  /** Accepts an `http:` issuer. Lowers security: local development and tests only. */
+  allowInsecureRequests?: boolean | undefined
+  /** The parameter name in error messages. Default `issuer`. */
+  name?: string | undefined
+}
+
+/**
+ * Checks an issuer identifier before any I/O and returns it parsed: an absolute `https:` URL
+ * without query or fragment (RFC 8414 §2), or `http:` with `allowInsecureRequests`. A string or
+ * a `URL`; a `URL` is copied. Pass the issuer as given, not this URL, to `discover()`: a
+ * string issuer is compared character for character.
+ *
+ * On `@oauthkit/core/internal`: no semver promise.
+ *
+ * @throws `TypeError` `ERR_INVALID_ARG_TYPE` (not a URL) or `ERR_INVALID_ARG_VALUE` (not
+ *   absolute, a query or fragment, another scheme), naming `name` and never the value.
+ */
+export function assertIssuer(issuer: unknown, options?: AssertIssuerOptions): URL {
+  const name = options?.name ?? 'issuer'
+  const url = toUrl(issuer, name)
+  if (url.search !== '' || url.hash !== '' || /[?#]/.test(String(issuer))) {
+    throw invalidArgument(name, 'a URL without query or fragment', 'ERR_INVALID_ARG_VALUE')
+  }
+  const { protocol } = url
+  if (protocol === 'http:' && options?.allowInsecureRequests !== true) {
+    throw invalidArgument(
+      name,
+      'an https: URL (an http: issuer needs allowInsecureRequests: true, for local development only)',
+      'ERR_INVALID_ARG_VALUE',
+    )
+  }
+  if (protocol !== 'https:' && protocol !== 'http:') {
+    throw invalidArgument(name, 'an https: URL', 'ERR_INVALID_ARG_VALUE')
+  }
+  return url
+}

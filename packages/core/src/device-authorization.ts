@@ -2,7 +2,8 @@ import * as oauth from 'oauth4webapi'
 import { invalidArgument } from './assert.js'
 import { type TokenResult, toTokenResult, verifyIdTokenSignature } from './authorization-code.js'
 import type { ClientContext } from './client-context.js'
-import { isOAuthKitError, OAuthKitError, OAuthResponseError } from './errors.js'
+import { accessDenied, isOAuthKitError, OAuthKitError, OAuthResponseError } from './errors.js'
+import { abortError } from './race-signal.js'
 import { requestOptionsFor } from './request-options.js'
 import { rethrow, toOAuthKitError } from './to-oauthkit-error.js'
 import { withDPoPRetry } from './with-dpop-retry.js'
@@ -104,7 +105,10 @@ export async function startDeviceAuthorization(
 
 /** Options of {@link pollDeviceAuthorization}. */
 export interface PollDeviceAuthorizationOptions {
-  /** Stops polling at once; the promise rejects with `ERR_ABORTED`. */
+  /**
+   * Stops polling at once; the promise rejects with `ERR_ABORTED` (`ERR_TIMEOUT` when the
+   * signal's reason is a `TimeoutError`, as with `AbortSignal.timeout()`).
+   */
   signal?: AbortSignal
   /**
    * How many transient failures in a row (5xx, `temporarily_unavailable`, network errors,
@@ -178,24 +182,19 @@ async function requestToken(
   deviceCode: string,
   signal: AbortSignal | undefined,
 ): Promise<TokenResult> {
-  const response = await withDPoPRetry(context, () =>
-    oauth.deviceCodeGrantRequest(
+  // The nonce demand surfaces while processing the response: retry both together. A 5xx
+  // surfaces there too, and toOAuthKitError makes it ERR_SERVER, which polling waits out.
+  const { response, body } = await withDPoPRetry(context, async () => {
+    const response = await oauth.deviceCodeGrantRequest(
       context.metadata,
       context.client,
       context.clientAuth,
       deviceCode,
       requestOptionsFor(context, signal),
-    ),
-  )
-  if (response.status >= 500) {
-    // oauth4webapi reads error bodies of 4xx only and reports any 5xx as a non-conforming
-    // response, dropping the status; keep it so that polling can tell a transient failure.
-    await response.body?.cancel().catch(() => {})
-    throw new OAuthKitError(`token endpoint answered HTTP ${response.status}`, {
-      code: 'ERR_SERVER',
-    })
-  }
-  const body = await oauth.processDeviceCodeResponse(context.metadata, context.client, response)
+    )
+    const body = await oauth.processDeviceCodeResponse(context.metadata, context.client, response)
+    return { response, body }
+  })
   await verifyIdTokenSignature(context, response, body, signal)
   return toTokenResult(body)
 }
@@ -225,15 +224,6 @@ function isTransient(err: OAuthKitError | TypeError): boolean {
 
 function classify(err: OAuthKitError | TypeError): OAuthKitError | TypeError {
   if (!(err instanceof OAuthResponseError)) return err
-  if (err.error === 'access_denied') {
-    return new OAuthResponseError('the user denied the device authorization request', {
-      error: err.error,
-      error_description: err.error_description,
-      status: err.status,
-      code: 'ERR_ACCESS_DENIED',
-      cause: err,
-    })
-  }
   if (err.error === 'expired_token') {
     return new OAuthResponseError('the device code expired before the user approved it', {
       error: err.error,
@@ -243,7 +233,7 @@ function classify(err: OAuthKitError | TypeError): OAuthKitError | TypeError {
       cause: err,
     })
   }
-  return err
+  return accessDenied(err, 'the user denied the device authorization request')
 }
 
 function expired(): OAuthKitError {
@@ -252,11 +242,8 @@ function expired(): OAuthKitError {
   })
 }
 
-function aborted(signal: AbortSignal): OAuthKitError {
-  return new OAuthKitError('device authorization polling was aborted', {
-    code: 'ERR_ABORTED',
-    cause: signal.reason,
-  })
+function aborted(signal: AbortSignal | undefined): OAuthKitError {
+  return abortError(signal, 'device authorization polling')
 }
 
 // A timer that the signal clears: after an abort nothing is left scheduled.
@@ -268,7 +255,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     }
     const onAbort = () => {
       clearTimeout(timer)
-      reject(aborted(signal!))
+      reject(aborted(signal))
     }
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort)

@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi'
 import { toUrl } from './assert.js'
 import { invalidResponse, OAuthKitError } from './errors.js'
 import { type HttpOptions, toRequestOptions } from './http-options.js'
+import { abortError, raceSignal } from './race-signal.js'
 import { toOAuthKitError } from './to-oauthkit-error.js'
 
 /** Authorization server metadata (RFC 8414 §2, OpenID Connect Discovery §3), wire spelling. */
@@ -25,12 +26,16 @@ interface CacheEntry {
 }
 
 // Per fetch implementation, so a test's injected fetch never sees another fetch's result.
-const caches = new WeakMap<typeof fetch, Map<string, CacheEntry>>()
+// Replaced, not cleared, by clearDiscoveryCache(): a WeakMap cannot be enumerated.
+let caches = new WeakMap<typeof fetch, Map<string, CacheEntry>>()
 const defaultCache = new Map<string, CacheEntry>()
 
 /**
  * Fetches and validates the metadata of `issuer`, cached per issuer for `ttl` seconds. Concurrent
  * callers share one request; a failed discovery is forgotten at once so the next call retries.
+ * `signal` ends only its own caller's wait: the shared request runs under `timeout` alone, so
+ * one caller's abort never fails another's discovery, and a discovery every caller gave up on
+ * still fills the cache.
  * The response's `issuer` must be identical to `issuer` when that is a string, character for
  * character: no trailing-slash or letter-case leniency (RFC 8414 §3.3, OpenID Connect Discovery
  * §4.3). A `URL` argument is compared in its normalised `href` form. Every endpoint in the
@@ -47,25 +52,36 @@ export function discover(issuer: string | URL, options?: DiscoverOptions): Promi
   const exact = typeof issuer === 'string' ? issuer : undefined
   const algorithm = options?.algorithm ?? 'auto'
   const allowInsecure = options?.allowInsecureRequests === true
+  const signal = options?.signal
+  if (signal?.aborted) return Promise.reject(abortError(signal))
   const cache = options?.fetch ? cacheFor(options.fetch) : defaultCache
   const key = JSON.stringify([algorithm, exact, url.href, allowInsecure])
   const now = Date.now()
-  const hit = cache.get(key)
-  if (hit && hit.expiresAt > now) return hit.promise
-  const entry: CacheEntry = {
-    promise: fetchMetadata(url, exact, algorithm, allowInsecure, options),
-    expiresAt: now + (options?.ttl ?? 3600) * 1000,
+  let entry = cache.get(key)
+  if (!entry || entry.expiresAt <= now) {
+    const shared: CacheEntry = {
+      promise: fetchMetadata(url, exact, algorithm, allowInsecure, {
+        ...options,
+        signal: undefined,
+      }),
+      expiresAt: now + (options?.ttl ?? 3600) * 1000,
+    }
+    cache.set(key, shared)
+    shared.promise.catch(() => {
+      if (cache.get(key) === shared) cache.delete(key)
+    })
+    entry = shared
   }
-  cache.set(key, entry)
-  entry.promise.catch(() => {
-    if (cache.get(key) === entry) cache.delete(key)
-  })
-  return entry.promise
+  return raceSignal(entry.promise, signal)
 }
 
-/** Forgets every cached discovery result. Meant for tests and for key-rotation drills. */
+/**
+ * Forgets every cached discovery result, those kept for an injected `fetch` included. Meant for
+ * tests and for key-rotation drills.
+ */
 export function clearDiscoveryCache(): void {
   defaultCache.clear()
+  caches = new WeakMap()
 }
 
 function cacheFor(fetchImpl: typeof fetch): Map<string, CacheEntry> {

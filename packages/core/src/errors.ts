@@ -17,6 +17,8 @@ export type OAuthKitErrorCode =
   | 'ERR_DEVICE_CODE_EXPIRED'
   | 'ERR_DISCOVERY_FAILED'
   | 'ERR_INSECURE_REQUEST'
+  | 'ERR_SERVER'
+  | 'ERR_ACCESS_DENIED'
   | (string & {})
 
 /** Options accepted by {@link OAuthKitError}. */
@@ -25,6 +27,8 @@ export interface OAuthKitErrorOptions {
   code: OAuthKitErrorCode
   /** The underlying error. Never a raw response body: bodies may hold tokens. */
   cause?: unknown
+  /** The HTTP status of the response that caused the error, when there was one. */
+  status?: number | undefined
 }
 
 /**
@@ -38,10 +42,17 @@ export class OAuthKitError extends Error {
   // `declare`: assigned in the constructor, so no class-field definition is emitted.
   /** A stable code naming the problem. */
   declare readonly code: OAuthKitErrorCode
+  /**
+   * The HTTP status that goes with the error, when there is one: the server's, on
+   * {@link OAuthResponseError} and on `ERR_SERVER` (a 5xx without an OAuth error: retry later);
+   * the one to answer with, on `AccessTokenError`.
+   */
+  declare readonly status?: number
 
   constructor(message: string, options: OAuthKitErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = options.code
+    if (options.status !== undefined) this.status = options.status
   }
 }
 
@@ -52,6 +63,27 @@ export class OAuthKitError extends Error {
  */
 export function invalidResponse(message: string): OAuthKitError {
   return new OAuthKitError(message, { code: 'ERR_INVALID_RESPONSE' })
+}
+
+/**
+ * `err` as an `ERR_ACCESS_DENIED` {@link OAuthResponseError} when it is the server's
+ * `access_denied` (RFC 6749 §4.1.2.1, RFC 8628 §3.5: the user said no), with `message` and `err`
+ * as `cause`; any other error unchanged.
+ *
+ * On `@oauthkit/core/internal`: no semver promise.
+ */
+export function accessDenied<E>(
+  err: E,
+  message = 'the user denied the authorization request',
+): E | OAuthResponseError {
+  if (!isOAuthResponseError(err) || err.error !== 'access_denied') return err
+  return new OAuthResponseError(message, {
+    error: err.error,
+    error_description: err.error_description,
+    status: err.status,
+    code: 'ERR_ACCESS_DENIED',
+    cause: err,
+  })
 }
 
 /** Options accepted by {@link OAuthResponseError}. */
@@ -75,20 +107,21 @@ export interface OAuthResponseErrorOptions {
  */
 export class OAuthResponseError extends OAuthKitError {
   override readonly name: string = 'OAuthResponseError'
-  // `declare`: a class field would define `error_description` and `status` as own `undefined`
-  // properties even when the constructor leaves them out; these stay absent instead.
+  // `declare`: a class field would define `error_description` as an own `undefined` property
+  // even when the constructor leaves it out; it stays absent instead (so does `status`).
   /** The OAuth error code, for example `invalid_grant`. */
   declare readonly error: string
   /** The server's human-readable description, if it sent one. */
   declare readonly error_description?: string
-  /** The HTTP status of the response, when there was one. */
-  declare readonly status?: number
 
   constructor(message: string, options: OAuthResponseErrorOptions) {
-    super(message, { code: options.code ?? 'ERR_OAUTH_RESPONSE', cause: options.cause })
+    super(message, {
+      code: options.code ?? 'ERR_OAUTH_RESPONSE',
+      cause: options.cause,
+      status: options.status,
+    })
     this.error = options.error
     if (options.error_description !== undefined) this.error_description = options.error_description
-    if (options.status !== undefined) this.status = options.status
   }
 }
 

@@ -1,4 +1,5 @@
 import * as oauth from 'oauth4webapi'
+import { invalidArgument } from './assert.js'
 import { OAuthKitError } from './errors.js'
 
 /** The largest response body oauthkit reads by default: 1 MiB. Token responses are tiny. */
@@ -22,6 +23,54 @@ export interface HttpOptions {
    * @see https://www.rfc-editor.org/rfc/rfc9700#section-2.6
    */
   allowInsecureRequests?: boolean
+}
+
+/** The flat HTTP options of a leaf package's client, as {@link toHttpOptions} reads them. */
+export interface FlatHttpOptions {
+  /** See {@link HttpOptions.fetch}. */
+  fetch?: typeof fetch | undefined
+  /** See {@link HttpOptions.timeout}. */
+  timeout?: number | undefined
+  /** See {@link HttpOptions.maxResponseBytes}. */
+  maxResponseBytes?: number | undefined
+  /** See {@link HttpOptions.allowInsecureRequests}. */
+  allowInsecureRequests?: boolean | undefined
+}
+
+/**
+ * Picks the {@link HttpOptions} out of a leaf client's flat options, checked before any I/O:
+ * only the ones that are set, `allowInsecureRequests` only when `true`. No `signal`: that one
+ * belongs to each call. `prefix` goes before each name in error messages (`options` →
+ * `options.fetch`).
+ *
+ * On `@oauthkit/core/internal`: no semver promise.
+ *
+ * @throws `TypeError` `ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE` naming the option.
+ */
+export function toHttpOptions(options: FlatHttpOptions | undefined, prefix?: string): HttpOptions {
+  const http: HttpOptions = {}
+  const name = (key: string) => (prefix ? `${prefix}.${key}` : key)
+  const { fetch, timeout, maxResponseBytes, allowInsecureRequests } = options ?? {}
+  if (fetch !== undefined) {
+    if (typeof fetch !== 'function') throw invalidArgument(name('fetch'), 'a function')
+    http.fetch = fetch
+  }
+  for (const [key, value] of [
+    ['timeout', timeout],
+    ['maxResponseBytes', maxResponseBytes],
+  ] as const) {
+    if (value === undefined) continue
+    if (typeof value !== 'number') throw invalidArgument(name(key), 'a number')
+    if (!(value > 0 && Number.isFinite(value))) {
+      throw invalidArgument(name(key), 'a positive finite number', 'ERR_INVALID_ARG_VALUE')
+    }
+    http[key] = value
+  }
+  if (allowInsecureRequests !== undefined && typeof allowInsecureRequests !== 'boolean') {
+    throw invalidArgument(name('allowInsecureRequests'), 'a boolean')
+  }
+  if (allowInsecureRequests) http.allowInsecureRequests = true
+  return http
 }
 
 /** The oauth4webapi options object that carries an {@link HttpOptions}. */

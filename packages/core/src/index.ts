@@ -3,7 +3,8 @@
  * cache, the {@link TokenSet} and its expiry maths, single-flight, the error family, the grant
  * functions that every leaf package shares, JWT decoding for display and RFC 9068 access-token
  * verification. Uses only Web-standard globals, so it runs in browsers, workers, Node and edge
- * runtimes alike.
+ * runtimes alike. The plumbing the oauthkit packages share is on `@oauthkit/core/internal`, which
+ * carries no semver promise.
  *
  * ```ts
  * const metadata = await discover('https://as.example.com')
@@ -22,13 +23,12 @@ export type {
 } from './access-token-error.js'
 export { AccessTokenError } from './access-token-error.js'
 export type { ArgumentError } from './assert.js'
-export { invalidArgument } from './assert.js'
 export type {
   AuthorizationCodeGrantOptions,
   IdTokenClaims,
   TokenResult,
 } from './authorization-code.js'
-export { authorizationCodeGrant, toTokenResult } from './authorization-code.js'
+export { authorizationCodeGrant } from './authorization-code.js'
 export type {
   AuthorizationRequest,
   AuthorizationTransaction,
@@ -44,7 +44,7 @@ export { clientCredentialsGrant } from './client-credentials.js'
 export type { DPoPHandle } from './create-dpop-handle.js'
 export { createDPoPHandle } from './create-dpop-handle.js'
 export type { DecodedJwt } from './decode-jwt.js'
-export { base64UrlDecode, decodeJwt } from './decode-jwt.js'
+export { decodeJwt } from './decode-jwt.js'
 export type {
   DeviceAuthorization,
   PollDeviceAuthorizationOptions,
@@ -72,25 +72,19 @@ export {
 } from './errors.js'
 export type { FetchUserInfoOptions, UserInfo } from './fetch-user-info.js'
 export { fetchUserInfo } from './fetch-user-info.js'
-export type { HttpOptions, RequestOptions } from './http-options.js'
-export {
-  DEFAULT_MAX_RESPONSE_BYTES,
-  DEFAULT_TIMEOUT,
-  limitedFetch,
-  toRequestOptions,
-} from './http-options.js'
+export type { HttpOptions } from './http-options.js'
+export { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, limitedFetch } from './http-options.js'
 export type { IntrospectionResponse, IntrospectTokenOptions } from './introspect-token.js'
 export { introspectToken } from './introspect-token.js'
 export type { JwksCache, JwksCacheOptions, JwksGeneration } from './jwks-cache.js'
 export { createJwksCache } from './jwks-cache.js'
 export type { RefreshTokenGrantOptions } from './refresh-token.js'
 export { refreshTokenGrant } from './refresh-token.js'
-export { requestOptionsFor } from './request-options.js'
 export type { RevokeTokenOptions } from './revoke-token.js'
 export { revokeToken } from './revoke-token.js'
 export type { SingleFlight } from './single-flight.js'
 export { createSingleFlight } from './single-flight.js'
-export { rethrow, toOAuthKitError } from './to-oauthkit-error.js'
+export { toOAuthKitError } from './to-oauthkit-error.js'
 export type { IsExpiredOptions, TokenSet, ToTokenSetOptions } from './token-set.js'
 export { isExpired, toTokenSet } from './token-set.js'
 export type { VerifiedTokenCache, VerifiedTokenCacheOptions } from './verified-token-cache.js'
@@ -100,4 +94,3 @@ export type {
   VerifyJwtAccessTokenOptions,
 } from './verify-jwt-access-token.js'
 export { verifyJwtAccessToken } from './verify-jwt-access-token.js'
-export { withDPoPRetry } from './with-dpop-retry.js'

@@ -6,6 +6,7 @@ import { isOAuthKitError, OAuthKitError, OAuthResponseError } from './errors.js'
  * place where foreign errors are translated:
  * - argument `TypeError`s (code `ERR_INVALID_ARG_*`) and oauthkit errors pass through;
  * - OAuth error responses become {@link OAuthResponseError};
+ * - a 5xx answer without an OAuth error becomes `ERR_SERVER`, with `status`;
  * - oauth4webapi's processing errors keep their `code` (for example `OAUTH_JWT_TIMESTAMP_CHECK_FAILED`);
  * - timeouts become `ERR_TIMEOUT`, aborts `ERR_ABORTED`, transport failures `ERR_NETWORK`.
  *
@@ -55,6 +56,17 @@ export function toOAuthKitError(err: unknown): OAuthKitError | TypeError {
     err instanceof oauth.OperationProcessingError ||
     err instanceof oauth.UnsupportedOperationError
   ) {
+    // oauth4webapi reads error bodies of 4xx only and reports any other unexpected status as a
+    // non-conforming response, the Response as cause. A 5xx is the server failing, not breaking
+    // the protocol: callers retry it later and keep their session.
+    const status = Number((err.cause as { status?: unknown } | undefined)?.status)
+    if (err.code === oauth.RESPONSE_IS_NOT_CONFORM && status >= 500) {
+      return new OAuthKitError(`server answered HTTP ${status}`, {
+        code: 'ERR_SERVER',
+        status,
+        cause: sanitize(err),
+      })
+    }
     return new OAuthKitError(err.message, {
       code: err.code ?? 'ERR_INVALID_RESPONSE',
       cause: sanitize(err),

@@ -235,7 +235,7 @@ describe('pollDeviceAuthorization', () => {
     const promise = pollDeviceAuthorization(context, authorization({ interval: 1 }), {
       maxTransientFailures: 3,
     })
-    const settled = expect(promise).rejects.toMatchObject({ code: 'ERR_SERVER' })
+    const settled = expect(promise).rejects.toMatchObject({ code: 'ERR_SERVER', status: 500 })
     await vi.advanceTimersByTimeAsync(1000 + 2000 + 4000 + 8000)
     await settled
   })

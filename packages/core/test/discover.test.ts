@@ -97,6 +97,59 @@ describe('discover()', () => {
     expect(calls).toHaveLength(0)
   })
 
+  it("one caller's abort rejects only that caller, at once: the shared request goes on", async () => {
+    let release = () => {}
+    const gate = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const calls: string[] = []
+    // Honours its signal as a real fetch does.
+    const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      calls.push(String(input))
+      await new Promise<void>((resolve, reject) => {
+        const signal = init?.signal
+        if (signal?.aborted) reject(signal.reason)
+        signal?.addEventListener('abort', () => reject(signal.reason))
+        gate.then(resolve)
+      })
+      return Response.json({ issuer, token_endpoint: `${issuer}/token` })
+    }) as typeof globalThis.fetch
+    const controller = new AbortController()
+    const a = discover(issuer, { fetch, signal: controller.signal })
+    const b = discover(issuer, { fetch })
+    const c = discover(issuer, { fetch, signal: new AbortController().signal })
+    controller.abort()
+    // A rejects before the server has answered; B and C still get the one shared answer.
+    await expect(a).rejects.toMatchObject({ code: 'ERR_ABORTED' })
+    release()
+    await expect(b).resolves.toMatchObject({ issuer })
+    await expect(c).resolves.toMatchObject({ issuer })
+    expect(calls).toHaveLength(1)
+    // The result is cached for the next caller, signal or not.
+    await expect(discover(issuer, { fetch, signal: new AbortController().signal })).resolves.toBe(
+      await b,
+    )
+    expect(calls).toHaveLength(1)
+  })
+
+  it('rejects with ERR_ABORTED, without a request, when the signal has already fired', async () => {
+    const { fetch, calls } = server()
+    await expect(discover(issuer, { fetch, signal: AbortSignal.abort() })).rejects.toMatchObject({
+      code: 'ERR_ABORTED',
+    })
+    expect(calls).toHaveLength(0)
+  })
+
+  it('clearDiscoveryCache() forgets results cached per injected fetch too', async () => {
+    const { fetch, calls } = server()
+    await discover(issuer, { fetch })
+    await discover(issuer, { fetch })
+    expect(calls).toHaveLength(1)
+    clearDiscoveryCache()
+    await discover(issuer, { fetch })
+    expect(calls).toHaveLength(2)
+  })
+
   it('throws an argument error for a bad issuer before any I/O', () => {
     const { fetch, calls } = server()
     expect(() => discover('not a url', { fetch })).toThrow(

@@ -1,12 +1,12 @@
 import { inspect } from 'node:util'
 import {
-  invalidArgument,
   isOAuthKitError,
   isOAuthResponseError,
   OAuthKitError,
   OAuthResponseError,
   toOAuthKitError,
 } from '@oauthkit/core'
+import { invalidArgument } from '@oauthkit/core/internal'
 import * as oauth from 'oauth4webapi'
 import { describe, expect, it } from 'vitest'
 
@@ -76,6 +76,36 @@ describe('toOAuthKitError()', () => {
     expect(err).toMatchObject({ code: 'ERR_OAUTH_RESPONSE', error: 'access_denied' })
     expect(Object.hasOwn(err, 'status')).toBe(false)
     expect(Object.hasOwn(err, 'error_description')).toBe(false)
+  })
+
+  it('maps a 5xx without an OAuth error to ERR_SERVER with its status, not a protocol violation', async () => {
+    for (const [response, status] of [
+      [
+        new Response('<h1>down</h1>', { status: 503, headers: { 'content-type': 'text/html' } }),
+        503,
+      ],
+      [new Response(null, { status: 502 }), 502],
+      // oauth4webapi reads OAuth error bodies of 4xx only (RFC 6749 §5.2): a 500 is a failure.
+      [Response.json({ error: 'server_error', access_token: secret }, { status: 500 }), 500],
+    ] as const) {
+      const err = toOAuthKitError(await oauthError(response)) as OAuthKitError
+      expect(err).toBeInstanceOf(OAuthKitError)
+      expect(err).not.toBeInstanceOf(OAuthResponseError)
+      expect(err).toMatchObject({ code: 'ERR_SERVER', status })
+      expect(err.message).toBe(`server answered HTTP ${status}`)
+      expect(inspect(err, { depth: 10 })).not.toContain(secret)
+    }
+  })
+
+  it('keeps a 4xx or 3xx that is not an OAuth error a protocol violation, without status', async () => {
+    for (const response of [
+      Response.json({ unexpected: true }, { status: 400 }),
+      new Response(null, { status: 307, headers: { location: 'https://evil.example.com' } }),
+    ]) {
+      const err = toOAuthKitError(await oauthError(response)) as OAuthKitError
+      expect(err.code).toBe('OAUTH_RESPONSE_IS_NOT_CONFORM')
+      expect(Object.hasOwn(err, 'status')).toBe(false)
+    }
   })
 
   it('passes argument errors and oauthkit errors through unchanged', () => {

@@ -2,7 +2,9 @@ import {
   clientCredentialsGrant,
   createClientContext,
   createDPoPHandle,
+  type DeviceAuthorization,
   fetchUserInfo,
+  pollDeviceAuthorization,
   refreshTokenGrant,
   type ServerMetadata,
 } from '@oauthkit/core'
@@ -75,6 +77,25 @@ describe('DPoP nonce retry', () => {
     const server = nonceDemandingServer(tokenResponse)
     const { tokenSet } = await refreshTokenGrant(await dpopContext(server.fetch), 'rt1')
     expect(tokenSet.refreshToken).toBe('rt2')
+    expect(server.seenNonces).toEqual([undefined, 'server-nonce-1'])
+  })
+
+  it('pollDeviceAuthorization retries once with the nonce: not a final answer', async () => {
+    const server = nonceDemandingServer(tokenResponse)
+    const authorization: DeviceAuthorization = {
+      deviceCode: 'device-code',
+      userCode: 'ABCD-EFGH',
+      verificationUri: 'https://as.example.com/device',
+      expiresIn: 600,
+      expiresAt: Date.now() + 600_000,
+      interval: 0,
+    }
+    const { tokenSet } = await pollDeviceAuthorization(
+      await dpopContext(server.fetch),
+      authorization,
+      { maxTransientFailures: 0 },
+    )
+    expect(tokenSet.tokenType).toBe('DPoP')
     expect(server.seenNonces).toEqual([undefined, 'server-nonce-1'])
   })
 
