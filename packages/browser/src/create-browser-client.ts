@@ -8,7 +8,6 @@ import {
   createSingleFlight,
   discover,
   type IdTokenClaims,
-  invalidArgument,
   isExpired,
   isOAuthResponseError,
   OAuthKitError,
@@ -16,6 +15,7 @@ import {
   revokeToken,
   type TokenSet,
 } from '@oauthkit/core'
+import { invalidArgument } from '@oauthkit/core/internal'
 import type {
   BrowserClient,
   BrowserClientOptions,

@@ -1,10 +1,5 @@
-import {
-  type ClientContext,
-  createClientContext,
-  discover,
-  type HttpOptions,
-  invalidArgument,
-} from '@oauthkit/core'
+import { type ClientContext, createClientContext, discover, type HttpOptions } from '@oauthkit/core'
+import { invalidArgument } from '@oauthkit/core/internal'
 
 /** Where to log in, and how to reach the server. Shared by every function of this package. */
 export interface ConnectionOptions {

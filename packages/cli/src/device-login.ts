@@ -1,9 +1,5 @@
-import {
-  invalidArgument,
-  pollDeviceAuthorization,
-  startDeviceAuthorization,
-  type TokenSet,
-} from '@oauthkit/core'
+import { pollDeviceAuthorization, startDeviceAuthorization, type TokenSet } from '@oauthkit/core'
+import { invalidArgument } from '@oauthkit/core/internal'
 import { abortedError } from './aborted-error.js'
 import {
   assertConnectionOptions,

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto'
 import { dirname } from 'node:path'
 import {
   decodeJwt,
-  invalidArgument,
   isExpired,
   isOAuthResponseError,
   OAuthKitError,
@@ -10,6 +9,7 @@ import {
   refreshTokenGrant,
   type TokenSet,
 } from '@oauthkit/core'
+import { invalidArgument } from '@oauthkit/core/internal'
 import { abortedError } from './aborted-error.js'
 import { type ConnectionOptions, connect } from './connect.js'
 import { createSharedFlight } from './create-shared-flight.js'

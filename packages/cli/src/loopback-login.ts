@@ -4,13 +4,13 @@ import type { AddressInfo } from 'node:net'
 import {
   authorizationCodeGrant,
   buildAuthorizationUrl,
-  invalidArgument,
   isOAuthKitError,
   OAuthKitError,
   OAuthResponseError,
   type TokenSet,
   toOAuthKitError,
 } from '@oauthkit/core'
+import { invalidArgument } from '@oauthkit/core/internal'
 import { abortedError } from './aborted-error.js'
 import {
   assertConnectionOptions,

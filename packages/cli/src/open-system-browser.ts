@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { invalidArgument } from '@oauthkit/core'
+import { invalidArgument } from '@oauthkit/core/internal'
 
 /**
  * Opens `url` in the user's default browser: `open` on macOS, `rundll32` on Windows (no shell,

@@ -3,7 +3,6 @@ import {
   createVerifiedTokenCache,
   discover,
   type HttpOptions,
-  invalidArgument,
   type JwksCacheOptions,
   type JwtAccessTokenClaims,
   type ServerMetadata,
@@ -12,6 +11,7 @@ import {
   type VerifyJwtAccessTokenOptions,
   verifyJwtAccessToken,
 } from '@oauthkit/core'
+import { invalidArgument } from '@oauthkit/core/internal'
 
 /** Options of {@link createAccessTokenVerifier}. */
 export interface AccessTokenVerifierOptions {

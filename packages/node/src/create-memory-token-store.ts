@@ -1,5 +1,5 @@
 import type { TokenSet } from '@oauthkit/core'
-import { invalidArgument } from '@oauthkit/core'
+import { invalidArgument } from '@oauthkit/core/internal'
 import type { TokenStore } from './token-store.js'
 
 /** Options of {@link createMemoryTokenStore}. */

@@ -20,7 +20,6 @@ import {
   type IntrospectionResponse,
   type IntrospectTokenOptions,
   introspectToken,
-  invalidArgument,
   type PrivateJwk,
   type RefreshTokenGrantOptions,
   type RevokeTokenOptions,
@@ -32,6 +31,7 @@ import {
   type TokenSet,
   type UserInfo,
 } from '@oauthkit/core'
+import { invalidArgument } from '@oauthkit/core/internal'
 import { createClientCredentialsCache } from './client-credentials-cache.js'
 import { createMemoryTokenStore } from './create-memory-token-store.js'
 import type { TokenStore } from './token-store.js'
