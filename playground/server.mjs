@@ -22,6 +22,13 @@ import * as oauth from 'oauth4webapi'
 const here = dirname(fileURLToPath(import.meta.url))
 const API_SCOPE_READ = 'api:read'
 const API_SCOPE_WRITE = 'api:write'
+/** Seconds of clock skew the API tolerates for `exp` (@oauthkit/node's default, set explicitly). */
+const CLOCK_TOLERANCE = 5
+/**
+ * The lifetime of the expired-token demo's token: it ended two minutes before it was minted, well
+ * past any verifier's clock-skew allowance (5 s here, 30 s in oauth4webapi), so nobody waits.
+ */
+const EXPIRED_TTL = -120
 
 /**
  * @typedef {object} Exchange
@@ -191,15 +198,13 @@ function decryptStepByStep(token, privateKey) {
  * Refusals carry `status`, `error`, `error_description` and `wwwAuthenticate` (RFC 6750 §3).
  */
 function createVerifier({ issuer, audience, jwksUri, metadata, realm }) {
-  // clockTolerance 0: the dev server expires tokens exactly, so the expired-token demo needs no
-  // extra wait (the SDK's default tolerates 5 s of clock skew between servers).
   if (typeof nodeSdk.createAccessTokenVerifier === 'function') {
     const verifier = nodeSdk.createAccessTokenVerifier({
       issuer,
       audience,
       metadata,
       realm,
-      clockTolerance: 0,
+      clockTolerance: CLOCK_TOLERANCE,
       allowInsecureRequests: true,
     })
     return {
@@ -219,7 +224,7 @@ function createVerifier({ issuer, audience, jwksUri, metadata, realm }) {
           audience,
           jwksCache,
           realm,
-          clockTolerance: 0,
+          clockTolerance: CLOCK_TOLERANCE,
           scopes: [scope],
           http: { allowInsecureRequests: true },
         }),
@@ -247,7 +252,7 @@ function createVerifier({ issuer, audience, jwksUri, metadata, realm }) {
           issuer,
           audience,
           typ: 'at+jwt',
-          clockTolerance: 0,
+          clockTolerance: CLOCK_TOLERANCE,
         }))
       } catch (error) {
         throw refuse(
@@ -371,6 +376,7 @@ export async function startPlayground(options = {}) {
         metadata,
         apiScopes: devServer.apiScopes,
         verifierVia: verifier.via,
+        clockTolerance: CLOCK_TOLERANCE,
         sdk: {
           browserClient:
             typeof (await import('@oauthkit/browser')).createBrowserClient === 'function',
@@ -460,23 +466,37 @@ export async function startPlayground(options = {}) {
       })
     },
 
-    // Resource owner password credentials (RFC 6749 §4.3), legacy client: deprecated.
+    // Resource owner password credentials (RFC 6749 §4.3), legacy client: deprecated. With the
+    // API's resource indicator (RFC 8707) the dev server issues an RFC 9068 JWT access token for
+    // the API; `withResource: false` leaves it out, and the access token is opaque.
     'POST /pg/password': async (req, res) => {
-      const { username, password } = await readJson(req)
+      const { username, password, withResource = true } = await readJson(req)
+      const params = new URLSearchParams({
+        grant_type: 'password',
+        username,
+        password,
+        scope: `openid profile ${API_SCOPE_READ}`,
+      })
+      if (withResource) params.set('resource', resource)
       await step(res, async (log) =>
         rawTokenRequest(
           log,
-          'Token request (password)',
+          withResource ? 'Token request (password)' : 'Token request (password, no resource)',
           'legacy',
-          new URLSearchParams({
-            grant_type: 'password',
-            username,
-            password,
-            scope: `openid profile ${API_SCOPE_READ}`,
-            resource,
-          }),
+          params,
         ),
       )
+    },
+
+    // Token introspection (RFC 7662): the request the API makes for an opaque token, recorded.
+    'POST /pg/introspect': async (req, res) => {
+      const { token } = await readJson(req)
+      await step(res, async (log) => ({
+        introspection: await introspectionRequest(
+          token,
+          recordingFetch(log, 'Resource server → authorization server: token introspection'),
+        ),
+      }))
     },
 
     // Refresh token with rotation (RFC 6749 §6, RFC 9700 §4.14.2).
@@ -556,15 +576,21 @@ export async function startPlayground(options = {}) {
       })
     },
 
-    // An access token that expires in one second, minted by the authorization server itself.
-    'POST /pg/expired-token': (_req, res) =>
-      step(res, async () => {
-        const accessToken = await mintAccessToken({ expiresIn: 1 })
-        // Whole-second timestamps: wait until `exp` is strictly in the past.
-        const { exp } = jose.decodeJwt(accessToken)
-        await new Promise((r) => setTimeout(r, Math.max(0, (exp ?? 0) * 1000 - Date.now() + 1100)))
-        return { accessToken }
-      }),
+    // An access token whose lifetime is already over, minted by the authorization server itself
+    // for the client, user and scope of the tour's token (RFC 9068, signed with the server's key).
+    'POST /pg/expired-token': async (req, res) => {
+      const { clientId, sub, scope } = await readJson(req)
+      await step(res, async () => {
+        const options = {
+          ttl: EXPIRED_TTL,
+          ...(typeof clientId === 'string' && devServer.clients[clientId] ? { clientId } : {}),
+          // A client credentials token's `sub` is the client: mint one without a user.
+          ...(typeof sub === 'string' && sub !== clientId ? { sub } : {}),
+          ...(typeof scope === 'string' ? { scope } : {}),
+        }
+        return { accessToken: await devServer.mintAccessToken(options), options }
+      })
+    },
 
     // Token encryption (RFC 7516): the resource server's public encryption key…
     'POST /pg/jwe/key': (_req, res) =>
@@ -576,8 +602,9 @@ export async function startPlayground(options = {}) {
     'POST /pg/jwe/issue': (_req, res) =>
       step(res, async () => {
         const { publicKey, kid } = await encryptionKey
-        const accessToken = await mintAccessToken({
-          expiresIn: 600,
+        const accessToken = await devServer.mintAccessToken({
+          ttl: 600,
+          scope: API_SCOPE_READ,
           encrypt: { alg: JWE_ALG, enc: JWE_ENC, key: publicKey, kid },
         })
         return { accessToken }
@@ -597,40 +624,24 @@ export async function startPlayground(options = {}) {
     },
   }
 
-  /**
-   * A client-credentials access token for the `service` client, issued by the dev server's
-   * oidc-provider through its own model (`devServer.provider`), with a resource server
-   * configuration the playground chooses: a lifetime, and optionally `jwt.encrypt` (oidc-provider
-   * then signs the RFC 9068 JWT with its key and encrypts it, `cty: at+jwt`). The dev server's
-   * own resource server configuration cannot be changed from its options and only signs.
-   */
-  async function mintAccessToken({ expiresIn, encrypt }) {
-    const provider = /** @type {any} */ (devServer.provider)
-    const client = await provider.Client.find('service')
-    const token = new provider.ClientCredentials({ client, scope: API_SCOPE_READ, expiresIn })
-    token.resourceServer = {
-      audience: resource,
-      identifier: () => resource,
-      scope: `${API_SCOPE_READ} ${API_SCOPE_WRITE}`,
-      accessTokenFormat: 'jwt',
-      jwt: {
-        sign: { alg: devServer.clients.spa.metadata.id_token_signed_response_alg ?? 'RS256' },
-        ...(encrypt ? { encrypt } : {}),
-      },
-    }
-    return token.save()
-  }
-
-  async function introspect(token) {
-    const response = await fetch(metadata.introspection_endpoint, {
+  /** Asks the authorization server about a token (RFC 7662), authenticated as client `service`. */
+  async function introspectionRequest(token, fetchImpl = fetch) {
+    const response = await fetchImpl(metadata.introspection_endpoint, {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
         authorization: `Basic ${Buffer.from(`service:${secretOf('service')}`).toString('base64')}`,
       },
       body: new URLSearchParams({ token }).toString(),
     })
-    const body = await response.json()
+    if (!response.ok) throw new Error(`introspection failed with ${response.status}`)
+    return response.json()
+  }
+
+  /** The API's check of an opaque token: introspection, and 401 unless it is active. */
+  async function introspect(token) {
+    const body = await introspectionRequest(token)
     if (!body.active) {
       throw Object.assign(new Error('inactive token'), {
         status: 401,
@@ -676,7 +687,8 @@ export async function startPlayground(options = {}) {
         via = `decrypted (${JWE_ALG}, ${JWE_ENC}) with the API’s private key, then ${verifier.via}`
         claims = await verifier.verify(`Bearer ${inner}`, required)
       } else if (token && token.split('.').length !== 3) {
-        // An opaque token (the password grant's): ask the authorization server (RFC 7662).
+        // An opaque token (the password grant's without `resource`): ask the authorization
+        // server (RFC 7662).
         via = 'token introspection (RFC 7662), as client "service"'
         claims = await introspect(token)
         if (

@@ -94,6 +94,10 @@ const tokenBodyOf = (exchanges) => {
 
 const isJwt = (token) => typeof token === 'string' && token.split('.').length === 3
 
+/** A ✓/✗ line; `text` is HTML. */
+const check = (ok, text, testid) =>
+  `<p class="check ${ok ? 'ok' : 'bad'}" data-testid="${testid}" data-ok="${ok}">${ok ? '✓' : '✗'} ${text}</p>`
+
 function jwtsOf(tokens, idAudience) {
   const list = []
   if (tokens?.id_token)
@@ -163,10 +167,28 @@ async function callApi(kind) {
       headers: { authorization: `Bearer ${token}` },
     })
   } else {
-    const minted = await postJson('/pg/expired-token')
+    // The same client, user and scope as the tour's token: only the lifetime differs.
+    const claims = isJwt(token) ? decodeJwt(token).payload : {}
+    const minted = await postJson('/pg/expired-token', {
+      clientId: claims.client_id,
+      sub: claims.sub,
+      scope: claims.scope,
+    })
+    if (minted.error) {
+      $('.pending', panel)?.remove()
+      panel.insertAdjacentHTML(
+        'beforeend',
+        `<p class="check bad" data-testid="step-error">✗ ${esc(minted.error.message)}</p>`,
+      )
+      return
+    }
+    const call = Object.entries(minted.options)
+      .map(([k, v]) => `${k}: ${typeof v === 'string' ? `'${v}'` : v}`)
+      .join(', ')
+    const ago = -minted.options.ttl
     panel.insertAdjacentHTML(
       'beforeend',
-      `<p class="muted">The server minted a token with a one-second lifetime and waited for it to expire:</p>${renderJwt({ label: 'Expired access token', token: minted.accessToken, kind: 'at' })}`,
+      `<p class="callout" data-testid="expired-how"><strong>The server minted a token whose lifetime is already over.</strong> <code>devServer.mintAccessToken({ ${esc(call)} })</code> asked the dev server’s oidc-provider for an access token that expired ${ago} seconds before it was made (<code>exp</code> ${ago} s ago, <code>iat</code> one second before that). Otherwise it is a real token like yours: same client, subject and scope, signed with the server’s key for this API. ${ago} s is far past the ${esc(cfg.clockTolerance)} s of clock skew the API tolerates, so the API must refuse it, and nobody waits for a token to run out.</p>${renderJwt({ label: 'Expired access token', token: minted.accessToken, kind: 'at' })}`,
     )
     hydrateJwts(panel)
     await recordingFetch(log, 'An expired access token')('/api/profile', {
@@ -509,10 +531,11 @@ ${paramsTable(t.data.callbackUrl, ['access_token'])}
         from: 'client',
         to: 'as',
         label: 'POST /token grant_type=password',
-        note: 'The request body carries your password in clear. The client secret is masked here (a browser would never see it), the password is not: the client saw it.',
+        note: 'The request body carries your password in clear. The client secret is masked here (a browser would never see it), the password is not: the client saw it. <code>resource</code> names the API the token is for (RFC 8707), so the server issues a JWT access token for that API, as in the other tours.',
         run: async (t) => {
           const username = $('#pw-username')?.value ?? 'alice'
           const password = $('#pw-password')?.value ?? 'alice-password'
+          t.data.credentials = { username, password }
           const result = await postJson('/pg/password', { username, password })
           if (result.error) throw new Error(result.error.message)
           if (result.status !== 200) throw new Error(result.body?.error ?? 'refused')
@@ -525,6 +548,63 @@ ${paramsTable(t.data.callbackUrl, ['access_token'])}
       },
       inspectStep('legacy'),
       apiStep(),
+      {
+        title: 'Same grant without a resource: an opaque token',
+        actor: 'client',
+        from: 'client',
+        to: 'as',
+        label: 'POST /token (password), no resource',
+        note: 'Without <code>resource</code> the server does not know which API the token is for, so it issues an <strong>opaque</strong> token: a random reference to what it stored, with nothing inside to read or verify. Anyone who sees it learns nothing, and the server can revoke it at once; the price is that every API must ask the server about each token.',
+        run: async (t) => {
+          const result = await postJson('/pg/password', {
+            ...(t.data.credentials ?? { username: 'alice', password: 'alice-password' }),
+            withResource: false,
+          })
+          if (result.error) throw new Error(result.error.message)
+          if (result.status !== 200) throw new Error(result.body?.error ?? 'refused')
+          t.data.opaque = result.body.access_token
+          const jwt = t.data.tokens?.access_token ?? ''
+          const opaque = String(t.data.opaque)
+          return {
+            exchanges: result.exchanges,
+            html: `<div class="callout" data-testid="opaque-token" data-jwt="${isJwt(opaque)}"><strong>The access token is opaque:</strong> <code>${esc(opaque)}</code>, ${opaque.length} characters and no dots, nothing to decode. The JWT from step 2 had ${jwt.split('.').length} segments and ${jwt.length} characters, readable claims (<code>aud</code>, <code>scope</code>, <code>exp</code>) and a signature the API checked itself in step 4. This one means something only to the authorization server that stored it.</div>`,
+          }
+        },
+      },
+      {
+        title: 'The resource server introspects the opaque token',
+        actor: 'rs',
+        from: 'rs',
+        to: 'as',
+        label: 'POST /token/introspection token=…',
+        note: 'Only the authorization server can tell whether an opaque token is good, so the API asks it (token introspection, RFC 7662), authenticating as a client of its own (<code>service</code>). The answer is live: a revoked or expired token comes back <code>active: false</code> at once, where a JWT stays usable until its <code>exp</code>. The price is a request to the server for every token the API sees (or a cache, which delays revocation).',
+        run: async (t) => {
+          if (!t.data.opaque) throw new Error('no opaque token: run the previous step first')
+          const introspected = await postJson('/pg/introspect', { token: t.data.opaque })
+          if (introspected.error) throw new Error(introspected.error.message)
+          const info = introspected.introspection
+          const exchanges = [...introspected.exchanges]
+          const response = await recordingFetch(
+            exchanges,
+            'Resource request with the opaque access token',
+          )('/api/profile', { headers: { authorization: `Bearer ${t.data.opaque}` } })
+          const body = await response.json()
+          return {
+            html: `<p>First, the introspection request the API sends (the same function its handler calls, run here on its own so the exchange can be recorded); then the client’s call to the API, which introspects the token that way before it answers.</p>${check(
+              info.active === true,
+              info.active
+                ? `active: sub <code>${esc(info.sub)}</code>, client <code>${esc(info.client_id)}</code>, scope <code>${esc(info.scope)}</code>`
+                : 'not active',
+              'introspection-active',
+            )}${check(
+              response.status === 200,
+              `${response.status}: ${esc(body.verified_by ?? body.error)}`,
+              'introspection-granted',
+            )}${info.active && info.aud === undefined ? '<p>The answer has no <code>aud</code>: without <code>resource</code> the token was not issued for one API, so nothing in it stops another API from accepting it too. The JWT of step 2 named this API as its audience.</p>' : ''}`,
+            exchanges,
+          }
+        },
+      },
     ],
   },
 
@@ -1007,7 +1087,7 @@ const MECHANISMS = [
     name: 'Access token expiration',
     seed: 'Tokens have a limited lifespan to minimize the risk of misuse.',
     shown:
-      'Every decoded token shows <code>exp</code> with a live countdown. The last step of each grant sends a token that has expired: <code>401 invalid_token</code>.',
+      'Every decoded token shows <code>exp</code> with a live countdown. On “Call the protected resource” in each grant, “An expired token” sends one the server minted already expired: <code>401 invalid_token</code>.',
     links: [['client-credentials', 'Client credentials, last step']],
   },
   {

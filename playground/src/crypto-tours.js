@@ -1,6 +1,7 @@
 // Two mechanism tours: token encryption (JWE, RFC 7516) and signing (JWS, RFC 7515) with a shared
 // secret (HS256) or a key pair (RS256). The signing tour runs entirely in this page, with WebCrypto;
-// the encryption tour uses a token issued and encrypted by the dev server's oidc-provider.
+// the encryption tour uses a token issued and encrypted by the dev server's oidc-provider
+// (devServer.mintAccessToken with `encrypt`).
 import * as jose from 'jose'
 
 const te = new TextEncoder()
@@ -312,7 +313,7 @@ ${check(r.joseAgrees, '<code>jose.compactDecrypt()</code> gives the same plainte
 <tr><td class="e-t">5 tag</td><td>${bytes(tag)}</td><td>authentication tag: any change to the header or ciphertext is detected</td></tr></tbody></table></div></div>
 <div class="versus" data-testid="jws-vs-jwe"><div><h5>JWS: signed (RFC 7515)</h5><p class="seg-count"><strong data-testid="jws-segments">${jwsParts.length}</strong> segments: <span class="c-h">header</span>.<span class="c-p">payload</span>.<span class="c-s">signature</span></p><p>Integrity: nobody can change it. <strong>Anyone can read it.</strong></p><p class="muted">${jws.length} characters, <code>alg: ${esc(jose.decodeProtectedHeader(jws).alg)}</code></p></div>
 <div><h5>JWE: encrypted (RFC 7516)</h5><p class="seg-count"><strong data-testid="jwe-segments">${token.split('.').length}</strong> segments: <span class="e-h">header</span>.<span class="e-k">key</span>.<span class="e-iv">iv</span>.<span class="e-c">ciphertext</span>.<span class="e-t">tag</span></p><p>Confidentiality: <strong>only the private key’s holder can read it</strong>; here it wraps a JWS, so it keeps the signature too.</p><p class="muted">${token.length} characters, <code>alg: ${esc(header.alg)}</code>, <code>enc: ${esc(header.enc)}</code></p></div></div>
-<p class="muted honest" data-testid="jwe-how">How this token was made: the dev server’s oidc-provider issued it through its own access-token code (<code>devServer.provider</code>, a client-credentials token for <code>service</code>) with a resource-server configuration of <code>jwt.sign</code> plus <code>jwt.encrypt</code> = { <code>${esc(header.alg)}</code>, <code>${esc(header.enc)}</code>, the key from step 1 }. The token endpoint itself signs only: <code>startDevServer()</code> options cannot change its resource-server configuration, and encrypted ID tokens need <code>features.encryption</code>, which the dev server leaves off.</p>
+<p class="muted honest" data-testid="jwe-how">How this token was made: the playground asked the dev server for it with <code>devServer.mintAccessToken({ ttl: 600, scope: 'api:read', encrypt: { alg: '${esc(header.alg)}', enc: '${esc(header.enc)}', key } })</code>, <code>key</code> being the public key from step 1. The dev server’s oidc-provider issued it through its own access-token code (a client-credentials token for <code>service</code>, like the JWS next to it), signed it with its key and encrypted the result. The token endpoint itself signs only: <code>startDevServer()</code> options cannot make the API’s tokens encrypted, and encrypted ID tokens need <code>features.encryption</code>, which the dev server leaves off.</p>
 </section>`
   }
 

@@ -130,8 +130,11 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true })
 }
 
-/** The resource call (200), then the wrong-scope (403) and expired-token (401) refusals. */
-async function apiStep(index: number, name: string): Promise<void> {
+/**
+ * The resource call (200), then the wrong-scope (403) and expired-token (401) refusals; a
+ * screenshot named `name`. `last`: the tour ends here.
+ */
+async function apiStep(index: number, name: string, { last = true } = {}): Promise<void> {
   await next(index)
   await expectLastStatus(200)
   expect(await page.locator('.exchange').last().textContent()).toContain('here is your profile')
@@ -140,10 +143,31 @@ async function apiStep(index: number, name: string): Promise<void> {
   const refusal = (await page.locator('.exchange').last().textContent()) ?? ''
   expect(refusal).toContain('insufficient_scope')
   expect(refusal).toContain('www-authenticate')
+  const token = await page.evaluate(
+    () =>
+      JSON.parse(sessionStorage.getItem('oauthkit-playground') ?? '{}').data.tokens.access_token,
+  )
   await page.click('[data-testid="api-expired"]')
   await expectLastStatus(401)
-  expect(await page.locator('.exchange').last().textContent()).toContain('invalid_token')
-  await page.waitForSelector('[data-testid="tour-done"]')
+  expect(await page.locator('.exchange').last().textContent()).toContain('the access token expired')
+  // The expired token is minted for the tour token's client, subject and scope, already expired.
+  expect(await text('expired-how')).toContain('lifetime is already over')
+  expect(await text('expired-how')).toContain('ttl: -120')
+  const expired = page.locator('#api-extra [data-testid="jwt-encoded"]')
+  const decode = (jwt: string) =>
+    JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString())
+  const [mine, minted] = [decode(token), decode(await expired.inputValue())]
+  for (const claim of ['iss', 'aud', 'client_id', 'sub', 'scope']) {
+    expect(minted[claim], claim).toEqual(mine[claim])
+  }
+  expect(minted.exp).toBeLessThan(Date.now() / 1000 - 100)
+  await expect
+    .poll(() => page.locator('#api-extra [data-testid="jwt-verify"]').getAttribute('data-result'))
+    .toBe('invalid')
+  expect(await page.locator('#api-extra [data-testid="jwt-verify"]').textContent()).toContain(
+    'the token expired',
+  )
+  if (last) await page.waitForSelector('[data-testid="tour-done"]')
   await shot(name)
 }
 
@@ -277,20 +301,45 @@ describe('playground', () => {
     await expect.poll(() => verify.getAttribute('data-result')).toBe('valid')
   })
 
-  it('password: the client sees the password; an opaque token is introspected by the API', async () => {
+  it('password: the client sees the password; a JWT the API verifies, then an opaque token it introspects', async () => {
     await startTour('password')
     await next(0)
     await next(1)
     expect(await page.locator('[data-testid="password-seen"]').textContent()).toContain(
       'alice-password',
     )
-    expect(await page.locator('.exchange').last().textContent()).toContain(
-      'password=alice-password',
-    )
+    const request = (await page.locator('.exchange').last().textContent()) ?? ''
+    expect(request).toContain('password=alice-password')
+    expect(request).toContain('resource=')
     await next(2)
-    await expectJwtsValid(1)
-    await apiStep(3, 'password')
-    expect(await page.locator('.output').textContent()).toContain('introspection')
+    await expectJwtsValid(2) // the ID token and the RFC 9068 access token
+    // With `resource`, the API verifies the JWT itself: no introspection.
+    await apiStep(3, 'password-jwt', { last: false })
+    const answer = (await page.locator('.exchange').first().textContent()) ?? ''
+    expect(answer).toContain('createAccessTokenVerifier')
+    expect(answer).not.toContain('introspection')
+    // The same grant without `resource`: an opaque token.
+    await next(4)
+    const opaqueRequest = (await page.locator('.exchange').last().textContent()) ?? ''
+    expect(opaqueRequest).toContain('grant_type=password')
+    expect(opaqueRequest).not.toContain('resource=')
+    expect(await attr('opaque-token', 'data-jwt')).toBe('false')
+    expect(await page.locator('.output [data-testid="jwt"]').count()).toBe(0)
+    await shot('password-opaque')
+    // The resource server introspects it (RFC 7662), then answers.
+    await next(5)
+    const [introspection, call] = await page.locator('.exchange').all()
+    const introspectionText = (await introspection?.textContent()) ?? ''
+    expect(introspectionText).toContain('/token/introspection')
+    expect(introspectionText).toContain('Basic base64(service:')
+    expect(introspectionText).not.toContain('service-secret')
+    expect(introspectionText).toContain('"active": true')
+    expect(await attr('introspection-active', 'data-ok')).toBe('true')
+    expect(await text('introspection-active')).toContain('user-alice')
+    expect(await call?.getAttribute('data-status')).toBe('200')
+    expect(await text('introspection-granted')).toContain('token introspection (RFC 7662)')
+    await page.waitForSelector('[data-testid="tour-done"]')
+    await shot('password')
   })
 
   it('refresh token rotation: the old refresh token is refused afterwards', async () => {
@@ -369,7 +418,7 @@ describe('playground', () => {
     ).toEqual(header)
     expect(await text('jws-segments')).toBe('3')
     expect(await text('jwe-segments')).toBe('5')
-    expect(await text('jwe-how')).toContain('devServer.provider')
+    expect(await text('jwe-how')).toContain('devServer.mintAccessToken(')
     await shot('jwe-token')
     await next(3)
     expect(await text('jwe-decode-error')).toContain('Compact JWS')
