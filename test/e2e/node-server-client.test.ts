@@ -13,7 +13,8 @@ const POST_LOGOUT = 'http://127.0.0.1:5173/'
 
 let server: DevServer
 beforeAll(async () => {
-  server = await startDevServer({ ttl: { clientCredentials: 3 } })
+  // Client-credentials tokens live 1 second here, so expiry costs at most a second of waiting.
+  server = await startDevServer({ ttl: { clientCredentials: 1 } })
 })
 afterAll(() => server.close())
 
@@ -27,6 +28,18 @@ function client(clientId: string, options: Partial<ServerClientOptions> = {}): S
     allowInsecureRequests: true,
     ...options,
   })
+}
+
+// Resolves once the clock has reached `epochSeconds`: a timer may fire a little early, so it
+// checks and waits again rather than trusting one delay.
+async function until(epochSeconds: number): Promise<void> {
+  for (
+    let left = epochSeconds * 1000 - Date.now();
+    left > 0;
+    left = epochSeconds * 1000 - Date.now()
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, left))
+  }
 }
 
 async function login(web: ServerClient, scope = 'openid profile email') {
@@ -66,7 +79,9 @@ describe('clientCredentials() against the devserver', () => {
   })
 
   it('1,000 concurrent calls → exactly 1 token request; after expiry 1,000 more → exactly 1 more', async () => {
-    const service = client('service', { tokenCache: { skew: 0 } })
+    // The default skew (60 s) with 1-second tokens: a token shorter-lived than the skew is not
+    // renewed on arrival (it would be asked for again and again).
+    const service = client('service')
     await service.metadata() // discovery is not what is counted here
     server.resetStats()
     const first = await Promise.all(
@@ -74,8 +89,12 @@ describe('clientCredentials() against the devserver', () => {
     )
     expect(server.stats().endpoints.token).toBe(1)
     expect(new Set(first.map((t) => t.accessToken)).size).toBe(1)
-    // The devserver issues client-credentials tokens for 3 seconds here.
-    await new Promise((resolve) => setTimeout(resolve, 3_100))
+    // expiresAt is whole epoch seconds from expires_in at receipt: from that second on the cached
+    // token counts as expired, so the next calls all wait on one new request. Nothing calls in
+    // between, so no ahead-of-expiry renewal can start; a slow machine only waits less.
+    const { expiresAt } = first[0] ?? {}
+    expect(expiresAt).toEqual(expect.any(Number))
+    await until(expiresAt as number)
     const second = await Promise.all(
       Array.from({ length: 1000 }, () => service.clientCredentials({ scope: 'api:read' })),
     )

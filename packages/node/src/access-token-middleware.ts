@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { AccessTokenError, type JwtAccessTokenClaims } from '@oauthkit/core'
 import type { AccessTokenVerifier, VerifyOptions } from './create-access-token-verifier.js'
-import { nodeRequestInput, toRefusal } from './refusal.js'
+import { nodeRequestInput } from './node-request-input.js'
+import { toRefusal } from './to-refusal.js'
 
 /** A request that passed {@link accessTokenMiddleware}: the verified claims are on `auth`. */
 export interface AuthenticatedRequest extends IncomingMessage {
@@ -20,6 +21,8 @@ export type AccessTokenMiddleware = (
  * Express/Connect-style middleware: sets `req.auth` to the verified claims and calls `next()`, or
  * answers 401/403/400 with `WWW-Authenticate` per RFC 6750 §3. Other failures (the issuer cannot
  * be reached) go to `next(err)`, the framework's error handler.
+ *
+ * Bearer tokens only, as `verifyNodeRequest`.
  *
  * @example
  * ```ts

@@ -5,13 +5,14 @@ import {
   OAuthKitError,
   type TokenSet,
 } from '@oauthkit/core'
-import type { TokenStore } from './token-store.js'
+import { abortError, raceSignal } from '@oauthkit/core/internal'
+import type { StoredTokenSet, TokenStore } from './token-store.js'
 
 /** Options of {@link createClientCredentialsCache}. Durations in seconds. */
 export interface ClientCredentialsCacheOptions {
   /** Where tokens are kept. */
   store: TokenStore
-  /** Renew this many seconds before expiry. */
+  /** Renew this many seconds before expiry, at most half the token's lifetime. */
   skew: number
   /** How long a refused credential is answered from memory, and a failed renewal not retried. */
   failureCooldown: number
@@ -44,8 +45,13 @@ const PERMANENT = new Set([
 
 /**
  * The client-credentials token cache: one entry per key in a {@link TokenStore}; one request per
- * key under any concurrency; renewed `skew` seconds ahead of expiry in the background while the
- * cached token is still served; a cached token is replaced only by a valid new one.
+ * key under any concurrency; renewed ahead of expiry in the background while the cached token is
+ * still served; a cached token is replaced only by a valid new one.
+ *
+ * How far ahead: `skew` seconds, but never more than half the token's lifetime (`expiresAt` minus
+ * the receipt time kept in the entry). Without that bound a token issued for `skew` seconds or
+ * less would be due for renewal the moment it arrives: every read would start a renewal, and the
+ * renewal would discard the token it just got and ask again.
  */
 export function createClientCredentialsCache(
   options: ClientCredentialsCacheOptions,
@@ -55,7 +61,7 @@ export function createClientCredentialsCache(
   const failedAt = new Map<string, number>()
   const refusals = new Map<string, { error: unknown; until: number }>()
 
-  const read = async (key: string): Promise<TokenSet | undefined> => {
+  const read = async (key: string): Promise<StoredTokenSet | undefined> => {
     try {
       return await store.get(key)
     } catch (cause) {
@@ -63,11 +69,17 @@ export function createClientCredentialsCache(
     }
   }
 
+  // Whether `entry` is still before its renewal point at `time` (epoch milliseconds).
+  const fresh = (entry: StoredTokenSet, time: number): boolean => {
+    const at = renewalPoint(entry, skew)
+    return at === undefined || time / 1000 < at
+  }
+
   const renew = (key: string, request: TokenRequest): Promise<TokenSet> =>
     flight(key, async () => {
       // Another caller, or another process sharing the store, may have renewed already.
       const current = await read(key)
-      if (current && !isExpired(current, { skew, now: now() })) return current
+      if (current && fresh(current, now())) return withoutReceipt(current)
       let tokenSet: TokenSet
       try {
         tokenSet = await request()
@@ -80,13 +92,16 @@ export function createClientCredentialsCache(
       }
       failedAt.delete(key)
       refusals.delete(key)
+      const received = now()
       const ttl =
         tokenSet.expiresAt === undefined
           ? defaultTtl
-          : Math.floor(tokenSet.expiresAt - now() / 1000)
+          : Math.floor(tokenSet.expiresAt - received / 1000)
       if (ttl > 0) {
+        // Whole seconds, like `expiresAt`: the lifetime is then exactly the `expires_in` given.
+        const entry: StoredTokenSet = { ...tokenSet, receivedAt: Math.floor(received / 1000) }
         try {
-          await store.set(key, tokenSet, ttl)
+          await store.set(key, entry, ttl)
         } catch (cause) {
           throw new OAuthKitError('token store failed to write', {
             code: 'ERR_STORE_FAILED',
@@ -99,11 +114,11 @@ export function createClientCredentialsCache(
 
   return {
     async get(key, request, signal) {
-      if (signal?.aborted) throw aborted(signal)
+      if (signal?.aborted) throw abortError(signal)
       const cached = await read(key)
       const time = now()
       if (cached && !isExpired(cached, { now: time })) {
-        if (isExpired(cached, { skew, now: time })) {
+        if (!fresh(cached, time)) {
           const last = failedAt.get(key)
           // Refresh ahead in the background: callers keep the valid token, and a failure only
           // delays the next attempt by the cooldown.
@@ -111,11 +126,12 @@ export function createClientCredentialsCache(
             renew(key, request).catch(() => {})
           }
         }
-        return cached
+        return withoutReceipt(cached)
       }
       const refusal = refusals.get(key)
       if (refusal && refusal.until > time) throw refusal.error
-      return withSignal(renew(key, request), signal)
+      // The request is shared by every waiter, so one caller's abort ends only its own wait.
+      return raceSignal(renew(key, request), signal)
     },
     async delete(key) {
       await store.delete(key)
@@ -123,20 +139,20 @@ export function createClientCredentialsCache(
   }
 }
 
-// The request is shared by every waiter, so one caller's abort ends only its own wait.
-function withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(aborted(signal))
-    if (signal.aborted) return onAbort()
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
-  })
+/**
+ * When (epoch seconds) `entry` is renewed ahead of expiry: `skew` seconds before `expiresAt`, at
+ * most half its lifetime. `undefined` without `expiresAt` (the store's time-to-live ends it);
+ * `expiresAt` itself when the receipt time is unknown (renewed when it expires, never in a loop).
+ */
+function renewalPoint(entry: StoredTokenSet, skew: number): number | undefined {
+  const { expiresAt, receivedAt } = entry
+  if (expiresAt === undefined) return undefined
+  if (typeof receivedAt !== 'number' || !Number.isFinite(receivedAt)) return expiresAt
+  return expiresAt - Math.max(0, Math.min(skew, (expiresAt - receivedAt) / 2))
 }
 
-function aborted(signal: AbortSignal): OAuthKitError {
-  const timeout = (signal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError'
-  return timeout
-    ? new OAuthKitError('request timed out', { code: 'ERR_TIMEOUT' })
-    : new OAuthKitError('request was aborted', { code: 'ERR_ABORTED' })
+// Callers get the contract's TokenSet: the receipt time is the cache's bookkeeping.
+function withoutReceipt(entry: StoredTokenSet): TokenSet {
+  const { receivedAt: _receivedAt, ...tokenSet } = entry
+  return tokenSet
 }

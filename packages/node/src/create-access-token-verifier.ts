@@ -2,7 +2,7 @@ import {
   createJwksCache,
   createVerifiedTokenCache,
   discover,
-  type HttpOptions,
+  type JwksCache,
   type JwksCacheOptions,
   type JwtAccessTokenClaims,
   type ServerMetadata,
@@ -11,7 +11,10 @@ import {
   type VerifyJwtAccessTokenOptions,
   verifyJwtAccessToken,
 } from '@oauthkit/core'
-import { invalidArgument } from '@oauthkit/core/internal'
+import { assertIssuer, invalidArgument } from '@oauthkit/core/internal'
+import { assertMetadata } from './assert-metadata.js'
+import { numberOption } from './number-option.js'
+import { toHttpOptions } from './to-http-options.js'
 
 /** Options of {@link createAccessTokenVerifier}. */
 export interface AccessTokenVerifierOptions {
@@ -19,11 +22,18 @@ export interface AccessTokenVerifierOptions {
   issuer: string | URL
   /** This API's identifier: the token's `aud` must contain it (RFC 9068 §4, RFC 8707). */
   audience: string
-  /** Accepted signing algorithms. Default: RS, PS and ES (256/384/512), EdDSA, Ed25519. */
+  /**
+   * Accepted signing algorithms. Default: RS, PS and ES (256/384/512), EdDSA, Ed25519. Any
+   * non-empty list of those and ML-DSA-44/65/87 (where the runtime has them); `none` and HMAC are
+   * never accepted, and an unknown name is refused when the verifier is created.
+   */
   algorithms?: string[]
   /** Seconds of clock difference tolerated for `exp` and `nbf`, at least 0. Default 5. */
   clockTolerance?: number
-  /** The longest token accepted, in characters; longer ones are refused unread. Default 8192. */
+  /**
+   * The longest token accepted, in characters (a positive whole number); longer ones are refused
+   * unread. Default 8192.
+   */
   maxTokenLength?: number
   /** The `realm` of `WWW-Authenticate` challenges (RFC 6750 §3). */
   realm?: string
@@ -39,11 +49,17 @@ export interface AccessTokenVerifierOptions {
   cache?: VerifiedTokenCacheOptions | false
   /** A Fetch API implementation for discovery and JWKS. */
   fetch?: typeof fetch
-  /** Milliseconds before a discovery or JWKS request fails with `ERR_TIMEOUT`. Default 30 000. */
+  /**
+   * Milliseconds before a discovery or JWKS request fails with `ERR_TIMEOUT`: a whole number from
+   * 1 to 2 147 483 647. Default 30 000.
+   */
   timeout?: number
   /** Allows an `http:` issuer. For local development and tests only. */
   allowInsecureRequests?: boolean
-  /** Server metadata to use instead of discovering it. */
+  /**
+   * Server metadata to use instead of discovering it: its `issuer` must be the `issuer` option
+   * exactly, and it needs a `jwks_uri`.
+   */
   metadata?: ServerMetadata
 }
 
@@ -94,43 +110,52 @@ export function createAccessTokenVerifier(
   options: AccessTokenVerifierOptions,
 ): AccessTokenVerifier {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object')
-  const { issuer: issuerOption, audience } = options
-  let issuerUrl: URL
-  try {
-    issuerUrl = new URL(issuerOption)
-  } catch {
-    throw invalidArgument('issuer', 'an absolute URL')
-  }
-  if (
-    issuerUrl.protocol !== 'https:' &&
-    !(issuerUrl.protocol === 'http:' && options.allowInsecureRequests)
-  ) {
-    throw invalidArgument('issuer', 'an https URL', 'ERR_INVALID_ARG_VALUE')
-  }
+  const { issuer: issuerOption, audience, algorithms, realm } = options
+  const http = toHttpOptions({
+    fetch: options.fetch,
+    timeout: options.timeout,
+    allowInsecureRequests: options.allowInsecureRequests,
+  })
+  const issuerUrl = assertIssuer(issuerOption, {
+    allowInsecureRequests: http.allowInsecureRequests === true,
+  })
   if (typeof audience !== 'string' || audience === '') {
     throw invalidArgument('audience', 'a non-empty string')
   }
-  const { clockTolerance } = options
-  if (clockTolerance !== undefined) {
-    if (typeof clockTolerance !== 'number') throw invalidArgument('clockTolerance', 'a number')
-    if (!(clockTolerance >= 0 && clockTolerance < Number.POSITIVE_INFINITY)) {
-      throw invalidArgument('clockTolerance', 'a number of seconds ≥ 0', 'ERR_INVALID_ARG_VALUE')
-    }
+  if (algorithms !== undefined) checkAlgorithms(algorithms)
+  const clockTolerance = numberOption(
+    options.clockTolerance,
+    'clockTolerance',
+    'a number of seconds ≥ 0',
+    { min: 0 },
+  )
+  const maxTokenLength = numberOption(
+    options.maxTokenLength,
+    'maxTokenLength',
+    'a positive whole number of characters',
+    { min: 1, integer: true },
+  )
+  // Written into `WWW-Authenticate` as a quoted string (RFC 6750 §3); core would replace any other
+  // character, so the challenge would name another realm than the one configured.
+  if (realm !== undefined && typeof realm !== 'string') throw invalidArgument('realm', 'a string')
+  if (realm !== undefined && !/^[\x20\x21\x23-\x5b\x5d-\x7e]*$/.test(realm)) {
+    throw invalidArgument(
+      'realm',
+      'printable ASCII without double quote or backslash',
+      'ERR_INVALID_ARG_VALUE',
+    )
   }
-  const cache = verifiedTokenCacheOf(options.cache)
   const issuer = typeof issuerOption === 'string' ? issuerOption : issuerUrl.href
-  const http: HttpOptions = {}
-  if (options.fetch) http.fetch = options.fetch
-  if (options.timeout !== undefined) http.timeout = options.timeout
-  if (options.allowInsecureRequests === true) http.allowInsecureRequests = true
-  const jwksCache = createJwksCache(options.jwks)
-  const { algorithms, maxTokenLength, realm } = options
+  if (options.metadata !== undefined) assertMetadata(options.metadata, issuer, ['jwks_uri'])
+  const cache = verifiedTokenCacheOf(options.cache)
+  const jwksCache = jwksCacheOf(options.jwks)
   // One object shape for every call (absent options are `undefined`, which core defaults): a
   // literal is cheaper than spreading a base object per request.
+  const allowed = algorithms && [...algorithms] // a later change to the caller's array is not ours
   const optionsWith = (scopes: string[] | undefined): VerifyJwtAccessTokenOptions => ({
     audience,
     scopes,
-    algorithms,
+    algorithms: allowed,
     clockTolerance,
     maxTokenLength,
     jwksCache,
@@ -160,10 +185,84 @@ export function createAccessTokenVerifier(
       const metadata =
         options.metadata ?? (known && Date.now() - known.at < 60_000 ? known.metadata : undefined)
       if (metadata) return verifyJwtAccessToken(metadata, authorization, verifyOptionsOf)
-      return discoverMetadata().then((discovered) =>
-        verifyJwtAccessToken(discovered, authorization, verifyOptionsOf),
+      // Metadata not at hand: core's checks of the header come first. They need no metadata, so a
+      // request refused anyway (no token, a query-string token, another scheme, not a JWT...) is
+      // answered 401/400 without discovery: anonymous traffic causes no requests to the issuer,
+      // and is not told 500 while the issuer is unreachable.
+      return verifyJwtAccessToken({ issuer }, authorization, {
+        ...verifyOptionsOf,
+        jwksCache: headerChecksOnly,
+        verifiedTokenCache: undefined,
+      }).then(
+        () => Promise.reject(new Error('unreachable: the header checks end at the key lookup')),
+        (err: unknown) => {
+          if (err !== HEADER_CHECKED) throw err
+          return discoverMetadata().then((discovered) =>
+            verifyJwtAccessToken(discovered, authorization, verifyOptionsOf),
+          )
+        },
       )
     },
+  }
+}
+
+// Every asymmetric JWS algorithm oauth4webapi verifies: a misspelt one fails here, not as a
+// refusal of every token. Never `none` or HMAC (a JWKS of public keys cannot check a MAC).
+// Core looks up the key only once the header has passed every check that needs no key: this
+// cache ends verification right there.
+const HEADER_CHECKED = new Error('the header passed the checks that need no metadata')
+const headerChecksOnly: JwksCache = {
+  keysFor: () => Promise.reject(HEADER_CHECKED),
+  fetchCount: 0,
+  clear() {},
+}
+
+const ALGORITHMS = new Set([
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+  'ML-DSA-44',
+  'ML-DSA-65',
+  'ML-DSA-87',
+])
+
+function checkAlgorithms(algorithms: unknown): void {
+  if (!Array.isArray(algorithms) || !algorithms.every((alg) => typeof alg === 'string')) {
+    throw invalidArgument('algorithms', 'an array of strings')
+  }
+  if (algorithms.length === 0 || !algorithms.every((alg) => ALGORITHMS.has(alg))) {
+    throw invalidArgument(
+      'algorithms',
+      'a non-empty list of asymmetric JWS algorithms (RS256, PS256, ES256, EdDSA, ...)',
+      'ERR_INVALID_ARG_VALUE',
+    )
+  }
+}
+
+// Core names its own parameters (`options.maxAge`); here they are members of `jwks`.
+function jwksCacheOf(option: JwksCacheOptions | undefined): ReturnType<typeof createJwksCache> {
+  if (option !== undefined && (typeof option !== 'object' || option === null)) {
+    throw invalidArgument('jwks', 'an object')
+  }
+  try {
+    return createJwksCache(option)
+  } catch (err) {
+    const code = (err as { code?: unknown }).code
+    if (
+      err instanceof TypeError &&
+      (code === 'ERR_INVALID_ARG_TYPE' || code === 'ERR_INVALID_ARG_VALUE')
+    ) {
+      err.message = err.message.replace('"options.', '"jwks.')
+    }
+    throw err
   }
 }
 

@@ -64,10 +64,11 @@ export type {
   ServerAuthorizationCodeGrantOptions,
   ServerClient,
   ServerClientOptions,
+  ServerEndSessionParameters,
   TokenCacheOptions,
 } from './server-client.js'
 export { createServerClient } from './server-client.js'
-export type { TokenStore } from './token-store.js'
+export type { StoredTokenSet, TokenStore } from './token-store.js'
 export { verifyNodeRequest } from './verify-node-request.js'
 export type { AuthenticatedFetchHandler } from './with-access-token.js'
 export { withAccessToken } from './with-access-token.js'

@@ -15,7 +15,6 @@ import {
   type EndSessionParameters,
   type FetchUserInfoOptions,
   fetchUserInfo,
-  type HttpOptions,
   type IdTokenClaims,
   type IntrospectionResponse,
   type IntrospectTokenOptions,
@@ -31,9 +30,13 @@ import {
   type TokenSet,
   type UserInfo,
 } from '@oauthkit/core'
-import { invalidArgument } from '@oauthkit/core/internal'
+import { assertIssuer, invalidArgument } from '@oauthkit/core/internal'
+import { assertMetadata } from './assert-metadata.js'
+import { assertPrivateJwk } from './assert-private-jwk.js'
 import { createClientCredentialsCache } from './client-credentials-cache.js'
 import { createMemoryTokenStore } from './create-memory-token-store.js'
+import { numberOption } from './number-option.js'
+import { toHttpOptions } from './to-http-options.js'
 import type { TokenStore } from './token-store.js'
 
 /** Options of {@link createServerClient}. */
@@ -55,7 +58,10 @@ export interface ServerClientOptions {
   clientAuthMethod?: ClientAuthMethod
   /** A Fetch API implementation; defaults to the global `fetch`. */
   fetch?: typeof fetch
-  /** Milliseconds before any one request fails with `ERR_TIMEOUT`. Default 30 000. */
+  /**
+   * Milliseconds before any one request fails with `ERR_TIMEOUT`: a whole number from 1 to
+   * 2 147 483 647. Default 30 000.
+   */
   timeout?: number
   /** Response bodies above this many bytes are refused (`ERR_RESPONSE_TOO_LARGE`). Default 1 MiB. */
   maxResponseBytes?: number
@@ -64,9 +70,12 @@ export interface ServerClientOptions {
    * @see https://www.rfc-editor.org/rfc/rfc9700#section-2.6
    */
   allowInsecureRequests?: boolean
-  /** Seconds of clock difference tolerated when checking ID Tokens. Default 5. */
+  /** Seconds of clock difference tolerated when checking ID Tokens, at least 0. Default 5. */
   clockTolerance?: number
-  /** Server metadata to use instead of discovering it. */
+  /**
+   * Server metadata to use instead of discovering it. Its `issuer` must be the `issuer` option
+   * exactly, as discovery would require.
+   */
   metadata?: ServerMetadata
   /** The client-credentials token cache. */
   tokenCache?: TokenCacheOptions
@@ -76,7 +85,10 @@ export interface ServerClientOptions {
 export interface TokenCacheOptions {
   /** Where tokens are cached. Default: this process's memory ({@link createMemoryTokenStore}). */
   store?: TokenStore
-  /** Renew a token this many seconds before it expires. Default 60. */
+  /**
+   * Renew a token this many seconds before it expires, but never before half its lifetime has
+   * passed (a token issued for 30 seconds is renewed after 15). Default 60.
+   */
   skew?: number
   /**
    * After a refused credential (`invalid_client`, `unauthorized_client`, `invalid_scope`, ...)
@@ -103,6 +115,12 @@ export interface ClientCredentialsOptions {
 /** Options of {@link ServerClient.authorizationCodeGrant}. */
 export interface ServerAuthorizationCodeGrantOptions {
   /** Cancels the token request. */
+  signal?: AbortSignal
+}
+
+/** Parameters of {@link ServerClient.buildEndSessionUrl}. */
+export interface ServerEndSessionParameters extends EndSessionParameters {
+  /** Cancels the discovery this may need. */
   signal?: AbortSignal
 }
 
@@ -163,8 +181,13 @@ export interface ServerClient {
   introspectToken(token: string, options?: IntrospectTokenOptions): Promise<IntrospectionResponse>
   /** Fetches the UserInfo claims (OIDC Core §5.3). */
   fetchUserInfo(accessToken: string, options?: FetchUserInfoOptions): Promise<UserInfo>
-  /** Builds the RP-initiated logout URL (OIDC RP-Initiated Logout §2). */
-  buildEndSessionUrl(parameters?: EndSessionParameters): Promise<URL>
+  /**
+   * Builds the RP-initiated logout URL (OIDC RP-Initiated Logout §2). Needs the server's
+   * metadata, so it may discover it first.
+   *
+   * @throws `ERR_UNSUPPORTED` when the server has no `end_session_endpoint`.
+   */
+  buildEndSessionUrl(parameters?: ServerEndSessionParameters): Promise<URL>
 }
 
 /**
@@ -180,59 +203,62 @@ export interface ServerClient {
  */
 export function createServerClient(options: ServerClientOptions): ServerClient {
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object')
-  const issuerUrl = toIssuer(options.issuer, options.allowInsecureRequests === true)
+  const http = toHttpOptions(options)
+  const issuerUrl = assertIssuer(options.issuer, {
+    allowInsecureRequests: http.allowInsecureRequests === true,
+  })
   if (typeof options.clientId !== 'string' || options.clientId === '') {
     throw invalidArgument('clientId', 'a non-empty string')
   }
-  if (options.fetch !== undefined && typeof options.fetch !== 'function') {
-    throw invalidArgument('fetch', 'a function')
-  }
-  if (
-    options.timeout !== undefined &&
-    !(typeof options.timeout === 'number' && options.timeout > 0)
-  ) {
-    throw invalidArgument('timeout', 'a positive number of milliseconds')
+  const { privateKey, keyId } = options
+  if (keyId !== undefined && (typeof keyId !== 'string' || keyId === '')) {
+    throw invalidArgument('keyId', 'a non-empty string')
   }
   const authOptions = {
     clientSecret: options.clientSecret,
-    privateKey: options.privateKey,
-    keyId: options.keyId,
+    privateKey,
+    keyId,
     method: options.clientAuthMethod,
   }
   resolveClientAuthMethod(authOptions)
+  // Core checked kty, d and the algorithm; Node parses the rest now rather than at the first call.
+  if (privateKey !== undefined && !isCryptoKey(privateKey)) assertPrivateJwk(privateKey)
   const issuer = typeof options.issuer === 'string' ? options.issuer : issuerUrl.href
   const clientId = options.clientId
-  const http: HttpOptions = {}
-  if (options.fetch) http.fetch = options.fetch
-  if (options.timeout !== undefined) http.timeout = options.timeout
-  if (options.maxResponseBytes !== undefined) http.maxResponseBytes = options.maxResponseBytes
-  if (options.allowInsecureRequests === true) http.allowInsecureRequests = true
-
-  const cacheOptions = options.tokenCache ?? {}
-  const cache = createClientCredentialsCache({
-    store: cacheOptions.store ?? createMemoryTokenStore(),
-    skew: nonNegative(cacheOptions.skew, 60, 'tokenCache.skew'),
-    failureCooldown: nonNegative(cacheOptions.failureCooldown, 10, 'tokenCache.failureCooldown'),
-    defaultTtl: nonNegative(cacheOptions.defaultTtl, 300, 'tokenCache.defaultTtl'),
-    now: cacheOptions.now ?? Date.now,
-  })
+  const clockTolerance =
+    numberOption(options.clockTolerance, 'clockTolerance', 'a number of seconds ≥ 0', {
+      min: 0,
+    }) ?? 5
+  const fixedMetadata = options.metadata
+  if (fixedMetadata !== undefined) assertMetadata(fixedMetadata, issuer)
+  const cache = createClientCredentialsCache(tokenCacheOptions(options.tokenCache))
   const idTokenClaims = new WeakMap<TokenSet, IdTokenClaims>()
 
-  // Imported once, on first use: importing a private JWK is async, and a constructor stays sync.
+  // Importing a private JWK is async and a factory stays sync, so the import starts here and is
+  // normally done by the first call. One that failed is not kept: the next call imports again.
   let clientAuth: ReturnType<typeof createClientAuth> | undefined
+  const importClientAuth = (): ReturnType<typeof createClientAuth> => {
+    const pending = createClientAuth(authOptions)
+    clientAuth = pending
+    pending.catch(() => {
+      if (clientAuth === pending) clientAuth = undefined
+    })
+    return pending
+  }
+  importClientAuth()
   const metadata = (signal?: AbortSignal): Promise<ServerMetadata> =>
-    options.metadata
-      ? Promise.resolve(options.metadata)
+    fixedMetadata
+      ? Promise.resolve(fixedMetadata)
       : discover(options.issuer, signal ? { ...http, signal } : http)
   const context = async (signal?: AbortSignal): Promise<ClientContext> => {
-    clientAuth ??= createClientAuth(authOptions)
-    const [serverMetadata, auth] = await Promise.all([metadata(signal), clientAuth])
+    // The key first: a key WebCrypto refuses fails the call before any request goes out.
+    const auth = await (clientAuth ?? importClientAuth())
     return createClientContext({
-      metadata: serverMetadata,
+      metadata: await metadata(signal),
       clientId,
       clientAuth: auth,
       http,
-      clockTolerance: options.clockTolerance ?? 5,
+      clockTolerance,
     })
   }
   const remember = (result: TokenResult): TokenSet => {
@@ -309,37 +335,58 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
       return fetchUserInfo(await context(callOptions?.signal), accessToken, callOptions)
     },
     async buildEndSessionUrl(parameters) {
-      return coreBuildEndSessionUrl(await context(), parameters)
+      if (parameters !== undefined && (typeof parameters !== 'object' || parameters === null)) {
+        throw invalidArgument('parameters', 'an object')
+      }
+      const { signal, ...endSession } = parameters ?? {}
+      checkSignal(signal)
+      return coreBuildEndSessionUrl(await context(signal), endSession)
     },
   }
 }
 
-function toIssuer(value: unknown, allowInsecure: boolean): URL {
-  let url: URL
-  if (value instanceof URL) url = value
-  else if (typeof value === 'string' && value !== '') {
-    try {
-      url = new URL(value)
-    } catch {
-      throw invalidArgument('issuer', 'an absolute URL', 'ERR_INVALID_ARG_VALUE')
-    }
-  } else throw invalidArgument('issuer', 'a URL')
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && allowInsecure)) {
-    throw invalidArgument(
-      'issuer',
-      'an https URL (set allowInsecureRequests for http in development)',
-      'ERR_INVALID_ARG_VALUE',
-    )
+function tokenCacheOptions(
+  options: TokenCacheOptions | undefined,
+): Parameters<typeof createClientCredentialsCache>[0] {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw invalidArgument('tokenCache', 'an object')
   }
-  return url
+  const { store, now } = options ?? {}
+  if (
+    store !== undefined &&
+    (typeof store !== 'object' ||
+      store === null ||
+      typeof store.get !== 'function' ||
+      typeof store.set !== 'function' ||
+      typeof store.delete !== 'function')
+  ) {
+    throw invalidArgument('tokenCache.store', 'a TokenStore ({ get, set, delete })')
+  }
+  if (now !== undefined && typeof now !== 'function') {
+    throw invalidArgument('tokenCache.now', 'a function')
+  }
+  const seconds = (name: keyof TokenCacheOptions, fallback: number): number =>
+    numberOption(options?.[name], `tokenCache.${name}`, 'a number of seconds ≥ 0', { min: 0 }) ??
+    fallback
+  return {
+    store: store ?? createMemoryTokenStore(),
+    skew: seconds('skew', 60),
+    failureCooldown: seconds('failureCooldown', 10),
+    defaultTtl: seconds('defaultTtl', 300),
+    now: now ?? Date.now,
+  }
 }
 
-function nonNegative(value: unknown, fallback: number, name: string): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
-    throw invalidArgument(name, 'a non-negative number of seconds')
+// As core tells a CryptoKey from a JWK. Node's global CryptoKey is not in its ES2022 typings.
+function isCryptoKey(value: unknown): boolean {
+  const CryptoKeyClass = (globalThis as { CryptoKey?: abstract new () => unknown }).CryptoKey
+  return CryptoKeyClass !== undefined && value instanceof CryptoKeyClass
+}
+
+function checkSignal(signal: unknown): asserts signal is AbortSignal | undefined {
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw invalidArgument('signal', 'an AbortSignal')
   }
-  return value
 }
 
 function checkCredentialsOptions(options: ClientCredentialsOptions | undefined): {
@@ -354,13 +401,19 @@ function checkCredentialsOptions(options: ClientCredentialsOptions | undefined):
   if (scope !== undefined && typeof scope !== 'string') throw invalidArgument('scope', 'a string')
   const resources = resource === undefined ? [] : [resource].flat()
   for (const value of resources) {
-    if (typeof value !== 'string' || !URL.canParse(value)) {
+    if (typeof value !== 'string') {
       throw invalidArgument('resource', 'an absolute URI or an array of them')
     }
+    // RFC 8707 §2: an absolute URI without a fragment.
+    if (!URL.canParse(value) || value.includes('#')) {
+      throw invalidArgument(
+        'resource',
+        'an absolute URI without fragment, or an array of them',
+        'ERR_INVALID_ARG_VALUE',
+      )
+    }
   }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw invalidArgument('signal', 'an AbortSignal')
-  }
+  checkSignal(signal)
   // Normalised so `"b a"` and `"a b"` share one cache entry (scope is a set, RFC 6749 §3.3).
   const normalisedScope = [...new Set((scope ?? '').split(' ').filter(Boolean))].sort().join(' ')
   return { scope: normalisedScope, resource: [...new Set(resources)].sort(), signal }

@@ -1,12 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { JwtAccessTokenClaims } from '@oauthkit/core'
 import type { AccessTokenVerifier, VerifyOptions } from './create-access-token-verifier.js'
-import { nodeRequestInput, toRefusal } from './refusal.js'
+import { nodeRequestInput } from './node-request-input.js'
+import { toRefusal } from './to-refusal.js'
 
 /**
  * Verifies the access token of a `node:http` request. Resolves the claims, or answers the request
  * itself (401/403/400 with `WWW-Authenticate` per RFC 6750 §3, 500 when the issuer cannot be
  * reached) and resolves `undefined`: the caller then just returns.
+ *
+ * Bearer tokens only: only the `Authorization` header is verified, so a DPoP-bound token is
+ * refused (`DPoP` scheme: 400; as `Bearer`: 401). For DPoP use `withAccessToken` with a
+ * Fetch `Request` carrying the URL the client called.
  *
  * @example
  * ```ts

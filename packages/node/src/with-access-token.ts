@@ -1,6 +1,6 @@
 import type { JwtAccessTokenClaims } from '@oauthkit/core'
 import type { AccessTokenVerifier, VerifyOptions } from './create-access-token-verifier.js'
-import { toRefusal } from './refusal.js'
+import { toRefusal } from './to-refusal.js'
 
 /** A Fetch API handler that runs only for requests with a valid access token. */
 export type AuthenticatedFetchHandler = (
@@ -14,6 +14,10 @@ export type AuthenticatedFetchHandler = (
  * §3: 401 `invalid_token` (or a bare `Bearer` challenge when no token was sent), 403
  * `insufficient_scope`, 400 `invalid_request`, each with `WWW-Authenticate`; a failure to reach
  * the issuer is a 500.
+ *
+ * The whole `Request` goes to the verifier, so DPoP-bound tokens (RFC 9449 §7: `Authorization:
+ * DPoP …` and a `DPoP` proof header) are accepted too, the proof checked against the request's
+ * method and URL. Behind a proxy, build the `Request` with the URL the client called.
  *
  * @example
  * ```ts

@@ -210,13 +210,46 @@ describe('createAccessTokenVerifier() verified-token cache', () => {
     expect(verifier.cache?.size).toBe(1)
   })
 
-  it('rejects bad cache and clockTolerance options at construction', () => {
+  it('rejects every bad option at construction, naming it', () => {
+    const TYPE = 'ERR_INVALID_ARG_TYPE'
+    const VALUE = 'ERR_INVALID_ARG_VALUE'
+    const metadata = { issuer, jwks_uri: `${issuer}/jwks` }
     for (const [options, code, name] of [
-      [{ cache: 'yes' }, 'ERR_INVALID_ARG_TYPE', '"cache"'],
-      [{ cache: { maxEntries: 0 } }, 'ERR_INVALID_ARG_VALUE', '"cache.maxEntries"'],
-      [{ cache: { maxEntries: '5' } }, 'ERR_INVALID_ARG_TYPE', '"cache.maxEntries"'],
-      [{ clockTolerance: -1 }, 'ERR_INVALID_ARG_VALUE', '"clockTolerance"'],
-      [{ clockTolerance: '5' }, 'ERR_INVALID_ARG_TYPE', '"clockTolerance"'],
+      [{ issuer: 42 }, TYPE, '"issuer"'],
+      [{ issuer: 'not a url' }, VALUE, '"issuer"'],
+      [{ issuer: `${issuer}#x` }, VALUE, '"issuer"'],
+      [{ issuer: 'ftp://as.example.com' }, VALUE, '"issuer"'],
+      [{ audience: '' }, TYPE, '"audience"'],
+      [{ algorithms: 'RS256' }, TYPE, '"algorithms"'],
+      [{ algorithms: [] }, VALUE, '"algorithms"'],
+      [{ algorithms: ['RS256', 'HS256'] }, VALUE, '"algorithms"'],
+      [{ algorithms: ['none'] }, VALUE, '"algorithms"'],
+      [{ algorithms: ['RS265'] }, VALUE, '"algorithms"'],
+      [{ cache: 'yes' }, TYPE, '"cache"'],
+      [{ cache: { maxEntries: 0 } }, VALUE, '"cache.maxEntries"'],
+      [{ cache: { maxEntries: '5' } }, TYPE, '"cache.maxEntries"'],
+      [{ clockTolerance: -1 }, VALUE, '"clockTolerance"'],
+      [{ clockTolerance: '5' }, TYPE, '"clockTolerance"'],
+      [{ maxTokenLength: 0 }, VALUE, '"maxTokenLength"'],
+      [{ maxTokenLength: 10.5 }, VALUE, '"maxTokenLength"'],
+      [{ maxTokenLength: '8k' }, TYPE, '"maxTokenLength"'],
+      [{ realm: 42 }, TYPE, '"realm"'],
+      [{ realm: 'say "hi"' }, VALUE, '"realm"'],
+      [{ realm: 'café' }, VALUE, '"realm"'],
+      [{ jwks: 60 }, TYPE, '"jwks"'],
+      [{ jwks: { maxAge: 'long' } }, TYPE, '"jwks.maxAge"'],
+      [{ jwks: { maxAge: 3600 } }, VALUE, '"jwks.maxAge"'],
+      [{ jwks: { maxStale: -1 } }, VALUE, '"jwks.maxStale"'],
+      [{ fetch: 'fetch' }, TYPE, '"fetch"'],
+      [{ timeout: 0 }, VALUE, '"timeout"'],
+      [{ timeout: 2 ** 31 }, VALUE, '"timeout"'],
+      [{ timeout: 0.5 }, VALUE, '"timeout"'],
+      [{ timeout: '30s' }, TYPE, '"timeout"'],
+      [{ allowInsecureRequests: 1 }, TYPE, '"allowInsecureRequests"'],
+      [{ metadata: [] }, TYPE, '"metadata"'],
+      [{ metadata: { issuer: `${issuer}/` } }, VALUE, '"metadata.issuer"'],
+      [{ metadata: { issuer } }, TYPE, '"metadata.jwks_uri"'],
+      [{ metadata: { ...metadata, jwks_uri: '/jwks' } }, VALUE, '"metadata.jwks_uri"'],
     ] as const) {
       expect(() => verifierWith(options as never)).toThrow(
         expect.objectContaining({
@@ -227,5 +260,19 @@ describe('createAccessTokenVerifier() verified-token cache', () => {
       )
     }
     expect(published.jwksRequests).toBe(0)
+  })
+
+  it('accepts metadata for its issuer and then does not discover', async () => {
+    let discoveries = 0
+    const counting: typeof fetch = (input, init) => {
+      if (String(input).endsWith('/.well-known/openid-configuration')) discoveries++
+      return fetch(input, init)
+    }
+    const verifier = verifierWith({
+      metadata: { issuer, jwks_uri: `${issuer}/jwks` },
+      fetch: counting,
+    })
+    await expect(verifier.verify(await sign())).resolves.toMatchObject({ sub: 'user-1' })
+    expect(discoveries).toBe(0)
   })
 })

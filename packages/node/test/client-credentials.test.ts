@@ -5,7 +5,7 @@ import {
   isOAuthKitError,
   OAuthResponseError,
   type ServerClientOptions,
-  type TokenSet,
+  type StoredTokenSet,
   type TokenStore,
 } from '@oauthkit/node'
 import { exportJWK, generateKeyPair, jwtVerify } from 'jose'
@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   fakeAuthorizationServer,
   issuer,
+  metadata,
   type TokenHandler,
   tokenResponse,
 } from './fake-authorization-server.js'
@@ -31,8 +32,30 @@ function setup(handler?: TokenHandler, options?: Partial<ServerClientOptions>) {
   return { server, client }
 }
 
-// Lets background renewals settle.
-const settle = () => new Promise((resolve) => setTimeout(resolve, 10))
+// A whole second, so that token times (whole epoch seconds) line up with the fake clock.
+const T0 = Date.UTC(2030, 0, 1, 12, 0, 0)
+
+// A memory store that tells when the cache has written a token: a background renewal is over
+// once its token is stored.
+function observedStore() {
+  const inner = createMemoryTokenStore()
+  const waiters: (() => void)[] = []
+  const store: TokenStore = {
+    get: (key) => inner.get(key),
+    delete: (key) => inner.delete(key),
+    async set(key, value, ttl) {
+      await inner.set(key, value, ttl)
+      for (const resolve of waiters.splice(0)) resolve()
+    },
+  }
+  const nextSet = () => new Promise<void>((resolve) => waiters.push(resolve))
+  return { store, nextSet }
+}
+
+// Everything a failed in-memory request sets off (the fake fetch rejects at once; the cache
+// records the failure in the promise callbacks that follow) has run before a setImmediate
+// callback: all microtasks and nextTicks do. Not a sleep: no timer is involved.
+const drain = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 afterEach(() => {
   vi.useRealTimers()
@@ -94,15 +117,17 @@ describe('clientCredentials()', () => {
 
   it('renews ahead of expiry in the background, serving the valid token meanwhile', async () => {
     vi.useFakeTimers({ toFake: ['Date'] })
-    const { server, client } = setup(undefined, { tokenCache: { skew: 60 } })
+    const { store, nextSet } = observedStore()
+    const { server, client } = setup(undefined, { tokenCache: { skew: 60, store } })
     const first = await client.clientCredentials()
     vi.advanceTimersByTime(239_000)
     expect((await client.clientCredentials()).accessToken).toBe(first.accessToken)
     expect(server.state.tokenRequests).toHaveLength(1)
     vi.advanceTimersByTime(2_000) // 59 s left: inside the skew
+    const stored = nextSet()
     const during = await Promise.all(Array.from({ length: 100 }, () => client.clientCredentials()))
     for (const token of during) expect(token.accessToken).toBe(first.accessToken)
-    await settle()
+    await stored
     expect(server.state.tokenRequests).toHaveLength(2)
     const renewed = await client.clientCredentials()
     expect(renewed.accessToken).not.toBe(first.accessToken)
@@ -117,6 +142,81 @@ describe('clientCredentials()', () => {
     vi.advanceTimersByTime(31_000)
     await Promise.all(Array.from({ length: 1000 }, () => client.clientCredentials()))
     expect(server.state.tokenRequests).toHaveLength(2)
+  })
+
+  it('a token shorter-lived than the skew: 1 request for 400 calls, 1 more at half its lifetime', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: T0 })
+    const { store, nextSet } = observedStore()
+    // expires_in 30 with the default skew of 60: it must not count as due when it arrives.
+    const { server, client } = setup(() => tokenResponse({ expires_in: 30 }), {
+      tokenCache: { store },
+    })
+    const first = await Promise.all(Array.from({ length: 200 }, () => client.clientCredentials()))
+    expect(new Set(first.map((t) => t.accessToken)).size).toBe(1)
+    const token = first[0]?.accessToken
+    for (let i = 0; i < 200; i++) {
+      expect((await client.clientCredentials()).accessToken).toBe(token)
+    }
+    expect(server.state.tokenRequests).toHaveLength(1)
+    // The renewal point is 15 s after receipt (half of 30, less than the skew of 60).
+    vi.setSystemTime(T0 + 14_999)
+    for (let i = 0; i < 20; i++) await client.clientCredentials()
+    expect(server.state.tokenRequests).toHaveLength(1)
+    vi.setSystemTime(T0 + 15_000)
+    const stored = nextSet()
+    const during = await Promise.all(Array.from({ length: 200 }, () => client.clientCredentials()))
+    for (const t of during) expect(t.accessToken).toBe(token) // still valid: served meanwhile
+    await stored
+    expect(server.state.tokenRequests).toHaveLength(2)
+    // The renewed token is not thrown away and asked for again: 200 more calls, no request.
+    const renewed = await client.clientCredentials()
+    expect(renewed.accessToken).not.toBe(token)
+    for (let i = 0; i < 200; i++) {
+      expect((await client.clientCredentials()).accessToken).toBe(renewed.accessToken)
+    }
+    expect(server.state.tokenRequests).toHaveLength(2)
+  })
+
+  it('keeps the receipt time in the stored value; callers get a plain TokenSet', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: T0 })
+    const map = new Map<string, StoredTokenSet>()
+    const store: TokenStore = {
+      get: async (key) => map.get(key),
+      set: async (key, value) => {
+        map.set(key, JSON.parse(JSON.stringify(value)))
+      },
+      delete: async (key) => {
+        map.delete(key)
+      },
+    }
+    const { client } = setup(() => tokenResponse({ expires_in: 30 }), { tokenCache: { store } })
+    const fresh = await client.clientCredentials()
+    const cached = await client.clientCredentials()
+    const [value] = [...map.values()]
+    expect(value).toMatchObject({ receivedAt: T0 / 1000, expiresAt: T0 / 1000 + 30 })
+    expect(fresh).not.toHaveProperty('receivedAt')
+    expect(cached).not.toHaveProperty('receivedAt')
+    expect(cached).toEqual(fresh)
+  })
+
+  it('a stored token without a receipt time is renewed when it expires, never on every call', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: T0 })
+    const store = createMemoryTokenStore()
+    const { server, client } = setup(() => tokenResponse({ expires_in: 30 }), {
+      tokenCache: { store },
+    })
+    // As an older version (or a store that drops members) would have left it.
+    const key = `oauthkit:client-credentials:${JSON.stringify([issuer, 'service', '', []])}`
+    await store.set(key, { accessToken: 'old', tokenType: 'Bearer', expiresAt: T0 / 1000 + 30 }, 30)
+    for (let i = 0; i < 50; i++) {
+      expect((await client.clientCredentials()).accessToken).toBe('old')
+    }
+    vi.setSystemTime(T0 + 29_999)
+    expect((await client.clientCredentials()).accessToken).toBe('old')
+    expect(server.state.tokenRequests).toHaveLength(0)
+    vi.setSystemTime(T0 + 30_000)
+    expect((await client.clientCredentials()).accessToken).not.toBe('old')
+    expect(server.state.tokenRequests).toHaveLength(1)
   })
 
   it('delivers a failure to every waiter and tries again on the next call', async () => {
@@ -146,11 +246,12 @@ describe('clientCredentials()', () => {
     vi.advanceTimersByTime(250_000) // in the skew window
     for (let i = 0; i < 20; i++) {
       expect((await client.clientCredentials()).accessToken).toBe(first.accessToken)
-      await settle()
+      // The clock moves only once a renewal's failure is recorded, so the cooldown counts from
+      // exactly 250 s: renewals fail at 250 and 260, not at every one of the 20 calls.
+      await drain()
       vi.advanceTimersByTime(1_000)
     }
-    // One failed renewal per 10-second cooldown, not one per call.
-    expect(server.state.tokenRequests.length).toBeLessThanOrEqual(3)
+    expect(server.state.tokenRequests).toHaveLength(3)
     vi.advanceTimersByTime(40_000) // expired now
     const err = await client.clientCredentials().catch((e: unknown) => e)
     expect(err).toMatchObject({ code: 'ERR_NETWORK' })
@@ -182,15 +283,11 @@ describe('clientCredentials()', () => {
 
   describe('fault injection: a typed error with the right code, and the cached token kept', () => {
     const faults: [string, () => Response | Promise<Response>, string][] = [
-      [
-        'HTTP 503',
-        () => new Response('unavailable', { status: 503 }),
-        'OAUTH_RESPONSE_IS_NOT_CONFORM',
-      ],
+      ['HTTP 503', () => new Response('unavailable', { status: 503 }), 'ERR_SERVER'],
       [
         'HTTP 500 with an OAuth error',
         () => Response.json({ error: 'server_error' }, { status: 500 }),
-        'OAUTH_RESPONSE_IS_NOT_CONFORM',
+        'ERR_SERVER',
       ],
       [
         'connection reset',
@@ -259,11 +356,13 @@ describe('clientCredentials()', () => {
       const good = await client.clientCredentials()
       broken = true
       vi.advanceTimersByTime(250_000)
-      expect((await client.clientCredentials()).accessToken).toBe(good.accessToken)
-      await settle()
       const requests = server.state.tokenRequests.length
       expect((await client.clientCredentials()).accessToken).toBe(good.accessToken)
-      expect(server.state.tokenRequests.length).toBe(requests)
+      // The background renewal went out; whether it is still under way or already failed, the
+      // next call is served the good token without another request (one flight, then cooldown).
+      await vi.waitFor(() => expect(server.state.tokenRequests).toHaveLength(requests + 1))
+      expect((await client.clientCredentials()).accessToken).toBe(good.accessToken)
+      expect(server.state.tokenRequests).toHaveLength(requests + 1)
       // Once it has expired the broken answer is an error, never a cached value.
       vi.advanceTimersByTime(60_000)
       await expect(client.clientCredentials()).rejects.toMatchObject({ code })
@@ -302,7 +401,8 @@ describe('clientCredentials()', () => {
     const controller = new AbortController()
     const aborted = client.clientCredentials({ signal: controller.signal })
     const other = client.clientCredentials()
-    await settle()
+    // Both callers wait on the one request, which the gate holds.
+    await vi.waitFor(() => expect(server.state.tokenRequests).toHaveLength(1))
     controller.abort()
     await expect(aborted).rejects.toMatchObject({ code: 'ERR_ABORTED' })
     release()
@@ -316,7 +416,7 @@ describe('clientCredentials()', () => {
   })
 
   it('uses a pluggable store, with keys that hold no secret', async () => {
-    const map = new Map<string, { value: TokenSet; ttl: number }>()
+    const map = new Map<string, { value: StoredTokenSet; ttl: number }>()
     const store: TokenStore = {
       get: async (key) => map.get(key)?.value,
       set: async (key, value, ttl) => {
@@ -329,7 +429,7 @@ describe('clientCredentials()', () => {
     const { server, client } = setup(undefined, { tokenCache: { store } })
     const token = await client.clientCredentials({ scope: 'read' })
     expect(map.size).toBe(1)
-    const [[key, entry]] = [...map.entries()] as [[string, { value: TokenSet; ttl: number }]]
+    const [[key, entry]] = [...map.entries()] as [[string, { value: StoredTokenSet; ttl: number }]]
     expect(key).not.toContain(secret)
     expect(key).toContain('service')
     expect(entry.ttl).toBeGreaterThan(290)
@@ -427,26 +527,63 @@ describe('argument errors', () => {
     throw new Error('no I/O expected')
   }) as unknown as typeof globalThis.fetch
   const base = { issuer, clientId: 'service', clientSecret: secret, fetch }
+  const TYPE = 'ERR_INVALID_ARG_TYPE'
+  const VALUE = 'ERR_INVALID_ARG_VALUE'
+  const store = createMemoryTokenStore()
 
   it.each([
-    ['issuer', { issuer: undefined }],
-    ['issuer', { issuer: 'not a url' }],
-    ['issuer', { issuer: 'http://as.example.com' }],
-    ['clientId', { clientId: '' }],
-    ['clientSecret', { clientSecret: undefined, clientAuthMethod: 'client_secret_post' }],
-    ['privateKey', { clientSecret: undefined, privateKey: { kty: 'EC' } }],
-    ['privateKey', { clientSecret: undefined, privateKey: 'pem' }],
-    ['clientAuthMethod', { clientAuthMethod: 'tls_client_auth' }],
-    ['tokenCache.skew', { tokenCache: { skew: -1 } }],
-    ['timeout', { timeout: 0 }],
-  ])('createServerClient names %s', (name, override) => {
+    ['issuer', TYPE, { issuer: undefined }],
+    ['issuer', VALUE, { issuer: 'not a url' }],
+    ['issuer', VALUE, { issuer: 'http://as.example.com' }],
+    ['issuer', VALUE, { issuer: 'https://as.example.com/?tenant=1' }],
+    ['clientId', TYPE, { clientId: '' }],
+    ['clientSecret', TYPE, { clientSecret: undefined, clientAuthMethod: 'client_secret_post' }],
+    ['privateKey', VALUE, { clientSecret: undefined, privateKey: { kty: 'EC' } }],
+    ['privateKey', TYPE, { clientSecret: undefined, privateKey: 'pem' }],
+    ['keyId', TYPE, { keyId: 42 }],
+    ['clientAuthMethod', VALUE, { clientAuthMethod: 'tls_client_auth' }],
+    ['fetch', TYPE, { fetch: 'fetch' }],
+    ['timeout', VALUE, { timeout: 0 }],
+    ['timeout', VALUE, { timeout: 1.5 }],
+    ['timeout', VALUE, { timeout: 2 ** 31 }], // Node's timers would fire after 1 ms
+    ['timeout', VALUE, { timeout: Number.POSITIVE_INFINITY }],
+    ['timeout', TYPE, { timeout: '30s' }],
+    ['maxResponseBytes', VALUE, { maxResponseBytes: -1 }],
+    ['maxResponseBytes', VALUE, { maxResponseBytes: 0 }],
+    ['maxResponseBytes', VALUE, { maxResponseBytes: Number.NaN }],
+    ['maxResponseBytes', TYPE, { maxResponseBytes: '1mb' }],
+    ['allowInsecureRequests', TYPE, { allowInsecureRequests: 'yes' }],
+    ['clockTolerance', VALUE, { clockTolerance: -1 }],
+    ['clockTolerance', TYPE, { clockTolerance: '5' }],
+    ['metadata', TYPE, { metadata: 'https://as.example.com' }],
+    ['metadata.issuer', TYPE, { metadata: { token_endpoint: `${issuer}/token` } }],
+    ['metadata.issuer', VALUE, { metadata: { ...metadata, issuer: 'https://evil.example.com' } }],
+    ['metadata.token_endpoint', VALUE, { metadata: { ...metadata, token_endpoint: 'token' } }],
+    ['metadata.jwks_uri', TYPE, { metadata: { ...metadata, jwks_uri: 42 } }],
+    ['tokenCache', TYPE, { tokenCache: 'memory' }],
+    ['tokenCache.store', TYPE, { tokenCache: { store: 'redis' } }],
+    ['tokenCache.store', TYPE, { tokenCache: { store: { ...store, delete: undefined } } }],
+    ['tokenCache.now', TYPE, { tokenCache: { now: 0 } }],
+    ['tokenCache.skew', VALUE, { tokenCache: { skew: -1 } }],
+    ['tokenCache.skew', TYPE, { tokenCache: { skew: '60' } }],
+    ['tokenCache.failureCooldown', VALUE, { tokenCache: { failureCooldown: Number.NaN } }],
+    ['tokenCache.defaultTtl', VALUE, { tokenCache: { defaultTtl: Number.POSITIVE_INFINITY } }],
+  ])('createServerClient names %s (%s)', (name, code, override) => {
     expect(() => createServerClient({ ...base, ...override } as ServerClientOptions)).toThrow(
       expect.objectContaining({
         name: 'TypeError',
-        code: expect.stringMatching(/^ERR_INVALID_ARG_(TYPE|VALUE)$/),
+        code,
         message: expect.stringContaining(`"${name}"`),
       }),
     )
+  })
+
+  it('accepts metadata whose issuer is the issuer, and then does not discover', async () => {
+    const server = fakeAuthorizationServer()
+    const client = createServerClient({ ...base, fetch: server.fetch, metadata })
+    await client.clientCredentials()
+    expect(server.state.discoveries).toBe(0)
+    expect(server.state.tokenRequests).toHaveLength(1)
   })
 
   it('never puts the bad value in the message', () => {
@@ -465,16 +602,31 @@ describe('argument errors', () => {
   it('clientCredentials validates before any I/O', async () => {
     const client = createServerClient(base)
     await expect(client.clientCredentials({ scope: 42 as never })).rejects.toMatchObject({
-      code: 'ERR_INVALID_ARG_TYPE',
+      code: TYPE,
     })
-    await expect(client.clientCredentials({ resource: 'not a uri' })).rejects.toMatchObject({
-      code: 'ERR_INVALID_ARG_TYPE',
+    await expect(client.clientCredentials({ resource: 42 as never })).rejects.toMatchObject({
+      code: TYPE,
+      message: expect.stringContaining('"resource"'),
     })
-    await expect(client.refreshTokenGrant('')).rejects.toMatchObject({
-      code: 'ERR_INVALID_ARG_TYPE',
+    for (const resource of [
+      'not a uri',
+      ['https://api.example.com', 'https://api.example.com#x'],
+    ]) {
+      await expect(client.clientCredentials({ resource })).rejects.toMatchObject({
+        name: 'TypeError',
+        code: VALUE,
+        message: expect.stringContaining('"resource"'),
+      })
+    }
+    await expect(client.clientCredentials({ signal: 'stop' as never })).rejects.toMatchObject({
+      code: TYPE,
     })
-    await expect(client.revokeToken(undefined as never)).rejects.toMatchObject({
-      code: 'ERR_INVALID_ARG_TYPE',
+    await expect(client.refreshTokenGrant('')).rejects.toMatchObject({ code: TYPE })
+    await expect(client.revokeToken(undefined as never)).rejects.toMatchObject({ code: TYPE })
+    await expect(client.buildEndSessionUrl('bye' as never)).rejects.toMatchObject({ code: TYPE })
+    await expect(client.buildEndSessionUrl({ signal: {} as never })).rejects.toMatchObject({
+      code: TYPE,
+      message: expect.stringContaining('"signal"'),
     })
   })
 
@@ -482,5 +634,109 @@ describe('argument errors', () => {
     expect(() =>
       createServerClient({ ...base, issuer: 'http://127.0.0.1:1', allowInsecureRequests: true }),
     ).not.toThrow()
+  })
+})
+
+describe('private JWK', () => {
+  const VALUE = 'ERR_INVALID_ARG_VALUE'
+  async function privateJwk(alg: string, kid = 'k1') {
+    const { privateKey } = await generateKeyPair(alg, { extractable: true })
+    return { ...(await exportJWK(privateKey)), kid, alg }
+  }
+  const create = (privateKey: object, fetch?: typeof globalThis.fetch) =>
+    createServerClient({
+      issuer,
+      clientId: 'service',
+      privateKey: privateKey as never,
+      ...(fetch ? { fetch } : {}),
+    })
+
+  it.each([
+    ['no "d"', (jwk: Record<string, unknown>) => ({ ...jwk, d: undefined })],
+    ['an unsupported kty', (jwk: Record<string, unknown>) => ({ ...jwk, kty: 'oct' })],
+    ['no "x"', (jwk: Record<string, unknown>) => ({ ...jwk, x: undefined })],
+    ['no "y"', (jwk: Record<string, unknown>) => ({ ...jwk, y: undefined })],
+    ['a public point off its curve', (jwk: Record<string, unknown>) => ({ ...jwk, y: jwk.x })],
+  ])('with %s throws a TypeError when the client is created', async (_, corrupt) => {
+    const jwk: Record<string, unknown> = corrupt(await privateJwk('ES256'))
+    const err = (() => {
+      try {
+        create(jwk)
+      } catch (e) {
+        return e
+      }
+      return undefined
+    })()
+    expect(err).toBeInstanceOf(TypeError)
+    expect(err).toMatchObject({ code: VALUE, message: expect.stringContaining('"privateKey"') })
+    for (const member of [jwk.d, jwk.x, jwk.y]) {
+      if (typeof member === 'string') expect(String(err)).not.toContain(member)
+    }
+  })
+
+  it('an RSA JWK without its CRT members throws when the client is created', async () => {
+    const { p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...jwk } = await privateJwk('RS256')
+    expect(() => create(jwk)).toThrow(expect.objectContaining({ code: VALUE }))
+  })
+
+  it('a key WebCrypto refuses fails each call before any I/O, and is imported again', async () => {
+    const server = fakeAuthorizationServer()
+    // Node parses it (every member there, a valid point), WebCrypto refuses it: d is another key's.
+    const jwk = { ...(await privateJwk('ES256')), d: (await privateJwk('ES256')).d }
+    const imports = vi.spyOn(crypto.subtle, 'importKey')
+    try {
+      const client = create(jwk, server.fetch)
+      const first = await client.clientCredentials().catch((e: unknown) => e)
+      expect(first).toBeInstanceOf(TypeError)
+      expect(first).toMatchObject({ code: VALUE, message: expect.stringContaining('"privateKey"') })
+      expect(String(first)).not.toContain(jwk.d)
+      const before = imports.mock.calls.length
+      await expect(client.clientCredentials()).rejects.toMatchObject({ code: VALUE })
+      // The failed import was not kept: the second call imported again.
+      expect(imports.mock.calls.length).toBe(before + 1)
+      expect(server.state.discoveries).toBe(0)
+      expect(server.state.tokenRequests).toHaveLength(0)
+    } finally {
+      imports.mockRestore()
+    }
+  })
+
+  it('a good JWK is imported once, when the client is created', async () => {
+    const server = fakeAuthorizationServer()
+    const jwk = await privateJwk('ES256')
+    const imports = vi.spyOn(crypto.subtle, 'importKey')
+    try {
+      const client = create(jwk, server.fetch)
+      expect(imports).toHaveBeenCalledTimes(1)
+      await Promise.all([client.clientCredentials(), client.clientCredentials({ scope: 'a' })])
+      await client.clientCredentials({ scope: 'b' })
+      expect(imports).toHaveBeenCalledTimes(1)
+      expect(server.state.tokenRequests).toHaveLength(3)
+    } finally {
+      imports.mockRestore()
+    }
+  })
+})
+
+describe('buildEndSessionUrl()', () => {
+  it('builds the logout URL, discovering first', async () => {
+    const server = fakeAuthorizationServer()
+    const client = createServerClient({ issuer, clientId: 'web', fetch: server.fetch })
+    const url = await client.buildEndSessionUrl({
+      state: 'bye',
+      signal: new AbortController().signal,
+    })
+    expect(url.origin + url.pathname).toBe(metadata.end_session_endpoint)
+    expect(Object.fromEntries(url.searchParams)).toEqual({ client_id: 'web', state: 'bye' })
+    expect(server.state.discoveries).toBe(1)
+  })
+
+  it('passes its signal to the discovery', async () => {
+    const server = fakeAuthorizationServer()
+    const client = createServerClient({ issuer, clientId: 'web', fetch: server.fetch })
+    await expect(client.buildEndSessionUrl({ signal: AbortSignal.abort() })).rejects.toMatchObject({
+      code: 'ERR_ABORTED',
+    })
+    expect(server.state.discoveries).toBe(0)
   })
 })

@@ -43,6 +43,8 @@ export function fakeAuthorizationServer(handler: TokenHandler = () => tokenRespo
   }
   const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init)
+    // As a real fetch: an aborted signal fails the request before anything is sent.
+    request.signal.throwIfAborted()
     const url = new URL(request.url)
     if (url.pathname === '/.well-known/openid-configuration') {
       state.discoveries++

@@ -40,16 +40,14 @@ describe('real fetch faults (nock)', () => {
     expect(Date.now() - started).toBeLessThan(2_000)
   })
 
-  it('a 502 HTML page → OAUTH_RESPONSE_IS_NOT_CONFORM; then a good answer is cached', async () => {
+  it('a 502 HTML page → ERR_SERVER with its status; then a good answer is cached', async () => {
     const c = client()
     nock(issuer)
       .post('/token')
       .reply(502, '<html>bad gateway</html>', { 'content-type': 'text/html' })
       .post('/token')
       .reply(200, { access_token: 'good', token_type: 'Bearer', expires_in: 60 })
-    await expect(c.clientCredentials()).rejects.toMatchObject({
-      code: 'OAUTH_RESPONSE_IS_NOT_CONFORM',
-    })
+    await expect(c.clientCredentials()).rejects.toMatchObject({ code: 'ERR_SERVER', status: 502 })
     await expect(c.clientCredentials()).resolves.toMatchObject({ accessToken: 'good' })
     await expect(c.clientCredentials()).resolves.toMatchObject({ accessToken: 'good' })
     // Both token answers were consumed, the third call was served from the cache.
