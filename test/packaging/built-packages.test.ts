@@ -15,6 +15,8 @@ const contract: Record<string, string[]> = {
     'OAuthKitError',
     'verifyJwtAccessToken',
   ],
+  // The plumbing the packages share, with no semver promise; browser, node and cli import it.
+  '@oauthkit/core/internal': ['invalidArgument', 'raceSignal', 'abortError', 'withDPoPRetry'],
   '@oauthkit/browser': ['createBrowserClient'],
   '@oauthkit/node': ['createServerClient', 'createAccessTokenVerifier'],
   '@oauthkit/cli': ['deviceLogin', 'loopbackLogin', 'createFileStore'],
@@ -42,6 +44,12 @@ function exportsOf(specifier: string, loader: 'import' | 'require'): string[] {
 }
 
 describe('built packages', () => {
+  it('@oauthkit/core keeps the plumbing of /internal off its public entry', () => {
+    const internal = exportsOf('@oauthkit/core/internal', 'import')
+    const exposed = exportsOf('@oauthkit/core', 'import').filter((name) => internal.includes(name))
+    expect(exposed).toEqual([])
+  })
+
   for (const [specifier, names] of Object.entries(contract)) {
     it(`${specifier} imports from ESM with its public names`, () => {
       expect(exportsOf(specifier, 'import')).toEqual(expect.arrayContaining(names))

@@ -2,7 +2,7 @@ import * as oauth from 'oauth4webapi'
 import { toUrl } from './assert.js'
 import { invalidResponse, OAuthKitError } from './errors.js'
 import { type HttpOptions, toRequestOptions } from './http-options.js'
-import { abortError, raceSignal } from './race-signal.js'
+import { raceSignal } from './race-signal.js'
 import { toOAuthKitError } from './to-oauthkit-error.js'
 
 /** Authorization server metadata (RFC 8414 §2, OpenID Connect Discovery §3), wire spelling. */
@@ -25,10 +25,10 @@ interface CacheEntry {
   expiresAt: number
 }
 
-// Per fetch implementation, so a test's injected fetch never sees another fetch's result.
-// Replaced, not cleared, by clearDiscoveryCache(): a WeakMap cannot be enumerated.
+// Per fetch implementation (the global one when none is injected, as it is at the call), so a
+// test's fetch never sees another fetch's result. Replaced, not cleared, by
+// clearDiscoveryCache(): a WeakMap cannot be enumerated.
 let caches = new WeakMap<typeof fetch, Map<string, CacheEntry>>()
-const defaultCache = new Map<string, CacheEntry>()
 
 /**
  * Fetches and validates the metadata of `issuer`, cached per issuer for `ttl` seconds. Concurrent
@@ -50,21 +50,24 @@ export function discover(issuer: string | URL, options?: DiscoverOptions): Promi
   const url = toUrl(issuer, 'issuer')
   // A string is matched exactly; a URL object only as oauth4webapi does, by normalised href.
   const exact = typeof issuer === 'string' ? issuer : undefined
-  const algorithm = options?.algorithm ?? 'auto'
-  const allowInsecure = options?.allowInsecureRequests === true
-  const signal = options?.signal
-  if (signal?.aborted) return Promise.reject(abortError(signal))
-  const cache = options?.fetch ? cacheFor(options.fetch) : defaultCache
+  // The shared request runs without the caller's signal; the signal races it (raceSignal).
+  const { signal, ...http } = options ?? {}
+  const algorithm = http.algorithm ?? 'auto'
+  const allowInsecure = http.allowInsecureRequests === true
+  const fetchImpl = http.fetch ?? fetch
+  let cache = caches.get(fetchImpl)
+  if (!cache) {
+    cache = new Map()
+    caches.set(fetchImpl, cache)
+  }
   const key = JSON.stringify([algorithm, exact, url.href, allowInsecure])
   const now = Date.now()
   let entry = cache.get(key)
-  if (!entry || entry.expiresAt <= now) {
+  // A caller whose signal has already fired starts nothing: raceSignal rejects it at once.
+  if (!(entry && entry.expiresAt > now) && !signal?.aborted) {
     const shared: CacheEntry = {
-      promise: fetchMetadata(url, exact, algorithm, allowInsecure, {
-        ...options,
-        signal: undefined,
-      }),
-      expiresAt: now + (options?.ttl ?? 3600) * 1000,
+      promise: fetchMetadata(url, exact, algorithm, allowInsecure, http),
+      expiresAt: now + (http.ttl ?? 3600) * 1000,
     }
     cache.set(key, shared)
     shared.promise.catch(() => {
@@ -72,7 +75,8 @@ export function discover(issuer: string | URL, options?: DiscoverOptions): Promi
     })
     entry = shared
   }
-  return raceSignal(entry.promise, signal)
+  // Promise.race([]) never settles: only the signal decides.
+  return raceSignal(entry?.promise ?? Promise.race([]), signal)
 }
 
 /**
@@ -80,17 +84,7 @@ export function discover(issuer: string | URL, options?: DiscoverOptions): Promi
  * tests and for key-rotation drills.
  */
 export function clearDiscoveryCache(): void {
-  defaultCache.clear()
   caches = new WeakMap()
-}
-
-function cacheFor(fetchImpl: typeof fetch): Map<string, CacheEntry> {
-  let cache = caches.get(fetchImpl)
-  if (!cache) {
-    cache = new Map()
-    caches.set(fetchImpl, cache)
-  }
-  return cache
 }
 
 async function fetchMetadata(

@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi'
 import { isOAuthKitError, OAuthKitError, OAuthResponseError } from './errors.js'
+import { stopped } from './race-signal.js'
 
 /**
  * Maps anything thrown by oauth4webapi, `fetch` or a signal into oauthkit's error family. The one
@@ -21,20 +22,13 @@ export function toOAuthKitError(err: unknown): OAuthKitError | TypeError {
   ) {
     return err
   }
+  const cause = sanitize(err)
   if (err instanceof oauth.ResponseBodyError) {
-    return new OAuthResponseError(`server responded with "${err.error}" (HTTP ${err.status})`, {
-      error: err.error,
-      error_description: err.error_description,
-      status: err.status,
-      cause: sanitize(err),
-    })
+    return responseError(cause, err.error, err.error_description, err.status)
   }
+  // Front channel (an `error` in the redirect): no HTTP status.
   if (err instanceof oauth.AuthorizationResponseError) {
-    return new OAuthResponseError(`authorization server responded with "${err.error}"`, {
-      error: err.error,
-      error_description: err.error_description,
-      cause: sanitize(err),
-    })
+    return responseError(cause, err.error, err.error_description)
   }
   if (err instanceof oauth.WWWAuthenticateChallengeError) {
     const challenge = err.cause[0]
@@ -45,12 +39,7 @@ export function toOAuthKitError(err: unknown): OAuthKitError | TypeError {
       err.status === 401 && challenge !== undefined && !/^(bearer|dpop)$/.test(challenge.scheme)
     const error =
       challenge?.parameters.error ?? (clientAuthChallenge ? 'invalid_client' : 'invalid_request')
-    return new OAuthResponseError(`server responded with "${error}" (HTTP ${err.status})`, {
-      error,
-      error_description: challenge?.parameters.error_description,
-      status: err.status,
-      cause: sanitize(err),
-    })
+    return responseError(cause, error, challenge?.parameters.error_description, err.status)
   }
   if (
     err instanceof oauth.OperationProcessingError ||
@@ -60,35 +49,36 @@ export function toOAuthKitError(err: unknown): OAuthKitError | TypeError {
     // non-conforming response, the Response as cause. A 5xx is the server failing, not breaking
     // the protocol: callers retry it later and keep their session.
     const status = Number((err.cause as { status?: unknown } | undefined)?.status)
-    if (err.code === oauth.RESPONSE_IS_NOT_CONFORM && status >= 500) {
-      return new OAuthKitError(`server answered HTTP ${status}`, {
+    if (status >= 500) {
+      return new OAuthKitError(`server responded with HTTP ${status}`, {
         code: 'ERR_SERVER',
         status,
-        cause: sanitize(err),
+        cause,
       })
     }
-    return new OAuthKitError(err.message, {
-      code: err.code ?? 'ERR_INVALID_RESPONSE',
-      cause: sanitize(err),
-    })
+    return new OAuthKitError(err.message, { code: err.code ?? 'ERR_INVALID_RESPONSE', cause })
   }
   const name = err instanceof Error || err instanceof DOMException ? err.name : undefined
-  if (name === 'TimeoutError') {
-    return new OAuthKitError('request timed out', { code: 'ERR_TIMEOUT', cause: sanitize(err) })
-  }
-  if (name === 'AbortError') {
-    return new OAuthKitError('request was aborted', { code: 'ERR_ABORTED', cause: sanitize(err) })
-  }
+  if (name === 'TimeoutError' || name === 'AbortError') return stopped(err, cause)
   // Browsers reject with TypeError; some fetch implementations (happy-dom, polyfills) with a
   // DOMException named NetworkError.
   if (err instanceof TypeError || name === 'NetworkError') {
     // undici rejects with TypeError('fetch failed') and the socket error as cause.
-    return new OAuthKitError('network request failed', {
-      code: 'ERR_NETWORK',
-      cause: sanitize(err),
-    })
+    return new OAuthKitError('network request failed', { code: 'ERR_NETWORK', cause })
   }
-  return new OAuthKitError('unexpected error', { code: 'ERR_UNEXPECTED', cause: sanitize(err) })
+  return new OAuthKitError('unexpected error', { code: 'ERR_UNEXPECTED', cause })
+}
+
+function responseError(
+  cause: Error | undefined,
+  error: string,
+  description: string | undefined,
+  status?: number,
+): OAuthResponseError {
+  return new OAuthResponseError(
+    `server responded with "${error}"${status ? ` (HTTP ${status})` : ''}`,
+    { error, error_description: description, status, cause },
+  )
 }
 
 /** Throws {@link toOAuthKitError}'s mapping of `err`. For `catch` clauses. */

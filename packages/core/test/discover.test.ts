@@ -133,11 +133,17 @@ describe('discover()', () => {
   })
 
   it('rejects with ERR_ABORTED, without a request, when the signal has already fired', async () => {
+    // Nothing is started for a caller that has already given up, nor a cached result handed out.
     const { fetch, calls } = server()
     await expect(discover(issuer, { fetch, signal: AbortSignal.abort() })).rejects.toMatchObject({
       code: 'ERR_ABORTED',
     })
     expect(calls).toHaveLength(0)
+    await discover(issuer, { fetch })
+    await expect(discover(issuer, { fetch, signal: AbortSignal.abort() })).rejects.toMatchObject({
+      code: 'ERR_ABORTED',
+    })
+    expect(calls).toHaveLength(1)
   })
 
   it('clearDiscoveryCache() forgets results cached per injected fetch too', async () => {
@@ -148,6 +154,22 @@ describe('discover()', () => {
     clearDiscoveryCache()
     await discover(issuer, { fetch })
     expect(calls).toHaveLength(2)
+  })
+
+  it('keeps the results of the global fetch apart from those of a replaced one', async () => {
+    const first = server()
+    const second = server()
+    vi.stubGlobal('fetch', first.fetch)
+    try {
+      await discover(issuer)
+      await discover(issuer)
+      vi.stubGlobal('fetch', second.fetch)
+      await discover(issuer)
+    } finally {
+      vi.unstubAllGlobals()
+    }
+    expect(first.calls).toHaveLength(1)
+    expect(second.calls).toHaveLength(1)
   })
 
   it('throws an argument error for a bad issuer before any I/O', () => {

@@ -86,12 +86,12 @@ describe('raceSignal()', () => {
       resolve = r
     })
     const controller = new AbortController()
-    const a = raceSignal(shared, controller.signal, 'discovery')
+    const a = raceSignal(shared, controller.signal)
     const b = raceSignal(shared, new AbortController().signal)
     controller.abort()
     await expect(a).rejects.toMatchObject({
       code: 'ERR_ABORTED',
-      message: 'discovery was aborted',
+      message: 'request was aborted',
     })
     resolve('done')
     await expect(b).resolves.toBe('done')

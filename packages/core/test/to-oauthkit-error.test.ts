@@ -92,7 +92,7 @@ describe('toOAuthKitError()', () => {
       expect(err).toBeInstanceOf(OAuthKitError)
       expect(err).not.toBeInstanceOf(OAuthResponseError)
       expect(err).toMatchObject({ code: 'ERR_SERVER', status })
-      expect(err.message).toBe(`server answered HTTP ${status}`)
+      expect(err.message).toBe(`server responded with HTTP ${status}`)
       expect(inspect(err, { depth: 10 })).not.toContain(secret)
     }
   })
