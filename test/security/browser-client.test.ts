@@ -284,11 +284,7 @@ describe('browser client', () => {
     server().on('/token', (_q, res) => {
       res.writeHead(503).end()
     })
-    await expectRefusal(
-      auth.getAccessToken({ forceRefresh: true }),
-      'OAUTH_RESPONSE_IS_NOT_CONFORM',
-      allSecrets(),
-    )
+    await expectRefusal(auth.getAccessToken({ forceRefresh: true }), 'ERR_SERVER', allSecrets())
     server().reset()
     expect(await auth.getAccessToken()).toBe(token)
     expect((await auth.getUser())?.sub).toBe('user-1')

@@ -136,7 +136,7 @@ describe('CLI file store', () => {
   it('a 503 on refresh keeps the session in the file', async () => {
     await refusedRefresh((_q, res) => {
       res.writeHead(503, { 'content-type': 'text/plain' }).end('down')
-    }, 'OAUTH_RESPONSE_IS_NOT_CONFORM')
+    }, 'ERR_SERVER')
   })
 
   it('a connection reset on refresh keeps the session in the file', async () => {

@@ -73,9 +73,10 @@ describe('refresh', () => {
     const context = await contextFor(server())
     const err = await expectRefusal(
       refreshTokenGrant(context, 'rt-while-server-down'),
-      'OAUTH_RESPONSE_IS_NOT_CONFORM',
+      'ERR_SERVER',
       ['rt-while-server-down'],
     )
+    expect(err).toMatchObject({ status: 503 })
     expect((err as { error?: string }).error).toBeUndefined()
     expect(server().count('/token')).toBe(1)
   })
