@@ -1,5 +1,5 @@
-import { type ClientContext, createClientContext, discover, type HttpOptions } from '@oauthkit/core'
-import { invalidArgument } from '@oauthkit/core/internal'
+import { type ClientContext, createClientContext, discover } from '@oauthkit/core'
+import { assertIssuer, invalidArgument, toHttpOptions } from '@oauthkit/core/internal'
 
 /** Where to log in, and how to reach the server. Shared by every function of this package. */
 export interface ConnectionOptions {
@@ -25,9 +25,10 @@ export async function connect(
   options: ConnectionOptions,
   signal?: AbortSignal,
 ): Promise<ClientContext> {
-  const http: HttpOptions = {}
-  if (options.allowInsecureRequests === true) http.allowInsecureRequests = true
-  if (options.fetch) http.fetch = options.fetch
+  const http = toHttpOptions({
+    fetch: options.fetch,
+    allowInsecureRequests: options.allowInsecureRequests === true,
+  })
   const metadata = await discover(options.issuer, signal ? { ...http, signal } : http)
   return createClientContext({ metadata, clientId: options.clientId, http })
 }
@@ -39,42 +40,16 @@ export function assertConnectionOptions(options: unknown, name = 'options'): voi
   if (allowInsecureRequests !== undefined && typeof allowInsecureRequests !== 'boolean') {
     throw invalidArgument(`${name}.allowInsecureRequests`, 'a boolean')
   }
-  assertIssuer(issuer, allowInsecureRequests === true, `${name}.issuer`)
+  assertIssuer(issuer, {
+    allowInsecureRequests: allowInsecureRequests === true,
+    name: `${name}.issuer`,
+  })
   if (typeof clientId !== 'string' || clientId.length === 0) {
     throw invalidArgument(`${name}.clientId`, 'a non-empty string')
   }
   if (fetch !== undefined && typeof fetch !== 'function') {
     throw invalidArgument(`${name}.fetch`, 'a function')
   }
-}
-
-/**
- * Throws unless `issuer` is an absolute `https:` URL without query or fragment (RFC 8414 §2), or
- * an `http:` one and `allowInsecure` is set: a plain-HTTP issuer is refused here, before any
- * request, rather than by discovery as a network failure. Internal.
- */
-export function assertIssuer(issuer: unknown, allowInsecure: boolean, name: string): void {
-  if (!(issuer instanceof URL) && (typeof issuer !== 'string' || issuer.length === 0)) {
-    throw invalidArgument(name, 'a URL')
-  }
-  const url = issuer instanceof URL ? issuer : URL.parse(issuer)
-  if (url === null || url.search !== '' || url.hash !== '') {
-    throw invalidArgument(
-      name,
-      'an absolute URL without query or fragment',
-      'ERR_INVALID_ARG_VALUE',
-    )
-  }
-  if (url.protocol === 'https:') return
-  if (url.protocol === 'http:') {
-    if (allowInsecure) return
-    throw invalidArgument(
-      name,
-      'an https: URL (an http: issuer needs allowInsecureRequests: true, for local development only)',
-      'ERR_INVALID_ARG_VALUE',
-    )
-  }
-  throw invalidArgument(name, 'an https: URL', 'ERR_INVALID_ARG_VALUE')
 }
 
 /** Throws unless `scope` is a non-empty string. Internal. */

@@ -1,6 +1,5 @@
 import { pollDeviceAuthorization, startDeviceAuthorization, type TokenSet } from '@oauthkit/core'
-import { invalidArgument } from '@oauthkit/core/internal'
-import { abortedError } from './aborted-error.js'
+import { abortError, invalidArgument } from '@oauthkit/core/internal'
 import {
   assertConnectionOptions,
   assertOptionalFunction,
@@ -75,7 +74,7 @@ export async function deviceLogin(options: DeviceLoginOptions): Promise<TokenSet
   assertResource(options.resource)
   assertSignal(options.signal)
   const { signal } = options
-  if (signal?.aborted) throw abortedError(signal, 'device login was aborted')
+  if (signal?.aborted) throw abortError(signal, 'device login')
   const context = await connect(options, signal)
   const authorization = await startDeviceAuthorization(context, {
     scope: options.scope,

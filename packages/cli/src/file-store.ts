@@ -9,8 +9,7 @@ import {
   refreshTokenGrant,
   type TokenSet,
 } from '@oauthkit/core'
-import { invalidArgument } from '@oauthkit/core/internal'
-import { abortedError } from './aborted-error.js'
+import { abortError, invalidArgument } from '@oauthkit/core/internal'
 import { type ConnectionOptions, connect } from './connect.js'
 import { createSharedFlight } from './create-shared-flight.js'
 import { defaultTokenFilePath } from './default-token-file-path.js'
@@ -125,7 +124,7 @@ export function openFileStore(file: string, internals: FileStoreInternals = {}):
   const fs = internals.fs ?? nodeStoreFs
   const lockPath = `${file}.lock`
   const refreshes = createSharedFlight<string, TokenSet | undefined>((signal) =>
-    abortedError(signal, 'reading the token file was aborted'),
+    abortError(signal, 'reading the token file'),
   )
 
   // The lock file lives beside the token file, so the directory must exist first.
@@ -212,7 +211,7 @@ export function openFileStore(file: string, internals: FileStoreInternals = {}):
       assertKey(key)
       assertGetOptions(options)
       const signal = options?.signal
-      if (signal?.aborted) throw abortedError(signal, 'reading the token file was aborted')
+      if (signal?.aborted) throw abortError(signal, 'reading the token file')
       const entry = find(await readEntries(fs, file), key)
       if (!entry) return undefined
       const skew = options?.skew ?? DEFAULT_SKEW

@@ -10,8 +10,7 @@ import {
   type TokenSet,
   toOAuthKitError,
 } from '@oauthkit/core'
-import { invalidArgument } from '@oauthkit/core/internal'
-import { abortedError } from './aborted-error.js'
+import { abortError, accessDenied, invalidArgument } from '@oauthkit/core/internal'
 import {
   assertConnectionOptions,
   assertResource,
@@ -46,7 +45,7 @@ export interface LoopbackLoginOptions extends ConnectionOptions {
   loginHint?: string
 }
 
-const LOOPBACK_ABORTED = 'loopback login was aborted'
+const LOOPBACK = 'loopback login'
 
 /** Five minutes: long enough to type a password and pass a second factor. */
 const DEFAULT_TIMEOUT = 300_000
@@ -110,7 +109,7 @@ export async function loopbackLogin(options: LoopbackLoginOptions): Promise<Toke
     }
   }
   const { signal } = options
-  if (signal?.aborted) throw abortedError(signal, LOOPBACK_ABORTED)
+  if (signal?.aborted) throw abortError(signal, LOOPBACK)
 
   const context = await connect(options, signal)
   const server = createServer()
@@ -147,7 +146,10 @@ export async function loopbackLogin(options: LoopbackLoginOptions): Promise<Toke
       await respond(response, 200, loopbackPage({ ok: true }))
       return tokenSet
     } catch (err) {
-      const mapped = accessDenied(toOAuthKitError(err))
+      const mapped = accessDenied(
+        toOAuthKitError(err),
+        'the user declined the authorization request',
+      )
       await respond(response, 400, loopbackPage({ ok: false, reason: describe(mapped) }))
       throw mapped
     }
@@ -184,7 +186,7 @@ function waitForCallback(
     }, timeout)
     const onAbort = () => {
       done()
-      reject(abortedError(signal, LOOPBACK_ABORTED))
+      reject(abortError(signal, LOOPBACK))
     }
     const onRequest = (request: IncomingMessage, response: ServerResponse) => {
       const url = new URL(request.url ?? '/', 'http://127.0.0.1')
@@ -271,18 +273,6 @@ function close(server: Server): Promise<void> {
     // Browsers keep connections alive; without this, close() would wait for them to idle out.
     server.closeAllConnections()
   })
-}
-
-function accessDenied(err: OAuthKitError | TypeError): OAuthKitError | TypeError {
-  if (err instanceof OAuthResponseError && err.error === 'access_denied') {
-    return new OAuthResponseError('the user declined the authorization request', {
-      error: err.error,
-      error_description: err.error_description,
-      code: 'ERR_ACCESS_DENIED',
-      cause: err,
-    })
-  }
-  return err
 }
 
 function describe(err: OAuthKitError | TypeError): string {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { basename, dirname, join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { isOAuthKitError, OAuthKitError } from '@oauthkit/core'
-import { abortedError } from './aborted-error.js'
+import { abortError } from '@oauthkit/core/internal'
 import { storeFailedError } from './store-failed-error.js'
 import { errorCode, nodeStoreFs, type StoreFileHandle, type StoreFs } from './store-fs.js'
 
@@ -110,7 +110,7 @@ export async function withFileLock<T>(
   taskSignal.addEventListener('abort', stopBeating, { once: true })
 
   try {
-    if (signal?.aborted) throw abortedError(signal, 'waiting for the token file lock was aborted')
+    if (signal?.aborted) throw abortError(signal, 'waiting for the token file lock')
     return await task(taskSignal)
   } catch (err) {
     if (lost.signal.aborted) throw lost.signal.reason
@@ -121,7 +121,7 @@ export async function withFileLock<T>(
       })
     }
     if (signal?.aborted && !(isOAuthKitError(err) && err.code === 'ERR_ABORTED')) {
-      throw abortedError(signal, 'the work under the token file lock was aborted')
+      throw abortError(signal, 'the work under the token file lock')
     }
     throw err
   } finally {
@@ -142,7 +142,7 @@ async function acquire(
 ): Promise<StoreFileHandle> {
   const giveUpAt = Date.now() + wait
   for (;;) {
-    if (signal?.aborted) throw abortedError(signal, 'waiting for the token file lock was aborted')
+    if (signal?.aborted) throw abortError(signal, 'waiting for the token file lock')
     let handle: StoreFileHandle
     try {
       handle = await fs.open(lockPath, 'wx', 0o600)
@@ -159,7 +159,7 @@ async function acquire(
       try {
         await delay(RETRY_EVERY_MS, undefined, signal ? { signal } : undefined)
       } catch {
-        throw abortedError(signal, 'waiting for the token file lock was aborted')
+        throw abortError(signal, 'waiting for the token file lock')
       }
       continue
     }

@@ -326,7 +326,8 @@ describe('createFileStore', () => {
     expect(await store.get(key, { fetch })).toMatchObject({ accessToken: 'at-0' })
     await store.set(key, tokenSet({ expiresAt: now() - 10 }))
     await expect(store.get(key, { fetch })).rejects.toMatchObject({
-      code: 'OAUTH_RESPONSE_IS_NOT_CONFORM',
+      code: 'ERR_SERVER',
+      status: 503,
     })
   })
 
