@@ -6,7 +6,7 @@
 //   @oauthkit/browser is built on (no session logic, no cross-tab refresh, no errors of our own).
 // Each app is bundled by esbuild (minified ESM for browsers, es2022, tree-shaken, every dependency
 // included) and compressed with gzip -9 and brotli 11.
-// Budget under --check: the oauthkit app is at most BUDGET (15,000) bytes gzip.
+// Budget under --check: the oauthkit app is at most BUDGET (15,250) bytes gzip.
 //
 // Why not 9,000: that was the product brief's target, set before ID Token signature verification
 // became a security requirement. oauth4webapi validates an ID Token's claims but not its
@@ -20,7 +20,12 @@
 // state / front-channel-token callback checks, an error family with sanitised causes, and the
 // session layer (cross-tab refresh under a Web Lock, BroadcastChannel, a pending-login store, an
 // allowed-origins fetch). A size pass took the app from 15,171 to 14,883 B gzip with no feature,
-// check or error code removed; the budget is that rounded up to the next 250 B (117 B headroom).
+// check or error code removed; the budget was that rounded up to the next 250 B. It moved to
+// 15,250 B deliberately for two later additions worth their 92 B: the size cap trusts an
+// identity-encoded body's Content-Length instead of re-buffering it (token request overhead
+// 1.34x -> 1.10x oauth4webapi in bench/token-request.mjs), and a body whose read is interrupted
+// is classified as a transport failure (ERR_NETWORK / ERR_TIMEOUT, retryable) instead of a parse
+// error.
 
 import { fileURLToPath } from 'node:url'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
@@ -28,7 +33,7 @@ import { build } from 'esbuild'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const check = process.argv.includes('--check')
-const BUDGET = 15_000
+const BUDGET = 15_250
 
 const ISSUER = `'https://as.example.com'`
 const apps = {

@@ -121,11 +121,16 @@ export function limitedFetch(
       new OAuthKitError(`response from ${describeUrl(input)} is larger than ${maxBytes} bytes`, {
         code: 'ERR_RESPONSE_TOO_LARGE',
       })
-    if (Number(response.headers.get('content-length') ?? Number.NaN) > maxBytes) {
+    const declared = Number(response.headers.get('content-length') ?? Number.NaN)
+    if (declared > maxBytes) {
       await body?.cancel().catch(() => {})
       throw tooLarge()
     }
-    if (!body) return response
+    // HTTP framing holds an identity-encoded body to its Content-Length, so one within the cap
+    // needs no counting. A compressed body is counted as it decodes: its length says nothing of
+    // what it inflates to.
+    const encoding = response.headers.get('content-encoding')
+    if (!body || (declared >= 0 && (encoding === null || encoding === 'identity'))) return response
     const chunks: Uint8Array<ArrayBuffer>[] = []
     let size = 0
     const reader = body.getReader()

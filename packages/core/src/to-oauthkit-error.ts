@@ -45,6 +45,11 @@ export function toOAuthKitError(err: unknown): OAuthKitError | TypeError {
     err instanceof oauth.OperationProcessingError ||
     err instanceof oauth.UnsupportedOperationError
   ) {
+    // A body that stopped arriving (a reset, an abort or a timeout while it was read) fails the
+    // JSON parse with the transport error as cause, where bad JSON is a SyntaxError: classify
+    // the interruption, so the caller sees a retryable transport failure.
+    if (err.code === oauth.PARSE_ERROR && isInterruption(err.cause))
+      return toOAuthKitError(err.cause)
     // oauth4webapi reads error bodies of 4xx only and reports any other unexpected status as a
     // non-conforming response, the Response as cause. A 5xx is the server failing, not breaking
     // the protocol: callers retry it later and keep their session.
@@ -67,6 +72,15 @@ export function toOAuthKitError(err: unknown): OAuthKitError | TypeError {
     return new OAuthKitError('network request failed', { code: 'ERR_NETWORK', cause })
   }
   return new OAuthKitError('unexpected error', { code: 'ERR_UNEXPECTED', cause })
+}
+
+/**
+ * Whether a body read failed because the transport stopped: fetch's plain TypeError ('terminated')
+ * or a DOMException (an abort, a timeout, a network error). oauth4webapi's own coded TypeErrors (a
+ * malformed base64url segment) and JSON's SyntaxError are not interruptions.
+ */
+function isInterruption(reason: unknown): boolean {
+  return reason instanceof DOMException || (reason instanceof TypeError && !('code' in reason))
 }
 
 function responseError(

@@ -53,4 +53,24 @@ describe('limitedFetch()', () => {
     const empty = limitedFetch(async () => new Response(null, { status: 204 }))
     expect((await empty('https://a.example')).status).toBe(204)
   })
+  it('hands back an identity body within its content-length untouched: framing bounds it', async () => {
+    const original = new Response('{"ok":true}', { headers: { 'content-length': '11' } })
+    const response = await limitedFetch(async () => original, 64)('https://as.example.com/token')
+    expect(response).toBe(original)
+  })
+
+  it('counts a compressed body as it decodes: content-length says nothing of what it inflates to', async () => {
+    // What fetch hands over after decoding a small gzip body that inflates past the cap.
+    const inflated = new Uint8Array(4096).fill(0x61)
+    const fetch = limitedFetch(
+      async () =>
+        new Response(inflated, {
+          headers: { 'content-length': '40', 'content-encoding': 'gzip' },
+        }),
+      1024,
+    )
+    await expect(fetch('https://as.example.com/token')).rejects.toMatchObject({
+      code: 'ERR_RESPONSE_TOO_LARGE',
+    })
+  })
 })

@@ -141,4 +141,28 @@ describe('isOAuthKitError()', () => {
     expect(err).toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' })
     expect(err.message).toBe('"clientSecret" must be a non-empty string')
   })
+  it('classifies a body that stopped arriving as a transport failure, and bad JSON as a parse error', async () => {
+    const interrupted = (reason: unknown) =>
+      new Response(
+        new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode('{"access_token":"'))
+            controller.error(reason)
+          },
+        }),
+        { headers: { 'content-type': 'application/json' } },
+      )
+    const reset = toOAuthKitError(await oauthError(interrupted(new TypeError('terminated'))))
+    expect(reset).toMatchObject({ code: 'ERR_NETWORK' })
+    const timedOut = toOAuthKitError(
+      await oauthError(interrupted(new DOMException('timed out', 'TimeoutError'))),
+    )
+    expect(timedOut).toMatchObject({ code: 'ERR_TIMEOUT' })
+    const badJson = toOAuthKitError(
+      await oauthError(
+        new Response('{"access_token":', { headers: { 'content-type': 'application/json' } }),
+      ),
+    )
+    expect(badJson).toMatchObject({ code: 'OAUTH_PARSE_ERROR' })
+  })
 })
