@@ -96,7 +96,9 @@ export function createClientCredentialsCache(
       const ttl =
         tokenSet.expiresAt === undefined
           ? defaultTtl
-          : Math.floor(tokenSet.expiresAt - received / 1000)
+          : // Rounded up: a 1 s token received late in its second still gets stored; `get`
+            // checks expiry itself, so the store keeping it a little longer serves nothing stale.
+            Math.ceil(tokenSet.expiresAt - received / 1000)
       if (ttl > 0) {
         // Whole seconds, like `expiresAt`: the lifetime is then exactly the `expires_in` given.
         const entry: StoredTokenSet = { ...tokenSet, receivedAt: Math.floor(received / 1000) }

@@ -177,6 +177,18 @@ describe('clientCredentials()', () => {
     expect(server.state.tokenRequests).toHaveLength(2)
   })
 
+  it('stores a 1 s token received late in its second: the store never drops it early', async () => {
+    // expiresAt is whole seconds from receipt; received at .900 the token has 0.1 s of second left
+    // but a lifetime of 1 s: rounding the store TTL down would give 0 and store nothing.
+    vi.useFakeTimers({ toFake: ['Date'], now: T0 + 900 })
+    const { server, client } = setup(() => tokenResponse({ expires_in: 1 }), {
+      tokenCache: { skew: 0 },
+    })
+    const first = await client.clientCredentials()
+    expect((await client.clientCredentials()).accessToken).toBe(first.accessToken)
+    expect(server.state.tokenRequests).toHaveLength(1)
+  })
+
   it('keeps the receipt time in the stored value; callers get a plain TokenSet', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: T0 })
     const map = new Map<string, StoredTokenSet>()
