@@ -6,6 +6,7 @@ import type { ServerMetadata } from './discover.js'
 import { isOAuthKitError, OAuthKitError } from './errors.js'
 import { type HttpOptions, toRequestOptions } from './http-options.js'
 import { createJwksCache, type JwksCache, type JwksGeneration } from './jwks-cache.js'
+import { DEFAULT_JWS_ALGORITHMS } from './jws-algorithms.js'
 import { toOAuthKitError } from './to-oauthkit-error.js'
 import {
   storeOf,
@@ -48,20 +49,6 @@ export interface VerifyJwtAccessTokenOptions {
   realm?: string
 }
 
-const DEFAULT_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-]
-
 const sharedJwksCache: JwksCache = createJwksCache()
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
@@ -103,7 +90,7 @@ export async function verifyJwtAccessToken(
   if (scopes !== undefined && !isStringArray(scopes)) {
     throw invalidArgument('options.scopes', 'an array of strings')
   }
-  const algorithms = options.algorithms ?? DEFAULT_ALGORITHMS
+  const algorithms = options.algorithms ?? DEFAULT_JWS_ALGORITHMS
   if (!Array.isArray(algorithms) || algorithms.length === 0) {
     throw invalidArgument('options.algorithms', 'a non-empty array of strings')
   }

@@ -11,7 +11,7 @@ import {
   type VerifyJwtAccessTokenOptions,
   verifyJwtAccessToken,
 } from '@oauthkit/core'
-import { assertIssuer, invalidArgument } from '@oauthkit/core/internal'
+import { assertIssuer, invalidArgument, SUPPORTED_JWS_ALGORITHMS } from '@oauthkit/core/internal'
 import { assertMetadata } from './assert-metadata.js'
 import { numberOption } from './number-option.js'
 import { toHttpOptions } from './to-http-options.js'
@@ -217,28 +217,11 @@ const headerChecksOnly: JwksCache = {
   clear() {},
 }
 
-const ALGORITHMS = new Set([
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-  'ML-DSA-44',
-  'ML-DSA-65',
-  'ML-DSA-87',
-])
-
 function checkAlgorithms(algorithms: unknown): void {
   if (!Array.isArray(algorithms) || !algorithms.every((alg) => typeof alg === 'string')) {
     throw invalidArgument('algorithms', 'an array of strings')
   }
-  if (algorithms.length === 0 || !algorithms.every((alg) => ALGORITHMS.has(alg))) {
+  if (algorithms.length === 0 || !algorithms.every((alg) => SUPPORTED_JWS_ALGORITHMS.has(alg))) {
     throw invalidArgument(
       'algorithms',
       'a non-empty list of asymmetric JWS algorithms (RS256, PS256, ES256, EdDSA, ...)',
