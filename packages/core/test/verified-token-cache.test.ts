@@ -10,7 +10,7 @@ import {
   type VerifiedTokenCache,
   verifyJwtAccessToken,
 } from '@oauthkit/core'
-import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
+import { SignJWT } from 'jose'
 import {
   afterEach,
   beforeAll,
@@ -21,6 +21,12 @@ import {
   type MockInstance,
   vi,
 } from 'vitest'
+import {
+  makeSigningKey,
+  type SigningKey,
+  signAccessToken,
+} from '../../../test/fixtures/jwt-issuer.js'
+import { refusal } from '../../../test/fixtures/refusal.js'
 
 const issuer = 'https://as.example.com'
 const audience = 'https://api.example.com'
@@ -28,37 +34,16 @@ const metadata: ServerMetadata = { issuer, jwks_uri: `${issuer}/jwks` }
 // A whole second, so that `exp` lands exactly on a millisecond the fake clock can be set to.
 const T0 = Date.UTC(2030, 0, 1, 12, 0, 0)
 
-type Key = { kid: string; alg: string; privateKey: CryptoKey; jwk: JWK }
-async function makeKey(kid: string, alg = 'RS256'): Promise<Key> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true })
-  return { kid, alg, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } }
-}
-
 interface TokenOptions {
-  key?: Key
+  key?: SigningKey
   kid?: string
   claims?: Record<string, unknown>
 }
-async function sign(options: TokenOptions = {}): Promise<string> {
-  const key = options.key ?? keyA
-  const now = Math.floor(Date.now() / 1000)
-  return new SignJWT({
-    iss: issuer,
-    aud: audience,
-    sub: 'user-1',
-    client_id: 'app',
-    jti: crypto.randomUUID(),
-    iat: now,
-    exp: now + 300,
-    scope: 'read write',
-    ...options.claims,
-  })
-    .setProtectedHeader({ alg: key.alg, kid: options.kid ?? key.kid, typ: 'at+jwt' })
-    .sign(key.privateKey)
-}
+const sign = ({ key = keyA, kid, claims }: TokenOptions = {}) =>
+  signAccessToken(key, { issuer, audience, kid, claims })
 
 // A JWKS endpoint behind an injected fetch; the test changes its keys and counts its requests.
-function jwksServer(initial: Key[]) {
+function jwksServer(initial: SigningKey[]) {
   const state = { keys: initial.map((key) => key.jwk), requests: 0 }
   const fetch = (async () => {
     state.requests++
@@ -67,12 +52,16 @@ function jwksServer(initial: Key[]) {
   return { state, fetch }
 }
 
-let keyA: Key
-let keyB: Key
-let keyEd: Key
+let keyA: SigningKey
+let keyB: SigningKey
+let keyEd: SigningKey
 let signatures: MockInstance
 beforeAll(async () => {
-  ;[keyA, keyB, keyEd] = await Promise.all([makeKey('a'), makeKey('b'), makeKey('ed', 'EdDSA')])
+  ;[keyA, keyB, keyEd] = await Promise.all([
+    makeSigningKey('a'),
+    makeSigningKey('b'),
+    makeSigningKey('ed', 'EdDSA'),
+  ])
 })
 beforeEach(() => {
   signatures = vi.spyOn(crypto.subtle, 'verify')
@@ -83,7 +72,7 @@ afterEach(() => {
 })
 
 interface Setup {
-  keys?: Key[]
+  keys?: SigningKey[]
   jwks?: Parameters<typeof createJwksCache>[0]
   maxEntries?: number
 }
@@ -129,15 +118,6 @@ async function outcome(promise: Promise<{ sub?: unknown }>): Promise<Outcome> {
     const { status, code } = err as AccessTokenError
     return { accepted: false, status, code }
   }
-}
-
-async function refusal(promise: Promise<unknown>): Promise<AccessTokenError> {
-  const result = await promise.then(
-    () => expect.unreachable('expected a refusal'),
-    (e: unknown) => e,
-  )
-  expect(result).toBeInstanceOf(AccessTokenError)
-  return result as AccessTokenError
 }
 
 describe('verified-token cache', () => {

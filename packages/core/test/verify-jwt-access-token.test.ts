@@ -8,48 +8,25 @@ import {
   type ServerMetadata,
   verifyJwtAccessToken,
 } from '@oauthkit/core'
-import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import {
+  type AccessTokenOptions,
+  makeSigningKey,
+  type SigningKey,
+  signAccessToken,
+} from '../../../test/fixtures/jwt-issuer.js'
+import { refusal } from '../../../test/fixtures/refusal.js'
 
 const issuer = 'https://as.example.com'
 const audience = 'https://api.example.com'
 const metadata: ServerMetadata = { issuer, jwks_uri: `${issuer}/jwks` }
 
-type Key = { kid: string; alg: string; privateKey: CryptoKey; jwk: JWK }
-async function makeKey(kid: string, alg = 'RS256'): Promise<Key> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true })
-  return { kid, alg, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' } }
-}
-
-interface TokenOptions {
-  key?: Key
-  typ?: string
-  kid?: string
-  claims?: Record<string, unknown>
-  omit?: string[]
-}
-async function sign(options: TokenOptions = {}): Promise<string> {
-  const key = options.key ?? keyA
-  const now = Math.floor(Date.now() / 1000)
-  const claims: Record<string, unknown> = {
-    iss: issuer,
-    aud: audience,
-    sub: 'user-1',
-    client_id: 'app',
-    jti: crypto.randomUUID(),
-    iat: now,
-    exp: now + 300,
-    scope: 'read write',
-    ...options.claims,
-  }
-  for (const name of options.omit ?? []) delete claims[name]
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: key.alg, kid: options.kid ?? key.kid, typ: options.typ ?? 'at+jwt' })
-    .sign(key.privateKey)
-}
+type TokenOptions = Omit<AccessTokenOptions, 'issuer' | 'audience'> & { key?: SigningKey }
+const sign = ({ key = keyA, ...options }: TokenOptions = {}) =>
+  signAccessToken(key, { issuer, audience, ...options })
 
 // A JWKS endpoint whose keys the test rotates; counts its requests.
-function jwksServer(initial: Key[]) {
+function jwksServer(initial: SigningKey[]) {
   const state = { keys: initial, requests: 0, fail: false }
   const fetch = vi.fn(async (input: RequestInfo | URL) => {
     state.requests++
@@ -60,17 +37,24 @@ function jwksServer(initial: Key[]) {
   return { state, fetch }
 }
 
-let keyA: Key
-let keyB: Key
-let keyEs: Key
+let keyA: SigningKey
+let keyB: SigningKey
+let keyEs: SigningKey
 beforeAll(async () => {
-  ;[keyA, keyB, keyEs] = await Promise.all([makeKey('a'), makeKey('b'), makeKey('e', 'ES256')])
+  ;[keyA, keyB, keyEs] = await Promise.all([
+    makeSigningKey('a'),
+    makeSigningKey('b'),
+    makeSigningKey('e', 'ES256'),
+  ])
 })
 afterEach(() => {
   vi.useRealTimers()
 })
 
-function setup(keys: Key[] = [keyA, keyEs], cacheOptions?: Parameters<typeof createJwksCache>[0]) {
+function setup(
+  keys: SigningKey[] = [keyA, keyEs],
+  cacheOptions?: Parameters<typeof createJwksCache>[0],
+) {
   const server = jwksServer(keys)
   const jwksCache: JwksCache = createJwksCache(cacheOptions)
   const verify = (input: string | Request | undefined, extra?: { scopes?: string[] }) =>
@@ -81,17 +65,6 @@ function setup(keys: Key[] = [keyA, keyEs], cacheOptions?: Parameters<typeof cre
       ...extra,
     })
   return { server, jwksCache, verify }
-}
-
-async function refusal(promise: Promise<unknown>): Promise<AccessTokenError> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected a refusal')
-    },
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(AccessTokenError)
-  return err as AccessTokenError
 }
 
 describe('verifyJwtAccessToken', () => {

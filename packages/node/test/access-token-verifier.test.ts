@@ -5,12 +5,11 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
-  AccessTokenError,
   type AccessTokenVerifierOptions,
   createAccessTokenVerifier,
   withAccessToken,
 } from '@oauthkit/node'
-import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose'
+import type { JWK } from 'jose'
 import {
   afterAll,
   afterEach,
@@ -22,28 +21,24 @@ import {
   type MockInstance,
   vi,
 } from 'vitest'
+import {
+  makeSigningKey,
+  type SigningKey,
+  signAccessToken,
+} from '../../../test/fixtures/jwt-issuer.js'
+import { refusal } from '../../../test/fixtures/refusal.js'
 
 const audience = 'https://api.example.com'
 const T0 = Date.UTC(2030, 0, 1, 12, 0, 0)
 
-type Key = { kid: string; privateKey: CryptoKey; jwk: JWK }
-async function makeKey(kid: string): Promise<Key> {
-  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true })
-  return {
-    kid,
-    privateKey,
-    jwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' },
-  }
-}
-
-let keyA: Key
-let keyB: Key
+let keyA: SigningKey
+let keyB: SigningKey
 let server: Server
 let issuer: string
 const published = { keys: [] as JWK[], jwksRequests: 0 }
 
 beforeAll(async () => {
-  ;[keyA, keyB] = await Promise.all([makeKey('a'), makeKey('b')])
+  ;[keyA, keyB] = await Promise.all([makeSigningKey('a', 'ES256'), makeSigningKey('b', 'ES256')])
   server = createServer((req, res) => {
     res.setHeader('content-type', 'application/json')
     if (req.url === '/jwks') {
@@ -78,31 +73,8 @@ function verifierWith(options: Partial<AccessTokenVerifierOptions> = {}) {
   return createAccessTokenVerifier({ issuer, audience, allowInsecureRequests: true, ...options })
 }
 
-async function sign(claims: Record<string, unknown> = {}, key: Key = keyA): Promise<string> {
-  const now = Math.floor(Date.now() / 1000)
-  return new SignJWT({
-    iss: issuer,
-    aud: audience,
-    sub: 'user-1',
-    client_id: 'app',
-    jti: crypto.randomUUID(),
-    iat: now,
-    exp: now + 300,
-    scope: 'read write',
-    ...claims,
-  })
-    .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: 'at+jwt' })
-    .sign(key.privateKey)
-}
-
-async function refusal(promise: Promise<unknown>): Promise<AccessTokenError> {
-  const err = await promise.then(
-    () => expect.unreachable('expected a refusal'),
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(AccessTokenError)
-  return err as AccessTokenError
-}
+const sign = (claims: Record<string, unknown> = {}, key: SigningKey = keyA) =>
+  signAccessToken(key, { issuer, audience, claims })
 
 describe('createAccessTokenVerifier() verified-token cache', () => {
   it('is on by default: a repeated token is verified once, concurrent callers included', async () => {

@@ -14,13 +14,17 @@ import {
   verifyNodeRequest,
   withAccessToken,
 } from '@oauthkit/node'
-import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  makeSigningKey,
+  type SigningKey,
+  signAccessToken,
+} from '../../../test/fixtures/jwt-issuer.js'
 
 const issuer = 'https://as.adapters.example'
 const audience = 'https://api.adapters.example'
 
-let privateKey: CryptoKey
+let key: SigningKey
 let jwks: { keys: object[] }
 const issuerFetch: typeof fetch = async (input) => {
   const url = new URL(input instanceof Request ? input.url : String(input))
@@ -39,22 +43,8 @@ const unreachable: typeof fetch = async () => {
 const verifier = () => createAccessTokenVerifier({ issuer, audience, fetch: issuerFetch })
 const down = () => createAccessTokenVerifier({ issuer, audience, fetch: unreachable })
 
-async function sign(claims: Record<string, unknown> = {}): Promise<string> {
-  const now = Math.floor(Date.now() / 1000)
-  return new SignJWT({
-    iss: issuer,
-    aud: audience,
-    sub: 'user-1',
-    client_id: 'app',
-    jti: crypto.randomUUID(),
-    iat: now,
-    exp: now + 300,
-    scope: 'read',
-    ...claims,
-  })
-    .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'at+jwt' })
-    .sign(privateKey)
-}
+const sign = (claims: Record<string, unknown> = {}) =>
+  signAccessToken(key, { issuer, audience, claims: { scope: 'read', ...claims } })
 
 /** One answer, however the adapter produced it; `nextError` is what the middleware passed on. */
 interface Answer {
@@ -76,9 +66,8 @@ let server: Server
 let base: string
 let handle: (req: IncomingMessage, res: ServerResponse) => void = () => {}
 beforeAll(async () => {
-  const pair = await generateKeyPair('ES256')
-  privateKey = pair.privateKey
-  jwks = { keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' }] }
+  key = await makeSigningKey('k1', 'ES256')
+  jwks = { keys: [key.jwk] }
   server = createServer((req, res) => handle(req, res))
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
