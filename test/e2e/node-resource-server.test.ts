@@ -2,7 +2,6 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type DevServer, startDevServer } from '@oauthkit/devserver'
 import {
-  AccessTokenError,
   accessTokenMiddleware,
   createAccessTokenVerifier,
   createServerClient,
@@ -12,6 +11,8 @@ import {
 import { calculateJwkThumbprint, exportJWK } from 'jose'
 import * as oauth from 'oauth4webapi'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { refusal } from '../fixtures/refusal.js'
+import { until } from './helpers/until.js'
 
 const REDIRECT = 'http://127.0.0.1:5173/callback'
 
@@ -21,18 +22,6 @@ beforeAll(async () => {
   ;[server, other] = await Promise.all([startDevServer(), startDevServer()])
 })
 afterAll(() => Promise.all([server.close(), other.close()]))
-
-// Resolves once the clock has reached `epochSeconds`: a timer may fire a little early, so it
-// checks and waits again rather than trusting one delay.
-async function until(epochSeconds: number): Promise<void> {
-  for (
-    let left = epochSeconds * 1000 - Date.now();
-    left > 0;
-    left = epochSeconds * 1000 - Date.now()
-  ) {
-    await new Promise((resolve) => setTimeout(resolve, left))
-  }
-}
 
 async function serviceToken(dev: DevServer, scope = 'api:read'): Promise<string> {
   const service = createServerClient({
@@ -51,15 +40,6 @@ function verifierFor(dev: DevServer, audience = dev.resource) {
     allowInsecureRequests: true,
     clockTolerance: 0,
   })
-}
-
-async function refusal(promise: Promise<unknown>): Promise<AccessTokenError> {
-  const err = await promise.then(
-    () => expect.unreachable('expected a refusal'),
-    (e: unknown) => e,
-  )
-  expect(err).toBeInstanceOf(AccessTokenError)
-  return err as AccessTokenError
 }
 
 describe('createAccessTokenVerifier() with real RFC 9068 tokens from the devserver', () => {

@@ -7,6 +7,7 @@ import {
   type ServerClientOptions,
 } from '@oauthkit/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { until } from './helpers/until.js'
 
 const REDIRECT = 'http://127.0.0.1:5173/callback'
 const POST_LOGOUT = 'http://127.0.0.1:5173/'
@@ -28,18 +29,6 @@ function client(clientId: string, options: Partial<ServerClientOptions> = {}): S
     allowInsecureRequests: true,
     ...options,
   })
-}
-
-// Resolves once the clock has reached `epochSeconds`: a timer may fire a little early, so it
-// checks and waits again rather than trusting one delay.
-async function until(epochSeconds: number): Promise<void> {
-  for (
-    let left = epochSeconds * 1000 - Date.now();
-    left > 0;
-    left = epochSeconds * 1000 - Date.now()
-  ) {
-    await new Promise((resolve) => setTimeout(resolve, left))
-  }
 }
 
 async function login(web: ServerClient, scope = 'openid profile email') {
