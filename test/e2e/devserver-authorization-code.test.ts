@@ -2,7 +2,13 @@ import { type DevServer, startDevServer } from '@oauthkit/devserver'
 import * as jose from 'jose'
 import * as oauth from 'oauth4webapi'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { discover, insecure, jwtPayload, prepareAuthorization } from './helpers/devserver-oauth.js'
+import {
+  discover,
+  insecure,
+  jwtPayload,
+  prepareAuthorization,
+  redeemCode,
+} from './helpers/devserver-oauth.js'
 
 const REDIRECT = 'http://127.0.0.1:5173/callback'
 
@@ -32,20 +38,7 @@ async function codeFlow(
     pkce: options.pkce ?? true,
   })
   const callback = await on.server.login(request.url, { user: options.user })
-  const params = oauth.validateAuthResponse(on.as, client, new URL(callback), request.state)
-  const response = await oauth.authorizationCodeGrantRequest(
-    on.as,
-    client,
-    auth,
-    params,
-    REDIRECT,
-    options.pkce === false ? oauth.nopkce : request.verifier,
-    insecure,
-  )
-  const tokens = await oauth.processAuthorizationCodeResponse(on.as, client, response, {
-    expectedNonce: request.nonce,
-    requireIdToken: true,
-  })
+  const tokens = await redeemCode(on.as, client, auth, request, callback, { requireIdToken: true })
   return { tokens, callback, client }
 }
 

@@ -1,7 +1,7 @@
 import { type DevServer, startDevServer } from '@oauthkit/devserver'
 import * as oauth from 'oauth4webapi'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { discover, insecure, prepareAuthorization } from './helpers/devserver-oauth.js'
+import { discover, insecure, prepareAuthorization, redeemCode } from './helpers/devserver-oauth.js'
 
 const REDIRECT = 'http://127.0.0.1:5173/callback'
 
@@ -23,21 +23,7 @@ afterAll(() => server.close())
 it('tokens with a 2 s TTL are refused after they expire', async () => {
   const spa: oauth.Client = { client_id: 'spa' }
   const request = await prepareAuthorization(as, 'spa', REDIRECT)
-  const callback = await server.login(request.url)
-  const tokens = await oauth.processAuthorizationCodeResponse(
-    as,
-    spa,
-    await oauth.authorizationCodeGrantRequest(
-      as,
-      spa,
-      oauth.None(),
-      oauth.validateAuthResponse(as, spa, new URL(callback), request.state),
-      REDIRECT,
-      request.verifier,
-      insecure,
-    ),
-    { expectedNonce: request.nonce },
-  )
+  const tokens = await redeemCode(as, spa, oauth.None(), request, await server.login(request.url))
   expect(tokens.expires_in).toBe(2)
 
   const service: oauth.Client = { client_id: 'service' }

@@ -7,7 +7,7 @@ import {
 import * as jose from 'jose'
 import * as oauth from 'oauth4webapi'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { discover, insecure, prepareAuthorization } from './helpers/devserver-oauth.js'
+import { discover, insecure, prepareAuthorization, redeemCode } from './helpers/devserver-oauth.js'
 
 const REDIRECT = 'http://127.0.0.1:5173/callback'
 
@@ -163,20 +163,7 @@ describe('RP-initiated logout (OIDC RP-Initiated Logout 1.0)', () => {
     const cookies = new CookieJar()
     const request = await prepareAuthorization(as, 'spa', REDIRECT)
     const callback = await server.login(request.url, { cookies })
-    const tokens = await oauth.processAuthorizationCodeResponse(
-      as,
-      spa,
-      await oauth.authorizationCodeGrantRequest(
-        as,
-        spa,
-        oauth.None(),
-        oauth.validateAuthResponse(as, spa, new URL(callback), request.state),
-        REDIRECT,
-        request.verifier,
-        insecure,
-      ),
-      { expectedNonce: request.nonce },
-    )
+    const tokens = await redeemCode(as, spa, oauth.None(), request, callback)
     const endSession = new URL(as.end_session_endpoint as string)
     endSession.searchParams.set('id_token_hint', tokens.id_token as string)
     endSession.searchParams.set('post_logout_redirect_uri', 'http://127.0.0.1:5173/')
@@ -198,20 +185,7 @@ describe('DPoP (RFC 9449)', () => {
     const DPoP = oauth.DPoP(spa, await oauth.generateKeyPair('ES256'))
     const request = await prepareAuthorization(as, 'spa', REDIRECT)
     const callback = await server.login(request.url)
-    const tokens = await oauth.processAuthorizationCodeResponse(
-      as,
-      spa,
-      await oauth.authorizationCodeGrantRequest(
-        as,
-        spa,
-        oauth.None(),
-        oauth.validateAuthResponse(as, spa, new URL(callback), request.state),
-        REDIRECT,
-        request.verifier,
-        { ...insecure, DPoP },
-      ),
-      { expectedNonce: request.nonce },
-    )
+    const tokens = await redeemCode(as, spa, oauth.None(), request, callback, { DPoP })
     expect(tokens.token_type.toLowerCase()).toBe('dpop')
     const ok = await oauth.userInfoRequest(as, spa, tokens.access_token, { ...insecure, DPoP })
     expect(ok.status).toBe(200)
@@ -273,20 +247,7 @@ describe('pushed authorization requests (RFC 9126)', () => {
     url.searchParams.set('client_id', 'spa-par')
     url.searchParams.set('request_uri', pushed.request_uri)
     const callback = await server.login(url)
-    const tokens = await oauth.processAuthorizationCodeResponse(
-      as,
-      client,
-      await oauth.authorizationCodeGrantRequest(
-        as,
-        client,
-        oauth.None(),
-        oauth.validateAuthResponse(as, client, new URL(callback), prepared.state),
-        REDIRECT,
-        prepared.verifier,
-        insecure,
-      ),
-      { expectedNonce: prepared.nonce },
-    )
+    const tokens = await redeemCode(as, client, oauth.None(), prepared, callback)
     expect(tokens.access_token).toEqual(expect.any(String))
   })
 })

@@ -2,7 +2,13 @@ import { type DevServer, startDevServer } from '@oauthkit/devserver'
 import * as jose from 'jose'
 import * as oauth from 'oauth4webapi'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { discover, insecure, jwtPayload, prepareAuthorization } from './helpers/devserver-oauth.js'
+import {
+  discover,
+  insecure,
+  jwtPayload,
+  prepareAuthorization,
+  redeemCode,
+} from './helpers/devserver-oauth.js'
 
 const REDIRECT = 'http://127.0.0.1:5173/callback'
 
@@ -19,19 +25,7 @@ const spa: oauth.Client = { client_id: 'spa' }
 
 async function spaTokens(params: Record<string, string> = {}) {
   const request = await prepareAuthorization(as, 'spa', REDIRECT, params)
-  const callback = await server.login(request.url)
-  const response = await oauth.authorizationCodeGrantRequest(
-    as,
-    spa,
-    oauth.None(),
-    oauth.validateAuthResponse(as, spa, new URL(callback), request.state),
-    REDIRECT,
-    request.verifier,
-    insecure,
-  )
-  return oauth.processAuthorizationCodeResponse(as, spa, response, {
-    expectedNonce: request.nonce,
-  })
+  return redeemCode(as, spa, oauth.None(), request, await server.login(request.url))
 }
 
 async function refresh(client: oauth.Client, auth: oauth.ClientAuth, token: string) {
@@ -84,21 +78,7 @@ describe('refresh tokens (RFC 6749 §6) with rotation', () => {
     const web: oauth.Client = { client_id: 'web' }
     const auth = oauth.ClientSecretBasic(server.clients.web?.clientSecret as string)
     const request = await prepareAuthorization(as, 'web', REDIRECT)
-    const callback = await server.login(request.url)
-    const tokens = await oauth.processAuthorizationCodeResponse(
-      as,
-      web,
-      await oauth.authorizationCodeGrantRequest(
-        as,
-        web,
-        auth,
-        oauth.validateAuthResponse(as, web, new URL(callback), request.state),
-        REDIRECT,
-        request.verifier,
-        insecure,
-      ),
-      { expectedNonce: request.nonce },
-    )
+    const tokens = await redeemCode(as, web, auth, request, await server.login(request.url))
     const rotated = await refresh(web, auth, tokens.refresh_token as string)
     expect(rotated.refresh_token).not.toBe(tokens.refresh_token)
     await expect(refresh(web, auth, tokens.refresh_token as string)).rejects.toMatchObject({
@@ -170,16 +150,16 @@ describe('password grant (RFC 6749 §4.3), for comparison only', () => {
   const legacy: oauth.Client = { client_id: 'legacy' }
   const auth = (): oauth.ClientAuth =>
     oauth.ClientSecretBasic(server.clients.legacy?.clientSecret as string)
+  /** A password grant request with `params`, from `legacy` unless another client is given. */
+  const passwordGrant = (params: Record<string, string>, client = legacy, clientAuth = auth()) =>
+    oauth.genericTokenEndpointRequest(as, client, clientAuth, 'password', params, insecure)
 
   it('right password: tokens, userinfo works, refresh works', async () => {
-    const response = await oauth.genericTokenEndpointRequest(
-      as,
-      legacy,
-      auth(),
-      'password',
-      { username: 'bob', password: 'bob-password', scope: 'openid email' },
-      insecure,
-    )
+    const response = await passwordGrant({
+      username: 'bob',
+      password: 'bob-password',
+      scope: 'openid email',
+    })
     const tokens = await oauth.processGenericTokenEndpointResponse(as, legacy, response)
     expect(tokens.scope).toBe('openid email')
     // No resource: an opaque access token, which userinfo accepts.
@@ -197,19 +177,12 @@ describe('password grant (RFC 6749 §4.3), for comparison only', () => {
   })
 
   it('with a resource (RFC 8707): an RFC 9068 JWT for the API with its scopes, also on refresh', async () => {
-    const response = await oauth.genericTokenEndpointRequest(
-      as,
-      legacy,
-      auth(),
-      'password',
-      {
-        username: 'bob',
-        password: 'bob-password',
-        scope: 'openid api:read',
-        resource: server.resource,
-      },
-      insecure,
-    )
+    const response = await passwordGrant({
+      username: 'bob',
+      password: 'bob-password',
+      scope: 'openid api:read',
+      resource: server.resource,
+    })
     const tokens = await oauth.processGenericTokenEndpointResponse(as, legacy, response)
     // Like the built-in grants: the access token carries only the API's scopes.
     expect(tokens.scope).toBe('api:read')
@@ -239,28 +212,18 @@ describe('password grant (RFC 6749 §4.3), for comparison only', () => {
   })
 
   it('an unknown resource: invalid_target', async () => {
-    const response = await oauth.genericTokenEndpointRequest(
-      as,
-      legacy,
-      auth(),
-      'password',
-      { username: 'bob', password: 'bob-password', resource: 'https://elsewhere.test/api' },
-      insecure,
-    )
+    const response = await passwordGrant({
+      username: 'bob',
+      password: 'bob-password',
+      resource: 'https://elsewhere.test/api',
+    })
     await expect(
       oauth.processGenericTokenEndpointResponse(as, legacy, response),
     ).rejects.toMatchObject({ error: 'invalid_target' })
   })
 
   it('wrong password: invalid_grant', async () => {
-    const response = await oauth.genericTokenEndpointRequest(
-      as,
-      legacy,
-      auth(),
-      'password',
-      { username: 'bob', password: 'alice-password' },
-      insecure,
-    )
+    const response = await passwordGrant({ username: 'bob', password: 'alice-password' })
     await expect(
       oauth.processGenericTokenEndpointResponse(as, legacy, response),
     ).rejects.toMatchObject({ error: 'invalid_grant' })
@@ -268,13 +231,10 @@ describe('password grant (RFC 6749 §4.3), for comparison only', () => {
 
   it('clients without the grant cannot use it', async () => {
     const web: oauth.Client = { client_id: 'web' }
-    const response = await oauth.genericTokenEndpointRequest(
-      as,
+    const response = await passwordGrant(
+      { username: 'bob', password: 'bob-password' },
       web,
       oauth.ClientSecretBasic(server.clients.web?.clientSecret as string),
-      'password',
-      { username: 'bob', password: 'bob-password' },
-      insecure,
     )
     await expect(
       oauth.processGenericTokenEndpointResponse(as, web, response),

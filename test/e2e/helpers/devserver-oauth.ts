@@ -18,6 +18,8 @@ export interface PreparedAuthorization {
   nonce: string
   verifier: string
   redirectUri: string
+  /** Whether the request carries a PKCE challenge (its `verifier` is sent with the code). */
+  pkce: boolean
 }
 
 /** Builds an authorization URL with PKCE S256, state and nonce. */
@@ -43,7 +45,34 @@ export async function prepareAuthorization(
     url.searchParams.set('code_challenge_method', 'S256')
   }
   for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value)
-  return { url, state, nonce, verifier, redirectUri }
+  return { url, state, nonce, verifier, redirectUri, pkce }
+}
+
+/**
+ * Redeems the code in `callback`, the redirect that answered `request`: checks its state, sends
+ * the request's PKCE verifier (if it had a challenge) and checks the ID Token's nonce.
+ */
+export async function redeemCode(
+  as: oauth.AuthorizationServer,
+  client: oauth.Client,
+  auth: oauth.ClientAuth,
+  request: PreparedAuthorization,
+  callback: string,
+  { DPoP, requireIdToken }: { DPoP?: oauth.DPoPHandle; requireIdToken?: boolean } = {},
+): Promise<oauth.TokenEndpointResponse> {
+  const response = await oauth.authorizationCodeGrantRequest(
+    as,
+    client,
+    auth,
+    oauth.validateAuthResponse(as, client, new URL(callback), request.state),
+    request.redirectUri,
+    request.pkce ? request.verifier : oauth.nopkce,
+    DPoP ? { ...insecure, DPoP } : insecure,
+  )
+  return oauth.processAuthorizationCodeResponse(as, client, response, {
+    expectedNonce: request.nonce,
+    requireIdToken,
+  })
 }
 
 /** Decodes a JWT payload without verifying it (assertions only). */
