@@ -23,13 +23,18 @@ beforeAll(async () => {
 })
 afterAll(() => Promise.all([server.close(), other.close()]))
 
-async function serviceToken(dev: DevServer, scope = 'api:read'): Promise<string> {
-  const service = createServerClient({
+/** A server client for `clientId`, registered at `dev` with a client secret. */
+function clientOf(dev: DevServer, clientId: string) {
+  return createServerClient({
     issuer: dev.issuer,
-    clientId: 'service',
-    clientSecret: dev.clients.service?.clientSecret as string,
+    clientId,
+    clientSecret: dev.clients[clientId]?.clientSecret as string,
     allowInsecureRequests: true,
   })
+}
+
+async function serviceToken(dev: DevServer, scope = 'api:read'): Promise<string> {
+  const service = clientOf(dev, 'service')
   return (await service.clientCredentials({ scope, resource: dev.resource })).accessToken
 }
 
@@ -55,12 +60,7 @@ describe('createAccessTokenVerifier() with real RFC 9068 tokens from the devserv
   })
 
   it("accepts a user's access token from the code flow, with the user as sub", async () => {
-    const web = createServerClient({
-      issuer: server.issuer,
-      clientId: 'web',
-      clientSecret: server.clients.web?.clientSecret as string,
-      allowInsecureRequests: true,
-    })
+    const web = clientOf(server, 'web')
     const { url, transaction } = await web.buildAuthorizationUrl({
       redirectUri: REDIRECT,
       scope: 'openid api:read api:write',
@@ -114,12 +114,7 @@ describe('createAccessTokenVerifier() with real RFC 9068 tokens from the devserv
   })
 
   it('refuses an opaque (non-JWT) token', async () => {
-    const service = createServerClient({
-      issuer: server.issuer,
-      clientId: 'service',
-      clientSecret: server.clients.service?.clientSecret as string,
-      allowInsecureRequests: true,
-    })
+    const service = clientOf(server, 'service')
     const opaque = (await service.clientCredentials({ scope: 'openid' })).accessToken
     const err = await refusal(verifierFor(server).verify(opaque))
     expect(err).toMatchObject({ status: 401, error: 'invalid_token' })
