@@ -17,6 +17,25 @@ import { b64url, type HostileServer, json } from './hostile-server.js'
 
 const server = useHostileServer()
 
+/** Starts a login for `scope`; `finish` redeems the code the server answers it with. */
+async function startLogin(scope = 'openid') {
+  const context: ClientContext = await contextFor(server())
+  const { url, transaction } = await buildAuthorizationUrl(context, {
+    redirectUri: REDIRECT_URI,
+    scope,
+  })
+  const finish = () => authorizationCodeGrant(context, server().authorize(url), transaction)
+  return { transaction, finish }
+}
+
+/** The token endpoint answers fresh tokens with the ID Token `idToken` makes, or none without it. */
+function answerTokens(idToken?: (server: HostileServer) => Promise<unknown> | unknown) {
+  server().on('/token', async (_q, res, { server }) => {
+    const tokens = await server.tokens(CLIENT_ID, { idToken: false })
+    json(res, 200, idToken ? { ...tokens, id_token: await idToken(server) } : tokens)
+  })
+}
+
 /**
  * Runs a login whose token response carries the ID Token `make` returns (given the request's
  * nonce), and expects it refused with `code`. Checks that no secret leaks.
@@ -27,21 +46,10 @@ async function refusedLogin(
   setup?: (server: HostileServer) => void,
 ) {
   setup?.(server())
-  const context: ClientContext = await contextFor(server())
-  const { url, transaction } = await buildAuthorizationUrl(context, {
-    redirectUri: REDIRECT_URI,
-    scope: 'openid',
-  })
+  const { transaction, finish } = await startLogin()
   const nonce = transaction.nonce as string
-  server().on('/token', async (_q, res, { server }) => {
-    const tokens = await server.tokens(CLIENT_ID, { idToken: false })
-    json(res, 200, { ...tokens, id_token: await make(nonce, server) })
-  })
-  const err = await expectRefusal(
-    authorizationCodeGrant(context, server().authorize(url), transaction),
-    code,
-    [...server().secrets, transaction.codeVerifier],
-  )
+  answerTokens((server) => make(nonce, server))
+  const err = await expectRefusal(finish(), code, [...server().secrets, transaction.codeVerifier])
   expect(server().count('/token')).toBe(1)
   expect(server().count('/userinfo')).toBe(0)
   return err
@@ -61,17 +69,9 @@ const claims = (nonce: string, extra: Record<string, unknown> = {}) => ({
 describe('ID Token', () => {
   it('control: a correctly signed RS256 ID Token and an ES256 one are accepted', async () => {
     for (const key of [server().rsa, server().ec]) {
-      const context = await contextFor(server())
-      const { url, transaction } = await buildAuthorizationUrl(context, {
-        redirectUri: REDIRECT_URI,
-        scope: 'openid',
-      })
-      server().on('/token', async (_q, res, { server }) => {
-        const tokens = await server.tokens(CLIENT_ID, { idToken: false })
-        const idToken = await server.mintIdToken(CLIENT_ID, { nonce: transaction.nonce }, { key })
-        json(res, 200, { ...tokens, id_token: idToken })
-      })
-      const result = await authorizationCodeGrant(context, server().authorize(url), transaction)
+      const { transaction, finish } = await startLogin()
+      answerTokens((server) => server.mintIdToken(CLIENT_ID, { nonce: transaction.nonce }, { key }))
+      const result = await finish()
       expect(result.claims?.sub).toBe('user-1')
     }
   })
@@ -112,17 +112,9 @@ describe('ID Token', () => {
   })
 
   it('control: a hand-signed ID Token (signRaw) is accepted, so signRaw-based refusals are meaningful', async () => {
-    const context = await contextFor(server())
-    const { url, transaction } = await buildAuthorizationUrl(context, {
-      redirectUri: REDIRECT_URI,
-      scope: 'openid',
-    })
-    server().on('/token', async (_q, res, { server }) => {
-      const tokens = await server.tokens(CLIENT_ID, { idToken: false })
-      const idToken = await server.signRaw({ typ: 'JWT' }, claims(transaction.nonce as string))
-      json(res, 200, { ...tokens, id_token: idToken })
-    })
-    const result = await authorizationCodeGrant(context, server().authorize(url), transaction)
+    const { transaction, finish } = await startLogin()
+    answerTokens((server) => server.signRaw({ typ: 'JWT' }, claims(transaction.nonce as string)))
+    const result = await finish()
     expect(result.claims?.sub).toBe('user-1')
   })
 
@@ -276,37 +268,21 @@ describe('ID Token', () => {
   }
 
   it('refuses a missing ID Token when openid was requested', async () => {
-    const context = await contextFor(server())
-    const { url, transaction } = await buildAuthorizationUrl(context, {
-      redirectUri: REDIRECT_URI,
-      scope: 'openid',
-    })
-    server().on('/token', async (_q, res, { server }) => {
-      json(res, 200, await server.tokens(CLIENT_ID, { idToken: false }))
-    })
-    await expectRefusal(
-      authorizationCodeGrant(context, server().authorize(url), transaction),
-      'OAUTH_INVALID_RESPONSE',
-      [...server().secrets, transaction.codeVerifier],
-    )
+    const { transaction, finish } = await startLogin()
+    answerTokens()
+    await expectRefusal(finish(), 'OAUTH_INVALID_RESPONSE', [
+      ...server().secrets,
+      transaction.codeVerifier,
+    ])
   })
 
   it('refuses an unrequested ID Token (no openid scope) signed by an attacker key', async () => {
-    const context = await contextFor(server())
-    const { url, transaction } = await buildAuthorizationUrl(context, {
-      redirectUri: REDIRECT_URI,
-      scope: 'api:read',
-    })
-    server().on('/token', async (_q, res, { server }) => {
-      const tokens = await server.tokens(CLIENT_ID, { idToken: false })
-      const idToken = await server.mintIdToken(CLIENT_ID, {}, { key: server.attackerRsa })
-      json(res, 200, { ...tokens, id_token: idToken })
-    })
-    await expectRefusal(
-      authorizationCodeGrant(context, server().authorize(url), transaction),
-      'OAUTH_INVALID_RESPONSE',
-      [...server().secrets, transaction.codeVerifier],
-    )
+    const { transaction, finish } = await startLogin('api:read')
+    answerTokens((server) => server.mintIdToken(CLIENT_ID, {}, { key: server.attackerRsa }))
+    await expectRefusal(finish(), 'OAUTH_INVALID_RESPONSE', [
+      ...server().secrets,
+      transaction.codeVerifier,
+    ])
   })
 
   it('refuses a UserInfo response for another sub than the ID Token names', async () => {
@@ -334,11 +310,7 @@ describe('ID Token', () => {
 
   it('refuses a refresh response whose ID Token is signed by an attacker key', async () => {
     const context = await contextFor(server())
-    server().on('/token', async (_q, res, { server }) => {
-      const tokens = await server.tokens(CLIENT_ID, { idToken: false })
-      const idToken = await server.mintIdToken(CLIENT_ID, {}, { key: server.attackerRsa })
-      json(res, 200, { ...tokens, id_token: idToken })
-    })
+    answerTokens((server) => server.mintIdToken(CLIENT_ID, {}, { key: server.attackerRsa }))
     await expectRefusal(
       refreshTokenGrant(context, 'rt-presented-refresh-token-value', { expectedSubject: 'user-1' }),
       'OAUTH_INVALID_RESPONSE',
