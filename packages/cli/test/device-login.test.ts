@@ -1,9 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { type DevicePrompt, deviceLogin } from '../src/index.js'
+import { type DeviceLoginOptions, type DevicePrompt, deviceLogin } from '../src/index.js'
 import { deviceAuthorization, fakeServer, ISSUER, json, sequence, tokens } from './fake-server.js'
 
 const pending = json({ error: 'authorization_pending' }, 400)
 const slowDown = json({ error: 'slow_down' }, 400)
+
+/** deviceLogin for `tv` with the `openid` scope through `fetch`, a silent prompt unless overridden. */
+const login = (fetch: typeof globalThis.fetch, options: Partial<DeviceLoginOptions> = {}) =>
+  deviceLogin({
+    issuer: ISSUER,
+    clientId: 'tv',
+    scope: 'openid',
+    fetch,
+    onPrompt: () => {},
+    ...options,
+  })
 
 describe('deviceLogin', () => {
   beforeEach(() => {
@@ -19,11 +30,8 @@ describe('deviceLogin', () => {
       '/token': sequence(pending, pending, tokens('at-1', { refresh_token: 'rt-1' })),
     })
     const prompts: DevicePrompt[] = []
-    const promise = deviceLogin({
-      issuer: ISSUER,
-      clientId: 'tv',
+    const promise = login(fetch, {
       scope: 'openid offline_access',
-      fetch,
       onPrompt: (prompt) => void prompts.push(prompt),
     })
     await vi.advanceTimersByTimeAsync(6000)
@@ -47,13 +55,7 @@ describe('deviceLogin', () => {
       '/token': sequence(pending, slowDown, pending, slowDown, tokens()),
     })
     const start = Date.now()
-    const promise = deviceLogin({
-      issuer: ISSUER,
-      clientId: 'tv',
-      scope: 'openid',
-      fetch,
-      onPrompt: () => {},
-    })
+    const promise = login(fetch)
     await vi.advanceTimersByTimeAsync(5000 + 5000 + 10_000 + 10_000 + 15_000)
     await promise
     const at = calls
@@ -73,13 +75,7 @@ describe('deviceLogin', () => {
       '/device/auth': deviceAuthorization({ interval: 1 }),
       '/token': sequence(...answers),
     })
-    const promise = deviceLogin({
-      issuer: ISSUER,
-      clientId: 'tv',
-      scope: 'openid',
-      fetch,
-      onPrompt: () => {},
-    })
+    const promise = login(fetch)
     await vi.advanceTimersByTimeAsync(40_000)
     await expect(promise).resolves.toMatchObject({ accessToken: 'at-1' })
     expect(calls.filter((call) => call.path === '/token')).toHaveLength(33)
@@ -90,13 +86,7 @@ describe('deviceLogin', () => {
       '/device/auth': deviceAuthorization({ interval: 5, expires_in: 30 }),
       '/token': sequence(pending),
     })
-    const promise = deviceLogin({
-      issuer: ISSUER,
-      clientId: 'tv',
-      scope: 'openid',
-      fetch,
-      onPrompt: () => {},
-    })
+    const promise = login(fetch)
     const settled = expect(promise).rejects.toMatchObject({ code: 'ERR_DEVICE_CODE_EXPIRED' })
     await vi.advanceTimersByTimeAsync(30_000)
     await settled
@@ -108,14 +98,7 @@ describe('deviceLogin', () => {
       '/token': sequence(pending),
     })
     const controller = new AbortController()
-    const promise = deviceLogin({
-      issuer: ISSUER,
-      clientId: 'tv',
-      scope: 'openid',
-      fetch,
-      signal: controller.signal,
-      onPrompt: () => {},
-    })
+    const promise = login(fetch, { signal: controller.signal })
     const settled = expect(promise).rejects.toMatchObject({ code: 'ERR_ABORTED' })
     await vi.advanceTimersByTimeAsync(12_000)
     controller.abort()
@@ -130,11 +113,7 @@ describe('deviceLogin', () => {
     })
     const failure = new Error('display broke')
     await expect(
-      deviceLogin({
-        issuer: ISSUER,
-        clientId: 'tv',
-        scope: 'openid',
-        fetch,
+      login(fetch, {
         onPrompt: () => {
           throw failure
         },
