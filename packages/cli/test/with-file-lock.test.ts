@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { nodeStoreFs, type StoreFs } from '../src/store-fs.js'
+import { nodeStoreFs, type StoreFileHandle, type StoreFs } from '../src/store-fs.js'
 import { withFileLock } from '../src/with-file-lock.js'
 import { deferred } from './fake-server.js'
 
@@ -25,6 +25,23 @@ const exists = (path: string) =>
     () => false,
   )
 const failure = (code: string) => Object.assign(new Error(`${code}: injected`), { code })
+
+/** The real file system, but the handle of each file it opens has `override`n calls. */
+function handlesWith(override: (handle: fsp.FileHandle) => Partial<StoreFileHandle>): StoreFs {
+  return {
+    ...nodeStoreFs,
+    open: async (path, flags, mode) => {
+      const handle = await fsp.open(path, flags, mode)
+      return {
+        writeFile: (data) => handle.writeFile(data),
+        sync: () => handle.sync(),
+        utimes: (atime, mtime) => handle.utimes(atime, mtime),
+        close: () => handle.close(),
+        ...override(handle),
+      }
+    },
+  }
+}
 
 /** A lock file left by a process that died an hour ago. */
 async function abandonedLock(lock: string): Promise<void> {
@@ -101,18 +118,7 @@ describe('withFileLock', () => {
   it("a holder whose lock was taken over learns it at its next heartbeat: its task's signal aborts with ERR_STORE_LOCKED", async () => {
     const lock = freshLock()
     // The heartbeat checks ownership every 20 ms but cannot touch the file: a frozen clock.
-    const frozen: StoreFs = {
-      ...nodeStoreFs,
-      open: async (path, flags, mode) => {
-        const handle = await fsp.open(path, flags, mode)
-        return {
-          writeFile: (data) => handle.writeFile(data),
-          sync: () => handle.sync(),
-          utimes: async () => {},
-          close: () => handle.close(),
-        }
-      },
-    }
+    const frozen = handlesWith(() => ({ utimes: async () => {} }))
     const lost = deferred<unknown>()
     const held = deferred()
     const holder = withFileLock(
@@ -167,21 +173,12 @@ describe('withFileLock', () => {
   it('touches the lock file while the task runs, so a live holder never looks stale', async () => {
     const lock = freshLock()
     const touched = deferred()
-    const fs: StoreFs = {
-      ...nodeStoreFs,
-      open: async (path, flags, mode) => {
-        const handle = await fsp.open(path, flags, mode)
-        return {
-          writeFile: (data) => handle.writeFile(data),
-          sync: () => handle.sync(),
-          utimes: async (atime, mtime) => {
-            await handle.utimes(atime, mtime)
-            touched.resolve()
-          },
-          close: () => handle.close(),
-        }
+    const fs = handlesWith((handle) => ({
+      utimes: async (atime, mtime) => {
+        await handle.utimes(atime, mtime)
+        touched.resolve()
       },
-    }
+    }))
     const holder = holdLock(lock, { heartbeat: 10, fs })
     await holder.held
     await utimes(lock, anHourAgo(), anHourAgo())
@@ -235,23 +232,15 @@ describe('withFileLock', () => {
   it('closes the handle and removes the empty lock when writing the owner token fails', async () => {
     const lock = freshLock()
     let closed = false
-    const fs: StoreFs = {
-      ...nodeStoreFs,
-      open: async (path, flags, mode) => {
-        const handle = await fsp.open(path, flags, mode)
-        return {
-          writeFile: async () => {
-            throw failure('ENOSPC')
-          },
-          sync: () => handle.sync(),
-          utimes: (atime, mtime) => handle.utimes(atime, mtime),
-          close: async () => {
-            closed = true
-            await handle.close()
-          },
-        }
+    const fs = handlesWith((handle) => ({
+      writeFile: async () => {
+        throw failure('ENOSPC')
       },
-    }
+      close: async () => {
+        closed = true
+        await handle.close()
+      },
+    }))
     await expect(withFileLock(lock, async () => 'ran', { fs })).rejects.toMatchObject({
       code: 'ERR_STORE_FAILED',
       cause: { code: 'ENOSPC' },
