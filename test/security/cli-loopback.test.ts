@@ -4,7 +4,7 @@
  * 400 and ignored (it cannot end the user's login); a mixed-up callback with our state ends the
  * login without a token request; the loopback page never reflects server text.
  */
-import { loopbackLogin } from '@oauthkit/cli'
+import { type LoopbackLoginOptions, loopbackLogin } from '@oauthkit/cli'
 import { describe, expect, it } from 'vitest'
 import { CLIENT_ID, useHostileServer } from './fixture.js'
 import { expectRefusal } from './helpers.js'
@@ -19,23 +19,30 @@ interface BrowserVisit {
   page?: string
 }
 
-/** Runs a loopback login whose "browser" follows the server's redirect with `extra` changes. */
-function login(extra?: Record<string, string | null>, scope = 'openid offline_access') {
-  const visit: BrowserVisit = {}
-  const promise = loopbackLogin({
+/** Runs a loopback login against the hostile server whose "browser" is `openBrowser`. */
+const loginWith = (
+  openBrowser: LoopbackLoginOptions['openBrowser'],
+  scope = 'openid offline_access',
+) =>
+  loopbackLogin({
     issuer: server().issuer,
     clientId: CLIENT_ID,
     scope,
     allowInsecureRequests: true,
     timeout: 5_000,
-    openBrowser: async (url) => {
-      visit.authorizationUrl = new URL(url)
-      visit.callback = server().authorize(url, extra)
-      const response = await fetch(visit.callback)
-      visit.status = response.status
-      visit.page = await response.text()
-    },
+    openBrowser,
   })
+
+/** Runs a loopback login whose "browser" follows the server's redirect with `extra` changes. */
+function login(extra?: Record<string, string | null>, scope = 'openid offline_access') {
+  const visit: BrowserVisit = {}
+  const promise = loginWith(async (url) => {
+    visit.authorizationUrl = new URL(url)
+    visit.callback = server().authorize(url, extra)
+    const response = await fetch(visit.callback)
+    visit.status = response.status
+    visit.page = await response.text()
+  }, scope)
   return { promise, visit }
 }
 
@@ -61,25 +68,18 @@ describe('CLI loopback login', () => {
   it('answers a callback with a forged state with a 400, without a token request, and the login goes on to succeed', async () => {
     let forged: { status: number; page: string; tokenRequests: number } | undefined
     let browser: Promise<number> | undefined
-    const tokenSet = await loopbackLogin({
-      issuer: server().issuer,
-      clientId: CLIENT_ID,
-      scope: 'openid offline_access',
-      allowInsecureRequests: true,
-      timeout: 5_000,
-      // Like a real browser: launched, not awaited.
-      openBrowser: (url) => {
-        browser = (async () => {
-          // A local process probing the port first: it must not end the user's login.
-          const response = await fetch(server().authorize(url, { state: 'attacker-state' }))
-          forged = {
-            status: response.status,
-            page: await response.text(),
-            tokenRequests: server().count('/token'),
-          }
-          return (await fetch(server().authorize(url))).status
-        })()
-      },
+    // Like a real browser: launched, not awaited.
+    const tokenSet = await loginWith((url) => {
+      browser = (async () => {
+        // A local process probing the port first: it must not end the user's login.
+        const response = await fetch(server().authorize(url, { state: 'attacker-state' }))
+        forged = {
+          status: response.status,
+          page: await response.text(),
+          tokenRequests: server().count('/token'),
+        }
+        return (await fetch(server().authorize(url))).status
+      })()
     })
     const real = await browser
     expect(forged).toMatchObject({ status: 400, tokenRequests: 0 })
@@ -91,23 +91,16 @@ describe('CLI loopback login', () => {
 
   it('an error=access_denied with a forged state does not end the login either', async () => {
     let browser: Promise<number[]> | undefined
-    const tokenSet = await loopbackLogin({
-      issuer: server().issuer,
-      clientId: CLIENT_ID,
-      scope: 'openid offline_access',
-      allowInsecureRequests: true,
-      timeout: 5_000,
-      openBrowser: (url) => {
-        browser = (async () => {
-          const probe = server().authorize(url, {
-            code: null,
-            error: 'access_denied',
-            state: 'attacker-state',
-          })
-          const forged = (await fetch(probe)).status
-          return [forged, (await fetch(server().authorize(url))).status]
-        })()
-      },
+    const tokenSet = await loginWith((url) => {
+      browser = (async () => {
+        const probe = server().authorize(url, {
+          code: null,
+          error: 'access_denied',
+          state: 'attacker-state',
+        })
+        const forged = (await fetch(probe)).status
+        return [forged, (await fetch(server().authorize(url))).status]
+      })()
     })
     expect(await browser).toEqual([400, 200])
     expect(tokenSet.accessToken).toMatch(/^at-/)
