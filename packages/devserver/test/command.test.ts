@@ -18,6 +18,21 @@ function capture() {
   }
 }
 
+/** Runs the command with `argv` and aborts it once started: its exit code and the server. */
+async function runUntilStarted(argv: string[], io: ReturnType<typeof capture>['io']) {
+  const controller = new AbortController()
+  let started: DevServer | undefined
+  const exit = await runDevServerCommand(argv, {
+    ...io,
+    signal: controller.signal,
+    onStarted: (server) => {
+      started = server
+      controller.abort()
+    },
+  })
+  return { exit, started }
+}
+
 describe('runDevServerCommand', () => {
   it('--help prints usage and exits 0', async () => {
     const { out, io } = capture()
@@ -46,17 +61,8 @@ describe('runDevServerCommand', () => {
       [['--require-pkce', 'public-clients'], 'public-clients'],
     ] as const) {
       const { io } = capture()
-      const controller = new AbortController()
-      let started: DevServer | undefined
-      const exit = runDevServerCommand(['--port', '0', ...argv], {
-        ...io,
-        signal: controller.signal,
-        onStarted: (server) => {
-          started = server
-          controller.abort()
-        },
-      })
-      expect(await exit).toBe(0)
+      const { exit, started } = await runUntilStarted(['--port', '0', ...argv], io)
+      expect(exit).toBe(0)
       const optional = expected === 'public-clients'
       expect(started?.clients.web?.description.includes('PKCE optional')).toBe(optional)
     }
@@ -88,17 +94,8 @@ describe('runDevServerCommand', () => {
 
   it('starts, prints issuer, clients with secrets and users, and stops on abort', async () => {
     const { out, io } = capture()
-    const controller = new AbortController()
-    let started: DevServer | undefined
-    const exit = runDevServerCommand(['--port', '0', '--access-token-ttl', '5'], {
-      ...io,
-      signal: controller.signal,
-      onStarted: (server) => {
-        started = server
-        controller.abort()
-      },
-    })
-    expect(await exit).toBe(0)
+    const { exit, started } = await runUntilStarted(['--port', '0', '--access-token-ttl', '5'], io)
+    expect(exit).toBe(0)
     const text = out.join('')
     const issuer = started?.issuer as string
     expect(text).toContain(`issuer     ${issuer}`)
