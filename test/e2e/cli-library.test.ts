@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
-import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -13,6 +12,7 @@ import {
 } from '@oauthkit/cli'
 import { type DevServer, startDevServer } from '@oauthkit/devserver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { isListening } from '../fixtures/is-listening.js'
 
 let server: DevServer
 let dir: string
@@ -35,18 +35,6 @@ const device = () => ({
   scope: 'openid profile offline_access',
   allowInsecureRequests: true,
 })
-
-/** Whether anything still listens on `port` of 127.0.0.1. */
-function isListening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' })
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-  })
-}
 
 const portOf = (authorizationUrl: string) =>
   Number(new URL(new URL(authorizationUrl).searchParams.get('redirect_uri')!).port)

@@ -1,19 +1,7 @@
-import { connect } from 'node:net'
 import { describe, expect, it } from 'vitest'
+import { isListening } from '../../../test/fixtures/is-listening.js'
 import { type LoopbackLoginOptions, loopbackLogin } from '../src/index.js'
 import { deferred, fakeServer, ISSUER, tokens } from './fake-server.js'
-
-/** Whether anything still listens on `port` of 127.0.0.1. */
-function isListening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' })
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-  })
-}
 
 /** Starts a loopback login whose "browser" hands the test the authorization URL. */
 function start(options: Partial<LoopbackLoginOptions> = {}) {
