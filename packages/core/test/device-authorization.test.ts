@@ -17,8 +17,11 @@ const DEVICE_CODE = 'device-code-secret-123'
 
 type Answer = Response | (() => Response) | Error
 
-/** A fetch that answers from a script and records when each request was made. */
-function scriptedFetch(answers: Answer[]) {
+/**
+ * A fetch that answers from a script and records when each request was made, and a client
+ * context (`tv`) that uses it.
+ */
+function scripted(answers: Answer[]) {
   const calls: { url: string; body: URLSearchParams; at: number }[] = []
   const fetch = vi.fn(async (input: string | URL | Request, init?: RequestInit) => {
     calls.push({
@@ -31,7 +34,9 @@ function scriptedFetch(answers: Answer[]) {
     if (answer instanceof Error) throw answer
     return typeof answer === 'function' ? answer() : answer
   })
-  return { fetch: fetch as unknown as typeof globalThis.fetch, calls }
+  const scriptFetch = fetch as unknown as typeof globalThis.fetch
+  const context = createClientContext({ metadata, clientId: 'tv', http: { fetch: scriptFetch } })
+  return { fetch: scriptFetch, calls, context }
 }
 
 const json =
@@ -56,7 +61,7 @@ function authorization(overrides: Partial<DeviceAuthorization> = {}): DeviceAuth
 
 describe('startDeviceAuthorization', () => {
   it('requests codes with the scope and maps the response to camelCase', async () => {
-    const { fetch, calls } = scriptedFetch([
+    const { calls, context } = scripted([
       json({
         device_code: DEVICE_CODE,
         user_code: 'WDJB-MJHT',
@@ -66,7 +71,6 @@ describe('startDeviceAuthorization', () => {
         interval: 2,
       }),
     ])
-    const context = createClientContext({ metadata, clientId: 'tv', http: { fetch } })
     const before = Date.now()
     const result = await startDeviceAuthorization(context, { scope: 'openid offline_access' })
     expect(calls[0]?.url).toBe('https://as.example.com/device/auth')
@@ -84,10 +88,9 @@ describe('startDeviceAuthorization', () => {
   })
 
   it('uses an interval of 5 seconds when the server sends none (RFC 8628 §3.2)', async () => {
-    const { fetch } = scriptedFetch([
+    const { context } = scripted([
       json({ device_code: 'd', user_code: 'u', verification_uri: 'https://x/y', expires_in: 60 }),
     ])
-    const context = createClientContext({ metadata, clientId: 'tv', http: { fetch } })
     const result = await startDeviceAuthorization(context)
     expect(result.interval).toBe(5)
     expect(result.verificationUriComplete).toBeUndefined()
@@ -104,8 +107,7 @@ describe('startDeviceAuthorization', () => {
   })
 
   it('maps a refusal to an OAuthResponseError', async () => {
-    const { fetch } = scriptedFetch([json({ error: 'invalid_scope' }, 400)])
-    const context = createClientContext({ metadata, clientId: 'tv', http: { fetch } })
+    const { context } = scripted([json({ error: 'invalid_scope' }, 400)])
     await expect(startDeviceAuthorization(context, { scope: 'nope' })).rejects.toMatchObject({
       name: 'OAuthResponseError',
       error: 'invalid_scope',
@@ -114,8 +116,7 @@ describe('startDeviceAuthorization', () => {
   })
 
   it('rejects a scope that is not a string before any request', async () => {
-    const { fetch } = scriptedFetch([])
-    const context = createClientContext({ metadata, clientId: 'tv', http: { fetch } })
+    const { fetch, context } = scripted([])
     const scope = 42 as unknown as string
     await expect(startDeviceAuthorization(context, { scope })).rejects.toMatchObject({
       name: 'TypeError',
@@ -134,8 +135,7 @@ describe('pollDeviceAuthorization', () => {
   })
 
   it('keeps polling at the interval through many authorization_pending answers', async () => {
-    const { fetch, calls } = scriptedFetch([...Array(20).fill(pending), tokens])
-    const context = createClientContext({ metadata, clientId: 'tv', http: { fetch } })
+    const { calls, context } = scripted([...Array(20).fill(pending), tokens])
     const start = Date.now()
     const promise = pollDeviceAuthorization(context, authorization({ interval: 3 }))
     await vi.advanceTimersByTimeAsync(21 * 3000)
@@ -149,8 +149,7 @@ describe('pollDeviceAuthorization', () => {
   })
 
   it('adds 5 seconds to the interval on slow_down, for every later request too', async () => {
-    const { fetch, calls } = scriptedFetch([pending, slowDown, pending, slowDown, pending, tokens])
-    const context = createClientContext({ metadata, clientId: 'tv', http: { fetch } })
+    const { calls, context } = scripted([pending, slowDown, pending, slowDown, pending, tokens])
     const start = Date.now()
     const promise = pollDeviceAuthorization(context, authorization({ interval: 5 }))
     await vi.advanceTimersByTimeAsync(5000 + 5000 + 10_000 + 10_000 + 15_000 + 15_000)
@@ -161,8 +160,7 @@ describe('pollDeviceAuthorization', () => {
   })
 
   it('does not poll before the interval has passed', async () => {
-    const { fetch } = scriptedFetch([tokens])
-    const context = createClientContext({ metadata, clientId: 'tv', http: { fetch } })
+    const { fetch, context } = scripted([tokens])
     const promise = pollDeviceAuthorization(context, authorization({ interval: 5 }))
     await vi.advanceTimersByTimeAsync(4999)
     expect(fetch).not.toHaveBeenCalled()
@@ -171,8 +169,7 @@ describe('pollDeviceAuthorization', () => {
   })
 
   it('stops with ERR_ACCESS_DENIED when the user denies', async () => {
-    const { fetch } = scriptedFetch([pending, json({ error: 'access_denied' }, 400)])
-    const context = createClientContext({ metadata, clientId: 'tv', http: { fetch } })
+    const { context } = scripted([pending, json({ error: 'access_denied' }, 400)])
     const promise = pollDeviceAuthorization(context, authorization({ interval: 1 }))
     const settled = expect(promise).rejects.toMatchObject({
       name: 'OAuthResponseError',
@@ -184,8 +181,7 @@ describe('pollDeviceAuthorization', () => {
   })
 
   it('stops with ERR_DEVICE_CODE_EXPIRED on expired_token', async () => {
-    const { fetch } = scriptedFetch([json({ error: 'expired_token' }, 400)])
-    const context = createClientContext({ metadata, clientId: 'tv', http: { fetch } })
+    const { context } = scripted([json({ error: 'expired_token' }, 400)])
     const promise = pollDeviceAuthorization(context, authorization({ interval: 1 }))
     const settled = expect(promise).rejects.toMatchObject({
       code: 'ERR_DEVICE_CODE_EXPIRED',
@@ -196,8 +192,7 @@ describe('pollDeviceAuthorization', () => {
   })
 
   it('stops with ERR_DEVICE_CODE_EXPIRED when the lifetime is over, without another request', async () => {
-    const { fetch, calls } = scriptedFetch(Array(10).fill(pending))
-    const context = createClientContext({ metadata, clientId: 'tv', http: { fetch } })
+    const { calls, context } = scripted(Array(10).fill(pending))
     const promise = pollDeviceAuthorization(
       context,
       authorization({ interval: 5, expiresIn: 12, expiresAt: Date.now() + 12_000 }),
@@ -214,14 +209,13 @@ describe('pollDeviceAuthorization', () => {
 
   it('waits out a 5xx during polling, backing off, then resumes', async () => {
     const unavailable = () => new Response('<h1>bad gateway</h1>', { status: 502 })
-    const { fetch, calls } = scriptedFetch([
+    const { calls, context } = scripted([
       pending,
       unavailable,
       json({ error: 'temporarily_unavailable' }, 503),
       pending,
       tokens,
     ])
-    const context = createClientContext({ metadata, clientId: 'tv', http: { fetch } })
     const start = Date.now()
     const promise = pollDeviceAuthorization(context, authorization({ interval: 2 }))
     await vi.advanceTimersByTimeAsync(2000 + 2000 + 4000 + 8000 + 2000)
@@ -230,8 +224,7 @@ describe('pollDeviceAuthorization', () => {
   })
 
   it('gives up after too many transient failures in a row', async () => {
-    const { fetch } = scriptedFetch(Array(4).fill(() => new Response('oops', { status: 500 })))
-    const context = createClientContext({ metadata, clientId: 'tv', http: { fetch } })
+    const { context } = scripted(Array(4).fill(() => new Response('oops', { status: 500 })))
     const promise = pollDeviceAuthorization(context, authorization({ interval: 1 }), {
       maxTransientFailures: 3,
     })
@@ -241,16 +234,14 @@ describe('pollDeviceAuthorization', () => {
   })
 
   it('treats a network failure as transient', async () => {
-    const { fetch } = scriptedFetch([new TypeError('fetch failed'), tokens])
-    const context = createClientContext({ metadata, clientId: 'tv', http: { fetch } })
+    const { context } = scripted([new TypeError('fetch failed'), tokens])
     const promise = pollDeviceAuthorization(context, authorization({ interval: 1 }))
     await vi.advanceTimersByTimeAsync(3000)
     await expect(promise).resolves.toMatchObject({ tokenSet: { accessToken: 'at-1' } })
   })
 
   it('passes other OAuth errors through without retrying', async () => {
-    const { fetch } = scriptedFetch([json({ error: 'invalid_client' }, 401)])
-    const context = createClientContext({ metadata, clientId: 'tv', http: { fetch } })
+    const { context } = scripted([json({ error: 'invalid_client' }, 401)])
     const promise = pollDeviceAuthorization(context, authorization({ interval: 1 }))
     const settled = expect(promise).rejects.toMatchObject({
       code: 'ERR_OAUTH_RESPONSE',
@@ -261,8 +252,7 @@ describe('pollDeviceAuthorization', () => {
   })
 
   it('stops at once on abort while waiting, leaving no timer behind', async () => {
-    const { fetch } = scriptedFetch([pending, pending])
-    const context = createClientContext({ metadata, clientId: 'tv', http: { fetch } })
+    const { fetch, context } = scripted([pending, pending])
     const controller = new AbortController()
     const promise = pollDeviceAuthorization(context, authorization({ interval: 5 }), {
       signal: controller.signal,
@@ -295,18 +285,16 @@ describe('pollDeviceAuthorization', () => {
   })
 
   it('rejects at once when the signal is already aborted', async () => {
-    const { fetch } = scriptedFetch([])
-    const context = createClientContext({ metadata, clientId: 'tv', http: { fetch } })
+    const { context } = scripted([])
     await expect(
       pollDeviceAuthorization(context, authorization(), { signal: AbortSignal.abort() }),
     ).rejects.toMatchObject({ code: 'ERR_ABORTED' })
   })
 
   it('never puts the device code in an error message', async () => {
-    const { fetch } = scriptedFetch([
+    const { context } = scripted([
       json({ error: 'invalid_grant', error_description: `bad ${DEVICE_CODE}` }, 400),
     ])
-    const context = createClientContext({ metadata, clientId: 'tv', http: { fetch } })
     const promise = pollDeviceAuthorization(context, authorization({ interval: 1 }))
     const caught = promise.catch((err: unknown) => err)
     await vi.advanceTimersByTimeAsync(1000)
@@ -316,8 +304,7 @@ describe('pollDeviceAuthorization', () => {
   })
 
   it('rejects a malformed authorization before any request', async () => {
-    const { fetch } = scriptedFetch([])
-    const context = createClientContext({ metadata, clientId: 'tv', http: { fetch } })
+    const { context } = scripted([])
     await expect(
       pollDeviceAuthorization(context, { ...authorization(), deviceCode: '' }),
     ).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' })
