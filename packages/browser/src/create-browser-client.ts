@@ -77,6 +77,8 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
   let session: StoredSession | null | undefined
   // Bumped whenever the cached session may be stale, so an older read cannot overwrite it.
   let generation = 0
+  // Bumped by every logout, here or in another tab, so a refresh in flight learns of it.
+  let logouts = 0
   let context: Promise<ClientContext> | undefined
   let channel: BroadcastChannel | undefined
   let watching = false
@@ -135,6 +137,7 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
   }
 
   async function clearLocal(): Promise<void> {
+    logouts++
     remember(null)
     await Promise.all([store.delete(keys.session), store.delete(keys.pending)])
   }
@@ -196,6 +199,7 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
   }
 
   async function refreshHoldingLock(seen: string, force: boolean): Promise<TokenSet> {
+    const logoutsBefore = logouts
     // Another tab may have refreshed (and rotated the refresh token) while we waited.
     const stored = await readSession()
     remember(stored ?? null)
@@ -230,7 +234,15 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     const next = { ...result.tokenSet }
     // OIDC Core §12.2: a refresh response may omit the ID Token; keep the one we have.
     if (!next.idToken && tokenSet.idToken) next.idToken = tokenSet.idToken
-    await save(next, result.claims ?? claims)
+    // A logout (which takes no lock, so that a hanging refresh cannot hold it up) during the
+    // request, or during the write, where another tab's clearing may land first: the new tokens
+    // must not bring the session back.
+    const loggedOut = () => logouts !== logoutsBefore
+    if (!loggedOut()) await save(next, result.claims ?? claims)
+    if (loggedOut()) {
+      await clearLocal()
+      throw loginRequired('logged out during refresh')
+    }
     emit('refresh')
     return next
   }

@@ -297,6 +297,25 @@ describe('getAccessToken', () => {
     expect(await auth.getAccessToken()).toBe(first)
   })
 
+  it('a refresh that completes after logout does not bring the session back', async () => {
+    const { auth, signIn, server, store } = await setup()
+    await signIn()
+    vi.setSystemTime(Date.now() + 3_600_000)
+    let release = (): void => {}
+    server.state.hold = new Promise((resolve) => {
+      release = resolve
+    })
+    const refreshing = auth.getAccessToken().catch((err: unknown) => err)
+    await vi.waitFor(() => expect(server.count('refresh_token')).toBe(1))
+    server.state.hold = undefined
+    await auth.logout()
+    release()
+    expect(await refreshing).toMatchObject({ code: 'ERR_LOGIN_REQUIRED' })
+    expect(await store.get(`${server.issuer} spa session`)).toBeUndefined()
+    expect(await auth.getUser()).toBeUndefined()
+    expect(await codeOf(auth.getAccessToken())).toBe('ERR_LOGIN_REQUIRED')
+  })
+
   it('refreshes on demand with forceRefresh', async () => {
     const { auth, signIn, server } = await setup()
     await signIn()

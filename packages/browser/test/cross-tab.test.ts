@@ -76,6 +76,29 @@ describe('across tabs', () => {
     uninstall = installFakeLockManager()
   })
 
+  it('a refresh that completes after another tab logged out does not bring the session back', async () => {
+    const { server, tabs } = await setupTabs(2)
+    const [first, second] = tabs as [BrowserClient, BrowserClient]
+    await Promise.all(tabs.map((tab) => tab.getAccessToken()))
+    vi.setSystemTime(Date.now() + 3_600_000)
+    let release = (): void => {}
+    server.state.hold = new Promise((resolve) => {
+      release = resolve
+    })
+    const refreshing = first.getAccessToken().catch((err: unknown) => err)
+    await vi.waitFor(() => expect(server.count('refresh_token')).toBe(1))
+    server.state.hold = undefined
+    const events: SessionEvent[] = []
+    first.subscribe((event) => events.push(event))
+    await second.logout()
+    await vi.waitFor(() => expect(events).toContainEqual({ type: 'logout', fromOtherTab: true }))
+    release()
+    expect(await refreshing).toMatchObject({ code: 'ERR_LOGIN_REQUIRED' })
+    expect(await first.getUser()).toBeUndefined()
+    expect(await second.getUser()).toBeUndefined()
+    await expect(second.getAccessToken()).rejects.toMatchObject({ code: 'ERR_LOGIN_REQUIRED' })
+  })
+
   it('tells the other tabs of a refresh, and a logout logs out every tab', async () => {
     const { tabs } = await setupTabs(3)
     const [first, second, third] = tabs as [BrowserClient, BrowserClient, BrowserClient]

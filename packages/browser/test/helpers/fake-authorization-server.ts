@@ -44,6 +44,8 @@ export async function createFakeAuthorizationServer(options: FakeServerOptions =
     failNext: undefined as number | 'network' | undefined,
     /** Everything fails like a server that is down. */
     down: false,
+    /** While set, the token endpoint answers only once this settles: a request held in flight. */
+    hold: undefined as Promise<void> | undefined,
     requestUris: new Map<string, URLSearchParams>(),
   }
   const metadata = {
@@ -144,6 +146,7 @@ export async function createFakeAuthorizationServer(options: FakeServerOptions =
         return json({ request_uri: uri, expires_in: 60 }, 201)
       }
       case '/token': {
+        await state.hold
         const failure = state.failNext
         state.failNext = undefined
         if (failure === 'network') throw new TypeError('fetch failed')
