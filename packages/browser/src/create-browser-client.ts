@@ -32,7 +32,7 @@ interface PendingLogin extends AuthorizationTransaction {
 }
 type PendingLogins = Record<string, PendingLogin>
 
-// A login left unfinished for an hour is abandoned; its entry is dropped at the next write.
+// A login left unfinished for an hour is abandoned: its callback is refused, its entry dropped.
 const PENDING_LOGIN_TTL = 3_600_000
 // Revocation is a courtesy at logout; a hanging server must not hold the user on the page.
 const REVOCATION_TIMEOUT = 5_000
@@ -252,11 +252,12 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
   function updatePending<T>(change: (pending: PendingLogins) => T): Promise<T> {
     return withLock(`${lockName} pending`, async () => {
       const pending = ((await store.get(keys.pending)) ?? {}) as PendingLogins
-      const result = change(pending)
+      // Expired logins go first, so that their callbacks are refused like those never started.
       const now = Date.now()
       for (const [state, login] of Object.entries(pending)) {
         if (now - login.createdAt > PENDING_LOGIN_TTL) delete pending[state]
       }
+      const result = change(pending)
       await store.set(keys.pending, pending)
       return result
     })

@@ -179,6 +179,16 @@ describe('handleRedirect', () => {
     expect(await codeOf(auth.handleRedirect(callback))).toBe('ERR_TRANSACTION_MISSING')
   })
 
+  it('refuses the callback of a login abandoned for over an hour', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const { auth, navigations, server } = await setup()
+    await auth.login()
+    const callback = server.authorize(navigations[0] ?? '')
+    vi.setSystemTime(Date.now() + 3_600_001)
+    expect(await codeOf(auth.handleRedirect(callback))).toBe('ERR_TRANSACTION_MISSING')
+    expect(server.count('authorization_code')).toBe(0)
+  })
+
   it('surfaces an error response as OAuthResponseError without its text in the URL', async () => {
     const { auth, navigations, server, store } = await setup()
     await auth.login()
