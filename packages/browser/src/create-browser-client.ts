@@ -162,6 +162,9 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
         // tab's own store, which matters when the store is not shared (memory).
         const logout = type === 'logout'
         remember(logout ? null : undefined)
+        // A logout deletes the DPoP key and a login may have made a new one: load it again, or
+        // this tab would sign with a key the new tokens are not bound to (RFC 9449 §5).
+        if (dpop && type !== 'refresh') context = undefined
         const cleared = logout ? clearLocal() : Promise.resolve()
         void cleared.catch(() => {}).then(() => emit(type, true))
       }

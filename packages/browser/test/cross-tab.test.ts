@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { dpop } from '../src/dpop.js'
 import {
   type BrowserClient,
   createBrowserClient,
@@ -123,6 +124,58 @@ describe('across tabs', () => {
     ])
     expect(await second.getUser()).toBeUndefined()
     await expect(third.getAccessToken()).rejects.toMatchObject({ code: 'ERR_LOGIN_REQUIRED' })
+  })
+})
+
+describe('across tabs with DPoP', () => {
+  it('after a logout and a new login in one tab, another tab signs with the new key', async () => {
+    const server = await createFakeAuthorizationServer()
+    const databaseName = `oauthkit-test-${crypto.randomUUID()}`
+    const navigations: string[] = []
+    // The public key (its `x`) of the proof of every token request, in order.
+    const keys: string[] = []
+    const fetchImpl: typeof fetch = async (input, init) => {
+      const request = new Request(input, init)
+      const proof = request.headers.get('dpop')
+      if (proof && request.url.endsWith('/token')) {
+        const header = JSON.parse(Buffer.from(proof.split('.')[0] ?? '', 'base64url').toString())
+        keys.push(header.jwk.x)
+      }
+      return server.fetch(request)
+    }
+    const [first, second] = [1, 2].map(() => {
+      const client = createBrowserClient({
+        issuer: server.issuer,
+        clientId: server.clientId,
+        redirectUri: REDIRECT_URI,
+        scope: 'openid offline_access',
+        fetch: fetchImpl,
+        store: createIndexedDbStore(databaseName),
+        navigate: (url) => navigations.push(url),
+        dpop: dpop(),
+      })
+      open.push(client)
+      return client
+    }) as [BrowserClient, BrowserClient]
+    const events: SessionEvent['type'][] = []
+    second.subscribe((event) => events.push(event.type))
+    const signIn = async () => {
+      await first.login()
+      await first.handleRedirect(server.authorize(navigations.at(-1) ?? ''))
+    }
+
+    await signIn()
+    await second.getAccessToken({ forceRefresh: true })
+    await first.logout()
+    await vi.waitFor(() => expect(events).toContain('logout'))
+    await signIn()
+    await vi.waitFor(() => expect(events.at(-1)).toBe('login'))
+    await second.getAccessToken({ forceRefresh: true })
+
+    const [login, refresh, secondLogin, secondRefresh] = keys
+    expect(refresh).toBe(login)
+    expect(secondLogin).not.toBe(login) // logging out deleted the key
+    expect(secondRefresh).toBe(secondLogin)
   })
 })
 
