@@ -307,6 +307,25 @@ describe('getAccessToken', () => {
     expect(await auth.getAccessToken()).toBe(first)
   })
 
+  it.each([
+    [
+      'the tab becomes visible',
+      () => document.dispatchEvent(new Event('visibilitychange', { bubbles: true })),
+    ],
+    ['the device is back online', () => window.dispatchEvent(new Event('online'))],
+  ])('refreshes ahead of expiry when %s, and no longer after close()', async (_, wake) => {
+    const { auth, signIn, server } = await setup()
+    await signIn()
+    vi.setSystemTime(Date.now() + 3_570_000)
+    wake()
+    await vi.waitFor(() => expect(server.count('refresh_token')).toBe(1))
+    vi.setSystemTime(Date.now() + 3_570_000)
+    auth.close()
+    wake()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(server.count('refresh_token')).toBe(1)
+  })
+
   it('a refresh that completes after logout does not bring the session back', async () => {
     const { auth, signIn, server, store } = await setup()
     await signIn()
@@ -380,6 +399,21 @@ describe('fetch', () => {
       name: 'TypeError',
       code: 'ERR_INVALID_ARG_VALUE',
     })
+    expect(server.seen.length).toBe(before)
+  })
+
+  it.each([
+    ['a protocol-relative URL', '//evil.example/steal'],
+    ['userinfo naming the allowed host', 'https://api.example@evil.example/steal'],
+    ['a Request object', new Request('https://evil.example/steal')],
+    ['a URL object', new URL('https://evil.example/steal')],
+    ['another scheme of the allowed host', 'http://api.example/orders'],
+  ])('refuses %s on another origin', async (_, input) => {
+    const { auth, signIn, server } = await setup({ allowedOrigins: ['https://api.example'] })
+    await signIn()
+    const before = server.seen.length
+    // Userinfo is refused by the Request constructor itself (credentials in a request URL).
+    await expect(auth.fetch(input)).rejects.toBeInstanceOf(Error)
     expect(server.seen.length).toBe(before)
   })
 
