@@ -202,6 +202,30 @@ describe('@oauthkit/browser in Chromium', () => {
     expect(endSession.searchParams.get('id_token_hint')).toEqual(expect.any(String))
   })
 
+  it('fetch() sends the token to an allowed origin, and the browser drops it when redirected elsewhere', async () => {
+    // fetch() follows redirects; what keeps the token home is the Fetch standard's rule that a
+    // cross-origin redirect removes Authorization. localhost is another origin than 127.0.0.1.
+    await newContext()
+    const page = await openTab()
+    await page.goto(await callbackFor(page))
+    await page.evaluate(() => window.spa.ready)
+    spa.apiRequests.length = 0
+    const elsewhere = `${spa.origin.replace('127.0.0.1', 'localhost')}/api/elsewhere`
+    const status = await page.evaluate(async (to) => {
+      const response = await window.spa.auth.fetch(`/api/redirect?to=${encodeURIComponent(to)}`)
+      return response.status
+    }, elsewhere)
+    expect(status).toBe(200)
+    expect(spa.apiRequests).toEqual([
+      {
+        host: new URL(spa.origin).host,
+        path: '/api/redirect',
+        authorization: expect.stringMatching(/^Bearer ./),
+      },
+      { host: new URL(elsewhere).host, path: '/api/elsewhere', authorization: undefined },
+    ])
+  })
+
   describe('a tampered callback is refused and stores nothing', () => {
     async function refused(tamper: (callback: URL) => void): Promise<unknown> {
       await newContext()

@@ -9,6 +9,8 @@ export interface SpaServer {
   origin: string
   /** Sets the configuration the page script reads (issuer, client id). */
   configure(config: Record<string, unknown>): void
+  /** Requests to `/api/…`: host, path and `Authorization` header, in order. */
+  apiRequests: { host: string; path: string; authorization: string | undefined }[]
   close(): Promise<void>
 }
 
@@ -30,8 +32,24 @@ export async function serveSpa(): Promise<SpaServer> {
   })
   const script = bundle.outputFiles[0]?.text ?? ''
   let config: Record<string, unknown> = {}
+  const apiRequests: SpaServer['apiRequests'] = []
   const server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://x').pathname
+    const url = new URL(request.url ?? '/', 'http://x')
+    const path = url.pathname
+    // A tiny API: `/api/redirect?to=…` answers 302 to `to`; the rest answers 200 and allows any
+    // origin and header, so only the browser's own redirect rules decide what is sent.
+    if (path.startsWith('/api/')) {
+      const { host, authorization } = request.headers
+      if (request.method !== 'OPTIONS') apiRequests.push({ host: host ?? '', path, authorization })
+      const to = url.searchParams.get('to')
+      response.writeHead(path === '/api/redirect' && to ? 302 : 200, {
+        ...(path === '/api/redirect' && to ? { location: to } : {}),
+        'access-control-allow-origin': '*',
+        'access-control-allow-headers': 'authorization, dpop',
+      })
+      response.end()
+      return
+    }
     if (path === '/app.js') {
       response.writeHead(200, { 'content-type': 'text/javascript' })
       response.end(script)
@@ -56,6 +74,7 @@ export async function serveSpa(): Promise<SpaServer> {
   const { port } = server.address() as AddressInfo
   return {
     origin: `http://127.0.0.1:${port}`,
+    apiRequests,
     configure(next) {
       config = next
     },
