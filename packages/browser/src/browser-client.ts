@@ -118,4 +118,9 @@ export interface StoredSession {
   claims?: IdTokenClaims
   /** When the tokens were received, epoch seconds; gives the access token's lifetime. */
   receivedAt: number
+  /**
+   * When the session began (the login), epoch milliseconds; kept across refreshes. A logout
+   * heard late from another tab clears only sessions that began before it.
+   */
+  since?: number
 }

@@ -118,15 +118,20 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
   }
 
   // Writes a new session; the caller holds the session lock.
-  async function save(tokenSet: TokenSet, claims: IdTokenClaims | undefined): Promise<void> {
-    const next: StoredSession = { tokenSet, receivedAt: Math.floor(Date.now() / 1000) }
+  async function save(
+    tokenSet: TokenSet,
+    claims: IdTokenClaims | undefined,
+    since = Date.now(),
+  ): Promise<void> {
+    const next: StoredSession = { tokenSet, receivedAt: Math.floor(Date.now() / 1000), since }
     if (claims) next.claims = claims
     await store.set(keys.session, next)
     remember(next)
   }
 
   function emit(type: SessionEvent['type'], fromOtherTab = false): void {
-    if (!fromOtherTab) channel?.postMessage(type)
+    // Stamped, so that a tab that was frozen and hears of a logout late can tell what it covers.
+    if (!fromOtherTab) channel?.postMessage([type, Date.now()])
     for (const listener of listeners) {
       try {
         listener({ type, fromOtherTab })
@@ -140,6 +145,25 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     logouts++
     remember(null)
     await Promise.all([store.delete(keys.session), store.delete(keys.pending)])
+  }
+
+  // Another tab logged out at `at`. The message may reach a tab that was frozen long after, when
+  // a user has logged in again: a session that began later, and logins started later, stay.
+  // A refresh keeps its session's start, so tokens refreshed after the logout still go.
+  async function clearBefore(at: number): Promise<boolean> {
+    if (((await readSession())?.since ?? 0) > at) {
+      remember(undefined)
+      return false
+    }
+    logouts++
+    remember(null)
+    await store.delete(keys.session)
+    await updatePending((pending) => {
+      for (const [state, login] of Object.entries(pending)) {
+        if (login.createdAt <= at) delete pending[state]
+      }
+    })
+    return true
   }
 
   // Ends the session in this tab and tells the others.
@@ -156,7 +180,9 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
       channel = new BroadcastChannel(lockName)
       // Server-side (Node has BroadcastChannel too) an open channel must not keep the process alive.
       ;(channel as { unref?: () => void }).unref?.()
-      channel.onmessage = ({ data: type }: MessageEvent) => {
+      channel.onmessage = ({ data }: MessageEvent) => {
+        // [type, time]; a bare type comes from a tab still running an older version.
+        const [type, at] = Array.isArray(data) ? data : [data, Date.now()]
         if (type !== 'login' && type !== 'refresh' && type !== 'logout') return
         // Another tab wrote the store; read it again when next needed. A logout also clears this
         // tab's own store, which matters when the store is not shared (memory).
@@ -165,8 +191,11 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
         // A logout deletes the DPoP key and a login may have made a new one: load it again, or
         // this tab would sign with a key the new tokens are not bound to (RFC 9449 §5).
         if (dpop && type !== 'refresh') context = undefined
-        const cleared = logout ? clearLocal() : Promise.resolve()
-        void cleared.catch(() => {}).then(() => emit(type, true))
+        const cleared = logout ? clearBefore(Number(at)) : Promise.resolve(true)
+        void cleared.then(
+          (changed) => changed && emit(type, true),
+          () => emit(type, true),
+        )
       }
     }
     if (typeof addEventListener === 'function') {
@@ -241,7 +270,8 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     // request, or during the write, where another tab's clearing may land first: the new tokens
     // must not bring the session back.
     const loggedOut = () => logouts !== logoutsBefore
-    if (!loggedOut()) await save(next, result.claims ?? claims)
+    // The session keeps its start; one saved before `since` existed counts as begun long ago.
+    if (!loggedOut()) await save(next, result.claims ?? claims, stored.since ?? 0)
     if (loggedOut()) {
       await clearLocal()
       throw loginRequired('logged out during refresh')

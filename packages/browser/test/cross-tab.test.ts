@@ -125,6 +125,40 @@ describe('across tabs', () => {
     expect(await second.getUser()).toBeUndefined()
     await expect(third.getAccessToken()).rejects.toMatchObject({ code: 'ERR_LOGIN_REQUIRED' })
   })
+
+  it('a logout heard late clears neither the session nor a login begun after it', async () => {
+    const { server, tabs } = await setupTabs(2)
+    const [first, second] = tabs as [BrowserClient, BrowserClient]
+    const events: SessionEvent[] = []
+    second.subscribe((event) => events.push(event))
+    const token = await second.getAccessToken()
+    // A tab frozen since before this login wakes up and delivers its logout now.
+    const frozenTab = new BroadcastChannel(`oauthkit ${server.issuer} ${server.clientId}`)
+    frozenTab.postMessage(['logout', Date.now() - 60_000])
+    // Nothing to wait on when nothing changes: give the message time to land (the control
+    // below shows a logout does land and act within vi.waitFor's time).
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(await first.getAccessToken()).toBe(token)
+    expect(await second.getAccessToken()).toBe(token)
+    expect(events).toEqual([])
+    // Refreshed after the logout is still the same session: a current logout ends it.
+    await first.getAccessToken({ forceRefresh: true })
+    frozenTab.postMessage(['logout', Date.now()])
+    await vi.waitFor(() => expect(events.map((e) => e.type)).toContain('logout'))
+    frozenTab.close()
+    await expect(second.getAccessToken()).rejects.toMatchObject({ code: 'ERR_LOGIN_REQUIRED' })
+    await expect(first.getAccessToken()).rejects.toMatchObject({ code: 'ERR_LOGIN_REQUIRED' })
+  })
+
+  it('a bare logout message from a tab on an older version still logs out', async () => {
+    const { server, tabs } = await setupTabs(2)
+    const [, second] = tabs as [BrowserClient, BrowserClient]
+    await second.getAccessToken()
+    const oldTab = new BroadcastChannel(`oauthkit ${server.issuer} ${server.clientId}`)
+    oldTab.postMessage('logout')
+    await vi.waitFor(async () => expect(await second.getUser()).toBeUndefined())
+    oldTab.close()
+  })
 })
 
 describe('across tabs with DPoP', () => {
