@@ -206,8 +206,6 @@ export function createAccessTokenVerifier(
   }
 }
 
-// Every asymmetric JWS algorithm oauth4webapi verifies: a misspelt one fails here, not as a
-// refusal of every token. Never `none` or HMAC (a JWKS of public keys cannot check a MAC).
 // Core looks up the key only once the header has passed every check that needs no key: this
 // cache ends verification right there.
 const HEADER_CHECKED = new Error('the header passed the checks that need no metadata')
@@ -217,6 +215,8 @@ const headerChecksOnly: JwksCache = {
   clear() {},
 }
 
+// Every asymmetric JWS algorithm oauth4webapi verifies: a misspelt one fails here, not as a
+// refusal of every token. Never `none` or HMAC (a JWKS of public keys cannot check a MAC).
 function checkAlgorithms(algorithms: unknown): void {
   if (!Array.isArray(algorithms) || !algorithms.every((alg) => typeof alg === 'string')) {
     throw invalidArgument('algorithms', 'an array of strings')
