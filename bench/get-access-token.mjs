@@ -76,18 +76,9 @@ const claims = { iss: issuer, sub: 'user-1', aud: clientId, iat: now(), exp: now
 
 // --- @oauthkit/browser --------------------------------------------------------------------------
 const browser = await import('@oauthkit/browser')
-if (typeof browser.createBrowserClient !== 'function') {
-  process.stdout.write(
-    '### getAccessToken() (browser)\n\nnot measured: `createBrowserClient` is not in the built ' +
-      '@oauthkit/browser yet\n\n',
-  )
-  process.exit()
-}
 let clients = 0
 async function oauthkitClient(expired) {
-  const store = browser.createIndexedDbStore
-    ? browser.createIndexedDbStore(`oauthkit-bench-${clients++}`)
-    : browser.createMemoryStore()
+  const store = browser.createIndexedDbStore(`oauthkit-bench-${clients++}`)
   const t = now()
   await store.set(`${issuer} ${clientId} session`, {
     tokenSet: {

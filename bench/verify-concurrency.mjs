@@ -11,9 +11,10 @@
 // tables, where a cache cannot help and must not cost much); on the workload, the cached verifier
 // ≤ 0.5× the raw floor and ≤ 0.25× itself with `cache: false` (measured ~0.12× for both).
 import { webcrypto } from 'node:crypto'
+import { createAccessTokenVerifier } from '@oauthkit/node'
 import { createRemoteJWKSet, exportJWK, jwtVerify, SignJWT } from 'jose'
 import * as oauth from 'oauth4webapi'
-import { interleave, log, report, table } from './lib/harness.mjs'
+import { interleave, log, median, report, table } from './lib/harness.mjs'
 import { startTokenServer } from './lib/token-server.mjs'
 
 const { subtle } = webcrypto
@@ -125,11 +126,9 @@ function oauth4webapiVerifier() {
     )
 }
 
-const nodeModule = await import('@oauthkit/node')
-const hasOauthkit = typeof nodeModule.createAccessTokenVerifier === 'function'
 function oauthkitVerifier(extra = {}) {
   return () => {
-    const verifier = nodeModule.createAccessTokenVerifier({
+    const verifier = createAccessTokenVerifier({
       issuer,
       audience,
       allowInsecureRequests: true,
@@ -147,10 +146,8 @@ const factories = {
   [FLOOR]: rawSubtle,
   'jose jwtVerify': joseVerifier,
   'oauth4webapi validateJwtAccessToken': oauth4webapiVerifier,
-}
-if (hasOauthkit) {
-  factories[CACHED] = oauthkitVerifier()
-  factories[UNCACHED] = oauthkitVerifier({ cache: false })
+  [CACHED]: oauthkitVerifier(),
+  [UNCACHED]: oauthkitVerifier({ cache: false }),
 }
 
 async function runAll(verify, tokens, inFlight) {
@@ -182,20 +179,13 @@ async function scenario(key, title, alg, tokens, inFlight, notes = [], budget = 
   })
   results[key] = samples
   const rows = Object.keys(factories).map((name) => ({ name, samples: samples[name] }))
-  if (!hasOauthkit) {
-    rows.push({
-      name: '@oauthkit/node verify()',
-      text: 'not measured',
-      note: '`createAccessTokenVerifier` is not in the built @oauthkit/node yet',
-    })
-  }
   tables.push(
     table({
       title,
       unit: 'µs/token',
       baseline: FLOOR,
       rows,
-      budget: hasOauthkit ? (budget ?? { row: OAUTHKIT, max: BUDGET }) : undefined,
+      budget: budget ?? { row: OAUTHKIT, max: BUDGET },
       notes: [
         `Wall time per token, ${tokens.length} tokens per sample, ${inFlight} in flight, ` +
           `${ROUNDS} interleaved rounds; fresh verifier (empty caches) per sample.`,
@@ -235,27 +225,24 @@ await scenario(
 )
 
 // The cache's own effect: the same verifier with and without it, on the same workload, same run.
-if (hasOauthkit) {
-  tables.push(
-    table({
-      title: `Verified-token cache on the API workload (RS256, ${IN_FLIGHT} in flight)`,
-      unit: 'µs/token',
-      baseline: UNCACHED,
-      rows: [UNCACHED, CACHED].map((name) => ({ name, samples: results.workload[name] })),
-      budget: { row: CACHED, max: CACHED_VS_UNCACHED_BUDGET },
-      notes: [
-        `Both rows come from the workload table above (${WORKLOAD_TOKENS} tokens × ` +
-          `${WORKLOAD_PRESENTATIONS} presentations, fresh verifier per sample).`,
-      ],
-    }),
-  )
-}
+tables.push(
+  table({
+    title: `Verified-token cache on the API workload (RS256, ${IN_FLIGHT} in flight)`,
+    unit: 'µs/token',
+    baseline: UNCACHED,
+    rows: [UNCACHED, CACHED].map((name) => ({ name, samples: results.workload[name] })),
+    budget: { row: CACHED, max: CACHED_VS_UNCACHED_BUDGET },
+    notes: [
+      `Both rows come from the workload table above (${WORKLOAD_TOKENS} tokens × ` +
+        `${WORKLOAD_PRESENTATIONS} presentations, fresh verifier per sample).`,
+    ],
+  }),
+)
 
 // Does a verifier gain from tokens being presented again? Its time per token relative to the raw
 // floor (which never caches) on distinct RS256 tokens, divided by the same on the workload. A
 // verifier that caches verified tokens skips the signature on 99 of 100 presentations and gains
 // several times; one that does not stays near 1×.
-const { median } = await import('./lib/harness.mjs')
 const relative = (key, name) => median(results[key][name]) / median(results[key][FLOOR])
 const speedups = Object.keys(factories).map((name) => {
   const speedup = relative(`RS256-${IN_FLIGHT}`, name) / relative('workload', name)
