@@ -37,18 +37,14 @@ export async function connect(
 export function assertConnectionOptions(options: unknown, name = 'options'): void {
   if (typeof options !== 'object' || options === null) throw invalidArgument(name, 'an object')
   const { issuer, clientId, fetch, allowInsecureRequests } = options as Partial<ConnectionOptions>
-  if (allowInsecureRequests !== undefined && typeof allowInsecureRequests !== 'boolean') {
-    throw invalidArgument(`${name}.allowInsecureRequests`, 'a boolean')
-  }
+  // Checks the types of `fetch` and `allowInsecureRequests`; connect() builds the options itself.
+  toHttpOptions({ fetch, allowInsecureRequests }, name)
   assertIssuer(issuer, {
     allowInsecureRequests: allowInsecureRequests === true,
     name: `${name}.issuer`,
   })
   if (typeof clientId !== 'string' || clientId.length === 0) {
     throw invalidArgument(`${name}.clientId`, 'a non-empty string')
-  }
-  if (fetch !== undefined && typeof fetch !== 'function') {
-    throw invalidArgument(`${name}.fetch`, 'a function')
   }
 }
 

@@ -9,8 +9,8 @@ import {
   refreshTokenGrant,
   type TokenSet,
 } from '@oauthkit/core'
-import { abortError, invalidArgument } from '@oauthkit/core/internal'
-import { type ConnectionOptions, connect } from './connect.js'
+import { abortError, invalidArgument, toHttpOptions } from '@oauthkit/core/internal'
+import { assertSignal, type ConnectionOptions, connect } from './connect.js'
 import { createSharedFlight } from './create-shared-flight.js'
 import { defaultTokenFilePath } from './default-token-file-path.js'
 import { storeFailedError } from './store-failed-error.js'
@@ -210,6 +210,10 @@ export function openFileStore(file: string, internals: FileStoreInternals = {}):
     async get(key, options) {
       assertKey(key)
       assertGetOptions(options)
+      const connection = toHttpOptions(
+        { fetch: options?.fetch, allowInsecureRequests: options?.allowInsecureRequests },
+        'options',
+      )
       const signal = options?.signal
       if (signal?.aborted) throw abortError(signal, 'reading the token file')
       const entry = find(await readEntries(fs, file), key)
@@ -219,10 +223,6 @@ export function openFileStore(file: string, internals: FileStoreInternals = {}):
       if (!entry.tokenSet.refreshToken) {
         if (!isExpired(entry.tokenSet)) return entry.tokenSet
         throw loginRequired('the access token has expired and there is no refresh token')
-      }
-      const connection = {
-        ...(options?.allowInsecureRequests === true ? { allowInsecureRequests: true } : {}),
-        ...(options?.fetch ? { fetch: options.fetch } : {}),
       }
       // One refresh per key and way of reaching the server in this process; callers that differ
       // in those run their own, which the lock then serialises (the second finds fresh tokens).
@@ -296,7 +296,8 @@ function assertGetOptions(options: unknown): asserts options is FileStoreGetOpti
   if (typeof options !== 'object' || options === null) {
     throw invalidArgument('options', 'an object')
   }
-  const { refresh, skew, fetch, signal, allowInsecureRequests } = options as Record<string, unknown>
+  // `fetch` and `allowInsecureRequests`: toHttpOptions() in get().
+  const { refresh, skew, signal } = options as Record<string, unknown>
   if (skew !== undefined) {
     if (typeof skew !== 'number') throw invalidArgument('options.skew', 'a number of seconds')
     if (!(Number.isFinite(skew) && skew >= 0)) {
@@ -310,15 +311,7 @@ function assertGetOptions(options: unknown): asserts options is FileStoreGetOpti
   if (refresh !== undefined && typeof refresh !== 'boolean') {
     throw invalidArgument('options.refresh', 'a boolean')
   }
-  if (allowInsecureRequests !== undefined && typeof allowInsecureRequests !== 'boolean') {
-    throw invalidArgument('options.allowInsecureRequests', 'a boolean')
-  }
-  if (fetch !== undefined && typeof fetch !== 'function') {
-    throw invalidArgument('options.fetch', 'a function')
-  }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw invalidArgument('options.signal', 'an AbortSignal')
-  }
+  assertSignal(signal)
 }
 
 function assertKey(key: unknown): asserts key is FileStoreKey {

@@ -13,6 +13,7 @@ import {
 import { abortError, accessDenied, invalidArgument } from '@oauthkit/core/internal'
 import {
   assertConnectionOptions,
+  assertOptionalFunction,
   assertResource,
   assertScope,
   assertSignal,
@@ -82,9 +83,7 @@ const DEFAULT_TIMEOUT = 300_000
 export async function loopbackLogin(options: LoopbackLoginOptions): Promise<TokenSet> {
   assertConnectionOptions(options)
   assertScope(options.scope)
-  if (options.openBrowser !== undefined && typeof options.openBrowser !== 'function') {
-    throw invalidArgument('options.openBrowser', 'a function')
-  }
+  assertOptionalFunction(options.openBrowser, 'options.openBrowser')
   const timeout = options.timeout ?? DEFAULT_TIMEOUT
   if (!(typeof timeout === 'number' && timeout > 0 && timeout <= 2 ** 31 - 1)) {
     throw invalidArgument(
