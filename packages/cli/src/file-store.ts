@@ -336,7 +336,8 @@ const without = (entries: FileStoreEntry[], key: FileStoreKey): FileStoreEntry[]
   entries.filter((entry) => !same(entry, key))
 const nowSeconds = (): number => Math.floor(Date.now() / 1000)
 
-function subjectOf(tokenSet: TokenSet): string | undefined {
+/** The `sub` of the tokens' ID Token, if any, without verifying it. Internal. */
+export function subjectOf(tokenSet: TokenSet): string | undefined {
   if (!tokenSet.idToken) return undefined
   try {
     const sub = decodeJwt(tokenSet.idToken).payload.sub

@@ -10,7 +10,7 @@ import {
 } from '@oauthkit/core'
 import { type CommandContext, requireKey, writeJson } from './command-context.js'
 import { connect } from './connect.js'
-import type { FileStoreEntry } from './file-store.js'
+import { type FileStoreEntry, subjectOf } from './file-store.js'
 import { formatRelativeTime } from './format-relative-time.js'
 
 function notLoggedIn(issuer: string): OAuthKitError {
@@ -196,19 +196,12 @@ interface SessionSummary {
 
 function describeEntry(entry: FileStoreEntry): SessionSummary {
   const { tokenSet } = entry
-  let subject: string | undefined
-  try {
-    const sub = tokenSet.idToken ? decodeJwt(tokenSet.idToken).payload.sub : undefined
-    if (typeof sub === 'string') subject = sub
-  } catch {
-    subject = undefined
-  }
   const expired = isExpired(tokenSet)
   const refreshToken = tokenSet.refreshToken !== undefined
   return {
     issuer: entry.issuer,
     clientId: entry.clientId,
-    subject,
+    subject: subjectOf(tokenSet),
     scope: tokenSet.scope,
     expiresAt: tokenSet.expiresAt,
     expired,
