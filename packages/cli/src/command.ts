@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module'
 import { parseArgs } from 'node:util'
-import { isOAuthKitError, isOAuthResponseError } from '@oauthkit/core'
+import { isOAuthResponseError } from '@oauthkit/core'
 import {
   type CommandContext,
   type CommandIo,
@@ -14,6 +14,7 @@ import { defaultTokenFilePath } from './default-token-file-path.js'
 import { createFileStore } from './file-store.js'
 import { loginCommand } from './login-command.js'
 import { logoutCommand, statusCommand, tokenCommand, whoamiCommand } from './session-commands.js'
+import { errorCode } from './store-fs.js'
 
 export type { CommandIo, CommandStream } from './command-context.js'
 
@@ -157,12 +158,6 @@ function reportError(err: unknown, io: CommandIo, json: boolean, login: boolean)
   io.stderr.write(`oauthkit: ${message}${code && code !== 'ERR_USAGE' ? ` (${code})` : ''}\n`)
   if (hint) io.stderr.write(`hint: ${hint}\n`)
   return exitCode
-}
-
-function errorCode(err: unknown): string | undefined {
-  if (isOAuthKitError(err)) return err.code
-  const code = (err as { code?: unknown } | undefined)?.code
-  return typeof code === 'string' ? code : undefined
 }
 
 function exitCodeFor(code: string | undefined, err: unknown, login: boolean): number {

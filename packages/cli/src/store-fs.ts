@@ -33,7 +33,7 @@ export interface StoreFs {
 /** The real file system. Internal. */
 export const nodeStoreFs: StoreFs = fs
 
-/** The `code` of a Node system error (`ENOENT`, `EEXIST`...), if any. Internal. */
+/** The string `code` of an error (`ENOENT`, `ERR_USAGE`...), if any. Internal. */
 export function errorCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null | undefined)?.code
   return typeof code === 'string' ? code : undefined
