@@ -1,3 +1,4 @@
+import { invalidArgument } from './dev-server-error.js'
 import type { DevServerUserInput } from './dev-server-options.js'
 
 /** A test user as exposed on `server.users`. */
@@ -79,4 +80,18 @@ export function toDevServerUsers(input: readonly DevServerUserInput[]): DevServe
       claims: { ...user.claims, sub },
     }
   })
+}
+
+/**
+ * The test user named `username`, or the first one when it is `undefined`.
+ *
+ * @throws `TypeError` (`ERR_INVALID_ARG_VALUE`) when no test user has that name.
+ */
+export function findUser(
+  users: readonly DevServerUser[],
+  username: string | undefined,
+): DevServerUser {
+  const user = username === undefined ? users[0] : users.find((item) => item.username === username)
+  if (!user) throw invalidArgument('user', 'must name a test user')
+  return user
 }

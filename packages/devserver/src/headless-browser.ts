@@ -1,5 +1,5 @@
 import { CookieJar } from './cookie-jar.js'
-import type { DevServerUser } from './default-users.js'
+import { type DevServerUser, findUser } from './default-users.js'
 import { DevServerError } from './dev-server-error.js'
 
 /** Options for `server.login()`. */
@@ -69,17 +69,7 @@ export class HeadlessBrowser {
    */
   async login(authorizationUrl: string | URL, options: LoginOptions = {}): Promise<string> {
     const jar = options.cookies ?? new CookieJar()
-    const user =
-      options.user === undefined
-        ? this.#users[0]
-        : this.#users.find((candidate) => candidate.username === options.user)
-    if (!user) {
-      const error = new TypeError('the "user" option must name a test user') as TypeError & {
-        code: string
-      }
-      error.code = 'ERR_INVALID_ARG_VALUE'
-      throw error
-    }
+    const user = findUser(this.#users, options.user)
     let current = new URL(authorizationUrl)
     if (current.origin !== this.#origin) {
       const error = new TypeError(

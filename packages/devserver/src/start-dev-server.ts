@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http'
 import { createDeviceIntervalMiddleware } from './create-device-interval-middleware.js'
 import { createRequestListener } from './create-request-listener.js'
 import { type DevServerClient, defaultClients } from './default-clients.js'
-import { type DevServerUser, defaultUsers, toDevServerUsers } from './default-users.js'
+import { type DevServerUser, defaultUsers, findUser, toDevServerUsers } from './default-users.js'
 import { describeClients } from './describe-client.js'
 import { DevServerError, invalidArgument } from './dev-server-error.js'
 import {
@@ -267,12 +267,6 @@ export async function startDevServer(options?: DevServerOptions): Promise<DevSer
       privateJwks: { 'web-jwt': webJwtKey.privateJwk },
     })
     const browser = new HeadlessBrowser(issuer, users)
-    const findUser = (username: string | undefined): DevServerUser => {
-      const user =
-        username === undefined ? users[0] : users.find((item) => item.username === username)
-      if (!user) throw invalidArgument('user', 'must name a test user')
-      return user
-    }
 
     let closing: Promise<void> | undefined
     const assertOpen = (): void => {
@@ -300,7 +294,7 @@ export async function startDevServer(options?: DevServerOptions): Promise<DevSer
       },
       approveDevice: async (userCode, approveOptions) => {
         assertOpen()
-        await approveDeviceCode(provider, userCode, findUser(approveOptions?.user))
+        await approveDeviceCode(provider, userCode, findUser(users, approveOptions?.user))
       },
       denyDevice: async (userCode) => {
         assertOpen()
