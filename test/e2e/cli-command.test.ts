@@ -149,8 +149,9 @@ describe('oauthkit, as a user runs it', () => {
     })
     expect(await refresh.json()).toMatchObject({ error: 'invalid_grant' })
 
-    expect(await runOauthkit(['token'], env)).toMatchObject({ code: 3, stdout: '' })
-    expect((await runOauthkit(['token'], env)).stderr).toContain('oauthkit login')
+    const afterLogout = await runOauthkit(['token'], env)
+    expect(afterLogout).toMatchObject({ code: 3, stdout: '' })
+    expect(afterLogout.stderr).toContain('oauthkit login')
     expect((await runOauthkit(['status'], env)).code).toBe(3)
   })
 
