@@ -249,7 +249,14 @@ const spaContext = (log, label) =>
     http: { fetch: recordingFetch(log, label), allowInsecureRequests: true },
   })
 
-const mechanismTours = cryptoTours({ esc, postJson, recordingFetch, config: () => cfg })
+const mechanismTours = cryptoTours({
+  esc,
+  check,
+  postJson,
+  recordingFetch,
+  tokenBodyOf,
+  config: () => cfg,
+})
 
 const TOURS = {
   spa: {

@@ -99,17 +99,16 @@ async function naiveVerify(token, key, publicKey) {
 
 /**
  * The mechanism tours. `kit` gives the page's helpers:
- * `{ esc, postJson, recordingFetch, config }` (config() is the playground's /pg/config).
+ * `{ esc, check, postJson, recordingFetch, tokenBodyOf, config }` (config() is the playground's
+ * /pg/config).
  */
 export function cryptoTours(kit) {
-  const { esc, postJson, recordingFetch, config } = kit
+  const { esc, check, postJson, recordingFetch, tokenBodyOf, config } = kit
 
   const tokenBox = (token, testid) => {
     const [h, p, s] = token.split('.')
     return `<div class="colored token-box" data-testid="${testid}"><span class="c-h">${esc(h)}</span>.<span class="c-p">${esc(p)}</span>.<span class="c-s">${esc(s)}</span></div>`
   }
-  const check = (ok, text, testid = '') =>
-    `<p class="check ${ok ? 'ok' : 'bad'}"${testid ? ` data-testid="${testid}"` : ''} data-ok="${ok}">${ok ? '✓' : '✗'} ${text}</p>`
   const errorText = (error) =>
     `${error?.name ?? 'Error'}${error?.code ? ` ${error.code}` : ''}: ${error?.message ?? error}`
   const json = (value) => `<pre class="json">${esc(JSON.stringify(value, null, 2))}</pre>`
@@ -170,9 +169,7 @@ export function cryptoTours(kit) {
         run: async (t) => {
           const result = await postJson('/pg/client-credentials', { scope: 'api:read' })
           if (result.error) throw new Error(result.error.message)
-          const token = JSON.parse(
-            result.exchanges.findLast((x) => x.response?.status === 200).response.body,
-          ).access_token
+          const token = tokenBodyOf(result.exchanges).access_token
           t.data.jws = token
           const payload = jose.decodeJwt(token)
           return {
