@@ -92,7 +92,12 @@ export async function createClientAuth(options: ClientAuthOptions): Promise<oaut
   }
 }
 
-function isCryptoKey(value: unknown): value is oauth.CryptoKey {
+/**
+ * Whether `value` is a WebCrypto `CryptoKey` (rather than a JWK), where the runtime has the class.
+ *
+ * On `@oauthkit/core/internal`: no semver promise.
+ */
+export function isCryptoKey(value: unknown): value is oauth.CryptoKey {
   const CryptoKeyClass = (globalThis as { CryptoKey?: abstract new () => unknown }).CryptoKey
   return CryptoKeyClass !== undefined && value instanceof CryptoKeyClass
 }

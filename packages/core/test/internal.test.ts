@@ -24,6 +24,7 @@ describe('the two entries', () => {
     'toHttpOptions',
     'assertIssuer',
     'accessDenied',
+    'isCryptoKey',
   ]
 
   it('keeps the plumbing off the public entry and on /internal', () => {

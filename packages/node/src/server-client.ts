@@ -30,7 +30,7 @@ import {
   type TokenSet,
   type UserInfo,
 } from '@oauthkit/core'
-import { assertIssuer, invalidArgument } from '@oauthkit/core/internal'
+import { assertIssuer, invalidArgument, isCryptoKey } from '@oauthkit/core/internal'
 import { assertMetadata } from './assert-metadata.js'
 import { assertPrivateJwk } from './assert-private-jwk.js'
 import { createClientCredentialsCache } from './client-credentials-cache.js'
@@ -375,12 +375,6 @@ function tokenCacheOptions(
     defaultTtl: seconds('defaultTtl', 300),
     now: now ?? Date.now,
   }
-}
-
-// As core tells a CryptoKey from a JWK. Node's global CryptoKey is not in its ES2022 typings.
-function isCryptoKey(value: unknown): boolean {
-  const CryptoKeyClass = (globalThis as { CryptoKey?: abstract new () => unknown }).CryptoKey
-  return CryptoKeyClass !== undefined && value instanceof CryptoKeyClass
 }
 
 function checkSignal(signal: unknown): asserts signal is AbortSignal | undefined {
