@@ -60,7 +60,10 @@ export async function logoutCommand(context: CommandContext): Promise<number> {
   let failure: OAuthKitError | TypeError | undefined
   let revoked = false
   try {
-    const client = await connect({ ...key, allowInsecureRequests: settings.allowInsecureRequests })
+    const client = await connect(
+      { ...key, allowInsecureRequests: settings.allowInsecureRequests },
+      context.signal,
+    )
     if (client.metadata.revocation_endpoint) {
       const { refreshToken, accessToken } = entry.tokenSet
       // The refresh token first: at most servers that also ends the grant's access tokens.
@@ -123,7 +126,10 @@ export async function whoamiCommand(context: CommandContext): Promise<number> {
   const key = requireKey(settings)
   const tokenSet = await currentTokens(context)
   const idToken = tokenSet.idToken ? decodeJwt(tokenSet.idToken).payload : undefined
-  const client = await connect({ ...key, allowInsecureRequests: settings.allowInsecureRequests })
+  const client = await connect(
+    { ...key, allowInsecureRequests: settings.allowInsecureRequests },
+    context.signal,
+  )
   let userinfo: UserInfo | undefined
   if (client.metadata.userinfo_endpoint) {
     const sub = typeof idToken?.sub === 'string' ? idToken.sub : undefined
