@@ -13,6 +13,8 @@ const unit = (name: string, environment: 'node' | 'happy-dom' = 'node') =>
       name,
       environment,
       include: [`packages/${name}/test/**/*.test.ts`],
+      // Unit tests that start a devserver generate RSA keys: 5 s is tight on a loaded 2-core box.
+      testTimeout: 15_000,
       setupFiles: environment === 'happy-dom' ? ['packages/browser/test/setup.ts'] : [],
     },
   })
