@@ -77,7 +77,8 @@ describe('client credentials (node)', () => {
     clock = Date.now() + 280_000 // in the refresh-ahead window
     const started = performance.now()
     expect((await c.clientCredentials()).accessToken).toBe(first.accessToken)
-    expect(performance.now() - started).toBeLessThan(100)
+    // Blocked behind the hanging refresh it would wait for the 30 s request timeout.
+    expect(performance.now() - started).toBeLessThan(500)
     // The refresh ahead did go out (and hangs): wait for it so it cannot count in another test.
     await vi.waitFor(() => expect(server().count('/token')).toBe(2))
   })
@@ -137,7 +138,8 @@ describe('client credentials (node)', () => {
     const pending = c.clientCredentials({ signal: controller.signal })
     setTimeout(() => controller.abort(), 20)
     const started = performance.now()
+    // ERR_ABORTED, not the 200 ms ERR_TIMEOUT: the abort ended the wait.
     await expectRefusal(pending, 'ERR_ABORTED', [SECRET])
-    expect(performance.now() - started).toBeLessThan(150)
+    expect(performance.now() - started).toBeLessThan(1000)
   })
 })

@@ -174,7 +174,8 @@ describe('resource server', () => {
     const huge = `${b64url(JSON.stringify({ alg: 'RS256', typ: 'at+jwt', kid: 'rsa-1' }))}.${'A'.repeat(1_000_000)}.AAAA`
     const started = performance.now()
     await refused(huge, 'ERR_TOKEN_TOO_LARGE', 401)
-    expect(performance.now() - started).toBeLessThan(50)
+    // No JWKS request below is the proof; the time only guards against parsing 1 MB as JSON.
+    expect(performance.now() - started).toBeLessThan(250)
     expect(server().count('/jwks')).toBe(0)
   })
 
