@@ -1,14 +1,8 @@
 // The playground page: step through every OAuth 2.0 grant against the embedded dev server.
 // Bundled by esbuild at start (playground/server.mjs); the SDK packages are bundled from source.
 
-import * as browserSdk from '@oauthkit/browser'
-import {
-  authorizationCodeGrant,
-  buildAuthorizationUrl,
-  createClientContext,
-  decodeJwt,
-  discover,
-} from '@oauthkit/core'
+import { createBrowserClient } from '@oauthkit/browser'
+import { decodeJwt, discover } from '@oauthkit/core'
 import * as jose from 'jose'
 import { COMPARISON_HTML } from './comparison.js'
 import { cryptoTours } from './crypto-tours.js'
@@ -227,10 +221,9 @@ const callbackStep = (title, label, check) => ({
 // ---------------------------------------------------------------------------------------------
 // The tours
 
-/** The SPA client through @oauthkit/browser (falls back to core's functions if it is missing). */
-const hasBrowserClient = typeof browserSdk.createBrowserClient === 'function'
+/** The SPA client through @oauthkit/browser. */
 const spaClient = (log, label, navigate) =>
-  browserSdk.createBrowserClient({
+  createBrowserClient({
     issuer: cfg.issuer,
     clientId: 'spa',
     redirectUri: cfg.redirectUri,
@@ -240,13 +233,6 @@ const spaClient = (log, label, navigate) =>
     allowInsecureRequests: true,
     // Capture the URL instead of leaving the page, so the tour can show it first.
     navigate: navigate ?? (() => {}),
-  })
-
-const spaContext = (log, label) =>
-  createClientContext({
-    metadata: state.data.metadata,
-    clientId: 'spa',
-    http: { fetch: recordingFetch(log, label), allowInsecureRequests: true },
   })
 
 const mechanismTours = cryptoTours({
@@ -282,29 +268,14 @@ const TOURS = {
           })
           t.data.metadata = metadata
           let href
-          let kept
-          if (hasBrowserClient) {
-            await spaClient(exchanges, 'Discovery (by the SDK)', (u) => {
-              href = u
-            }).login()
-            const url = new URL(href)
-            t.data.tx = { state: url.searchParams.get('state') }
-            kept =
-              '<code>auth.login()</code> from <code>@oauthkit/browser</code> stored the PKCE verifier, state and nonce in IndexedDB (this origin only) and handed over this URL:'
-          } else {
-            const { url, transaction } = await buildAuthorizationUrl(spaContext([], ''), {
-              redirectUri: cfg.redirectUri,
-              scope: 'openid profile email api:read',
-              resource: cfg.resource,
-            })
-            href = url.href
-            t.data.tx = transaction
-            kept = `Built by <code>buildAuthorizationUrl()</code> from <code>@oauthkit/core</code> (the browser SDK is missing). Kept in this tab: <code>code_verifier</code> = <code>${esc(transaction.codeVerifier)}</code>`
-          }
+          await spaClient(exchanges, 'Discovery (by the SDK)', (u) => {
+            href = u
+          }).login()
+          t.data.tx = { state: new URL(href).searchParams.get('state') }
           t.data.url = href
           return {
             exchanges,
-            html: `<p>${kept}</p><p class="url"><code>${esc(href)}</code></p>${paramsTable(href, ['code_challenge', 'code_challenge_method', 'state', 'nonce'])}<p class="muted">Only the S256 challenge is in the URL; the verifier never leaves this origin until the token request.</p>`,
+            html: `<p><code>auth.login()</code> from <code>@oauthkit/browser</code> stored the PKCE verifier, state and nonce in IndexedDB (this origin only) and handed over this URL:</p><p class="url"><code>${esc(href)}</code></p>${paramsTable(href, ['code_challenge', 'code_challenge_method', 'state', 'nonce'])}<p class="muted">Only the S256 challenge is in the URL; the verifier never leaves this origin until the token request.</p>`,
           }
         },
       },
@@ -330,25 +301,14 @@ const TOURS = {
         run: async (t) => {
           const exchanges = []
           const label = 'Token request (authorization_code + PKCE)'
-          let tokenSet
-          let claims
-          if (hasBrowserClient) {
-            const auth = spaClient(exchanges, label)
-            await auth.handleRedirect(t.data.callbackUrl)
-            claims = auth.getUser()
-            const expiresIn = tokenBodyOf(exchanges)?.expires_in ?? 0
-            tokenSet = { expiresAt: Math.floor(Date.now() / 1000) + expiresIn }
-          } else {
-            ;({ tokenSet, claims } = await authorizationCodeGrant(
-              spaContext(exchanges, label),
-              t.data.callbackUrl,
-              t.data.tx,
-            ))
-          }
+          const auth = spaClient(exchanges, label)
+          await auth.handleRedirect(t.data.callbackUrl)
+          const claims = await auth.getUser()
           t.data.tokens = tokenBodyOf(exchanges)
+          const expiresAt = Date.now() + (t.data.tokens?.expires_in ?? 0) * 1000
           return {
             exchanges,
-            html: `<p class="check ok">✓ <code>${hasBrowserClient ? 'auth.handleRedirect()' : 'authorizationCodeGrant()'}</code> validated the response and the ID token (signature, iss, aud, exp, nonce). Signed in as <strong>${esc(claims?.name ?? claims?.sub)}</strong>; token expires at ${esc(new Date(tokenSet.expiresAt * 1000).toLocaleTimeString())}.</p>`,
+            html: `<p class="check ok">✓ <code>auth.handleRedirect()</code> validated the response and the ID token (signature, iss, aud, exp, nonce). Signed in as <strong data-testid="signed-in-as">${esc(claims?.name ?? claims?.sub)}</strong>; token expires at ${esc(new Date(expiresAt).toLocaleTimeString())}.</p>`,
           }
         },
       },

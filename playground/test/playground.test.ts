@@ -234,6 +234,10 @@ describe('playground', () => {
     expect(await page.locator('.output').textContent()).toContain('state matches')
     await next(3)
     await expectLastStatus(200)
+    // The user as auth.getUser() gives it, from the ID token
+    expect(await page.locator('[data-testid="signed-in-as"]').textContent()).toMatch(
+      /^(Alice Liddell|user-alice)$/,
+    )
     await next(4)
     await expectJwtsValid(2)
     await apiStep(5, 'spa')
