@@ -13,9 +13,9 @@ import { createServer } from 'node:http'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import * as core from '@oauthkit/core'
+import { discover } from '@oauthkit/core'
 import { startDevServer } from '@oauthkit/devserver'
-import * as nodeSdk from '@oauthkit/node'
+import { createAccessTokenVerifier, createServerClient } from '@oauthkit/node'
 import * as jose from 'jose'
 import * as oauth from 'oauth4webapi'
 
@@ -193,90 +193,22 @@ function decryptStepByStep(token, privateKey) {
 }
 
 /**
- * Verifies an RFC 9068 JWT access token and the scope a route needs: through @oauthkit/node's
- * `createAccessTokenVerifier` when it exists, else core's `verifyJwtAccessToken`, else jose.
- * Refusals carry `status`, `error`, `error_description` and `wwwAuthenticate` (RFC 6750 §3).
+ * Verifies an RFC 9068 JWT access token and the scope a route needs, through @oauthkit/node's
+ * `createAccessTokenVerifier`. Refusals carry `status`, `error`, `error_description` and
+ * `wwwAuthenticate` (RFC 6750 §3).
  */
-function createVerifier({ issuer, audience, jwksUri, metadata, realm }) {
-  if (typeof nodeSdk.createAccessTokenVerifier === 'function') {
-    const verifier = nodeSdk.createAccessTokenVerifier({
-      issuer,
-      audience,
-      metadata,
-      realm,
-      clockTolerance: CLOCK_TOLERANCE,
-      allowInsecureRequests: true,
-    })
-    return {
-      via: '@oauthkit/node createAccessTokenVerifier',
-      verify: (header, scope) => verifier.verify(header, { scopes: [scope] }),
-    }
-  }
-  if (
-    typeof core.verifyJwtAccessToken === 'function' &&
-    typeof core.createJwksCache === 'function'
-  ) {
-    const jwksCache = core.createJwksCache()
-    return {
-      via: '@oauthkit/core verifyJwtAccessToken',
-      verify: (header, scope) =>
-        core.verifyJwtAccessToken(metadata, header, {
-          audience,
-          jwksCache,
-          realm,
-          clockTolerance: CLOCK_TOLERANCE,
-          scopes: [scope],
-          http: { allowInsecureRequests: true },
-        }),
-    }
-  }
-  const jwks = jose.createRemoteJWKSet(new URL(jwksUri))
-  const refuse = (status, error, description, extra = '') =>
-    Object.assign(new Error(description), {
-      status,
-      error,
-      error_description: description,
-      wwwAuthenticate: `Bearer realm="${realm}", error="${error}", error_description="${description}"${extra}`,
-    })
+function createVerifier({ issuer, audience, metadata, realm }) {
+  const verifier = createAccessTokenVerifier({
+    issuer,
+    audience,
+    metadata,
+    realm,
+    clockTolerance: CLOCK_TOLERANCE,
+    allowInsecureRequests: true,
+  })
   return {
-    via: 'jose jwtVerify (RFC 9068 checks: typ at+jwt, iss, aud, exp)',
-    verify: async (header, scope) => {
-      const token = /^Bearer (.+)$/i.exec(header ?? '')?.[1]
-      if (!token)
-        throw Object.assign(refuse(401, undefined, 'no bearer token'), {
-          wwwAuthenticate: `Bearer realm="${realm}"`,
-        })
-      let payload
-      try {
-        ;({ payload } = await jose.jwtVerify(token, jwks, {
-          issuer,
-          audience,
-          typ: 'at+jwt',
-          clockTolerance: CLOCK_TOLERANCE,
-        }))
-      } catch (error) {
-        throw refuse(
-          401,
-          'invalid_token',
-          error?.code === 'ERR_JWT_EXPIRED'
-            ? 'the access token expired'
-            : 'the access token is invalid',
-        )
-      }
-      if (
-        !String(payload.scope ?? '')
-          .split(' ')
-          .includes(scope)
-      ) {
-        throw refuse(
-          403,
-          'insufficient_scope',
-          `the "${scope}" scope is required`,
-          `, scope="${scope}"`,
-        )
-      }
-      return payload
-    },
+    via: '@oauthkit/node createAccessTokenVerifier',
+    verify: (header, scope) => verifier.verify(header, { scopes: [scope] }),
   }
 }
 
@@ -308,12 +240,11 @@ export async function startPlayground(options = {}) {
   })
   const issuer = devServer.issuer
   const resource = devServer.resource
-  const metadata = await core.discover(issuer, { allowInsecureRequests: true })
+  const metadata = await discover(issuer, { allowInsecureRequests: true })
   const as = /** @type {oauth.AuthorizationServer} */ (metadata)
   const verifier = createVerifier({
     issuer,
     audience: resource,
-    jwksUri: metadata.jwks_uri,
     metadata,
     realm: 'playground-api',
   })
@@ -366,7 +297,7 @@ export async function startPlayground(options = {}) {
   }
 
   const routes = {
-    'GET /pg/config': async (_req, res) =>
+    'GET /pg/config': (_req, res) =>
       send(res, 200, {
         origin,
         issuer,
@@ -377,11 +308,6 @@ export async function startPlayground(options = {}) {
         apiScopes: devServer.apiScopes,
         verifierVia: verifier.via,
         clockTolerance: CLOCK_TOLERANCE,
-        sdk: {
-          browserClient:
-            typeof (await import('@oauthkit/browser')).createBrowserClient === 'function',
-          serverClient: typeof nodeSdk.createServerClient === 'function',
-        },
         users: devServer.users.map((u) => ({ username: u.username, password: u.password })),
         clients: Object.fromEntries(
           Object.entries(devServer.clients).map(([id, c]) => [
@@ -444,25 +370,15 @@ export async function startPlayground(options = {}) {
       const { scope = `${API_SCOPE_READ} ${API_SCOPE_WRITE}` } = await readJson(req)
       await step(res, async (log) => {
         const fetchImpl = recordingFetch(log, 'Token request (client credentials)')
-        if (typeof nodeSdk.createServerClient === 'function') {
-          const client = nodeSdk.createServerClient({
-            issuer,
-            clientId: 'service',
-            clientSecret: secretOf('service'),
-            fetch: fetchImpl,
-            allowInsecureRequests: true,
-          })
-          const tokenSet = await client.clientCredentials({ scope, resource })
-          return { tokenSet, via: '@oauthkit/node createServerClient().clientCredentials()' }
-        }
-        const ctx = core.createClientContext({
-          metadata,
+        const client = createServerClient({
+          issuer,
           clientId: 'service',
-          clientAuth: oauth.ClientSecretBasic(secretOf('service')),
-          http: { fetch: fetchImpl, allowInsecureRequests: true },
+          clientSecret: secretOf('service'),
+          fetch: fetchImpl,
+          allowInsecureRequests: true,
         })
-        const tokenSet = await core.clientCredentialsGrant(ctx, { scope, resource })
-        return { tokenSet, via: '@oauthkit/core clientCredentialsGrant()' }
+        const tokenSet = await client.clientCredentials({ scope, resource })
+        return { tokenSet, via: '@oauthkit/node createServerClient().clientCredentials()' }
       })
     },
 
