@@ -292,7 +292,9 @@ describe('getAccessToken', () => {
     const error = await auth.getAccessToken().catch((err: unknown) => err)
     expect(isOAuthKitError(error)).toBe(true)
     expect(error).not.toMatchObject({ code: 'ERR_LOGIN_REQUIRED' })
-    if (failure === 'network') expect(error).toMatchObject({ code: 'ERR_NETWORK' })
+    expect(error).toMatchObject(
+      failure === 'network' ? { code: 'ERR_NETWORK' } : { code: 'ERR_SERVER', status: 503 },
+    )
     expect(await auth.getUser()).toBeDefined()
     expect(await auth.getAccessToken()).toMatch(/^at-/) // the retry succeeds
     expect(server.count('refresh_token')).toBe(2)
