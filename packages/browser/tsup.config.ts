@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/dpop.ts'],
+  entry: ['src/index.ts', 'src/dpop.ts', 'src/bff.ts'],
   format: ['esm'],
   dts: true,
   sourcemap: true,
