@@ -13,7 +13,7 @@ export interface RedisStoreOptions {
   client: RedisClient
   /** Put before every key, for example `'myapp:'`. Default `''`. */
   prefix?: string
-  /** Each Redis command fails after this long, and the SDK uses its memory instead. Default 250. */
+  /** Each Redis command fails after this long, and the SDK uses its memory instead. Default 500. */
   timeout?: number
   /** After Redis failed, it is left alone this long before being tried again. Default 1000. */
   retryAfter?: number
@@ -94,7 +94,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
     }
   }
   const link = createRedisLink(command, {
-    timeout: ms('timeout', 250),
+    timeout: ms('timeout', 500),
     retryAfter: ms('retryAfter', 1000),
     onError: report,
     now: options.now ?? Date.now,

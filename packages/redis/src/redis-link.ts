@@ -57,8 +57,14 @@ export function createRedisLink(command: RedisCommand, options: RedisLinkOptions
         throw failed(operation, unavailable(`redis is not connected (${operation})`))
       let timer: ReturnType<typeof setTimeout> | undefined
       const deadline = new Promise<never>((_, reject) => {
+        // The deadline is checked after the event loop's next I/O poll (setImmediate): when the
+        // process itself was busy past the deadline, a reply that has arrived meanwhile wins, so
+        // a CPU-starved process does not mistake its own stall for Redis being down.
         timer = setTimeout(
-          () => reject(new OAuthKitError(`redis ${operation} timed out`, { code: 'ERR_TIMEOUT' })),
+          () =>
+            setImmediate(() =>
+              reject(new OAuthKitError(`redis ${operation} timed out`, { code: 'ERR_TIMEOUT' })),
+            ),
           timeout,
         )
       })
