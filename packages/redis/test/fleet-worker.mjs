@@ -2,7 +2,8 @@
 // (the built packages, as an application loads them). Driven by its parent over IPC:
 //   { type: 'burst', id, n, prefix }          n concurrent clientCredentials() calls
 //   { type: 'load', id, ms, concurrency, prefix }  calls back to back for ms milliseconds
-// `timeout` (ms) in a command sets the store's command deadline for that prefix.
+// Every command names the `issuer`; `timeout` (ms) sets the store's command deadline. The first
+// command for a prefix creates its client.
 // Replies { type: 'done', id, tokens, last, errors, expiredServed, slowest, calls, events }.
 // HANG=1: the first token request is sent, then its answer is never delivered (the parent kills
 // this process while it holds the lock).
@@ -12,7 +13,7 @@ import { createRedisStore } from '@oauthkit/redis'
 import { Redis } from 'ioredis'
 import { createClient } from 'redis'
 
-const { REDIS_URL, ISSUER, LIBRARY, LOCK_TTL, HANG } = process.env
+const { REDIS_URL, LIBRARY, LOCK_TTL, HANG } = process.env
 
 const events = {}
 for (const name of [
@@ -53,7 +54,7 @@ const hangingFetch = async (input, init) => {
 }
 
 const clients = new Map()
-function clientFor(prefix, timeout) {
+function clientFor({ prefix, timeout, issuer }) {
   let client = clients.get(prefix)
   if (!client) {
     const store = createRedisStore({
@@ -63,7 +64,7 @@ function clientFor(prefix, timeout) {
       ...(LOCK_TTL ? { lockTtl: Number(LOCK_TTL) } : {}),
     })
     client = createServerClient({
-      issuer: ISSUER,
+      issuer,
       clientId: 'service',
       clientSecret: 'service-secret',
       allowInsecureRequests: true,
@@ -82,8 +83,9 @@ async function call(client, result) {
     result.tokens.add(tokenSet.accessToken)
     result.last = tokenSet.accessToken
     if (tokenSet.expiresAt * 1000 <= Date.now()) result.expiredServed++
-  } catch {
+  } catch (err) {
     result.errors++
+    result.codes[err.code] = (result.codes[err.code] ?? 0) + 1
   }
   result.slowest = Math.max(result.slowest, performance.now() - started)
   result.calls++
@@ -91,9 +93,9 @@ async function call(client, result) {
 
 process.on('message', async (message) => {
   for (const name of Object.keys(events)) delete events[name]
-  const client = clientFor(message.prefix, message.timeout)
+  const client = clientFor(message)
   await client.metadata()
-  const result = { tokens: new Set(), errors: 0, expiredServed: 0, slowest: 0, calls: 0 }
+  const result = { tokens: new Set(), codes: {}, errors: 0, expiredServed: 0, slowest: 0, calls: 0 }
   if (message.type === 'burst') {
     await Promise.all(Array.from({ length: message.n }, () => call(client, result)))
   } else if (message.type === 'load') {

@@ -18,6 +18,8 @@ export interface WorkerResult {
   /** The token the last call got. */
   last?: string
   errors: number
+  /** Error codes of the failed calls, with their counts. */
+  codes: Record<string, number>
   expiredServed: number
   slowest: number
   calls: number
@@ -38,7 +40,7 @@ let ids = 0
 /** Starts an instance; `env` adds LOCK_TTL or HANG. */
 export async function startInstance(
   library: Library,
-  env: { REDIS_URL: string; ISSUER: string; LOCK_TTL?: string; HANG?: string },
+  env: { REDIS_URL: string; LOCK_TTL?: string; HANG?: string },
 ): Promise<Instance> {
   const child = fork(WORKER, [], {
     // Not vitest's flags (its source condition): the children load dist like an application.
