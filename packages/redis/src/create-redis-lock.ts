@@ -23,7 +23,7 @@ export interface RedisLockOptions {
  * a random owner token, released by a script that deletes the key only while it still holds that
  * token, so a holder that outlived its lock never releases its successor's. Within one process,
  * contenders queue on an in-process lock first, so one process polls Redis for a key at a time.
- * Waiters poll with a doubling pause (5 ms up to `maxPoll`): the holder's write is seen within
+ * Waiters poll with a doubling pause (5 ms up to `maxPoll`, jittered): the holder's write is seen within
  * one pause of its release. When Redis is out of reach the in-process lock alone is used: each
  * process then makes at most one request per key, and the fleet goes back to sharing when Redis
  * answers again.

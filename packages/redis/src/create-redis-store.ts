@@ -23,7 +23,10 @@ export interface RedisStoreOptions {
    * one's is taken over once it runs out. Default 35 000.
    */
   lockTtl?: number
-  /** The longest pause between two tries of a lock another process holds. Default 50. */
+  /**
+   * The longest pause between two tries of a lock another process holds: a waiter learns of the
+   * holder's result within it (`bench/redis-token-cache.mjs` measures it). Default 20.
+   */
   maxPoll?: number
   /** Told when Redis becomes unreachable, and of stored values that were dropped. */
   onError?: (error: OAuthKitError) => void
@@ -103,7 +106,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
     link,
     prefix,
     lockTtl: ms('lockTtl', 35_000),
-    maxPoll: ms('maxPoll', 50),
+    maxPoll: ms('maxPoll', 20),
   })
 
   const drop = async (valueKey: string, raw: string, reason: string): Promise<undefined> => {
