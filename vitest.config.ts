@@ -41,6 +41,7 @@ export default defineConfig({
       unit('node'),
       unit('cli'),
       unit('devserver'),
+      unit('redis'),
       suite('e2e'),
       suite('security'),
       suite('browser', 'chromium', 60_000),

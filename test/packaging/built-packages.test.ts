@@ -21,6 +21,7 @@ const contract: Record<string, string[]> = {
   '@oauthkit/node': ['createServerClient', 'createAccessTokenVerifier'],
   '@oauthkit/cli': ['deviceLogin', 'loopbackLogin', 'createFileStore'],
   '@oauthkit/devserver': ['startDevServer'],
+  '@oauthkit/redis': ['createRedisStore', 'redisChannels'],
   oauthkit: ['discover', 'OAuthKitError'],
   'oauthkit/browser': ['createBrowserClient'],
   'oauthkit/browser/dpop': ['dpop'],

@@ -94,6 +94,7 @@ export type {
   SessionEndOptions,
   SessionEngine,
   SessionEngineOptions,
+  SessionEvent,
   SessionGetOptions,
   SessionGrant,
   SessionLock,

@@ -112,6 +112,12 @@ export interface SessionEngineOptions {
   /** Told after the engine saved new tokens or removed a session. */
   onChange?(key: string, change: SessionChange): void
   /**
+   * Told what the engine did, for metrics and tracing: cache hits and misses, token requests
+   * with their outcome and duration, lock waits, store failures worked around. Core stays
+   * runtime-neutral: `@oauthkit/node` publishes these on `node:diagnostics_channel`.
+   */
+  onEvent?(event: SessionEvent): void
+  /**
    * Whether a token may be requested without a stored session (client credentials). Otherwise a
    * missing session is `ERR_LOGIN_REQUIRED`.
    */
@@ -136,6 +142,29 @@ export interface SessionEngineOptions {
 
 /** A change the engine made to a session. */
 export type SessionChange = 'refresh' | 'end'
+
+/**
+ * What the engine did, as told to {@link SessionEngineOptions.onEvent}. Durations in
+ * milliseconds. `key` is the engine's key: the store's, which may name a session id, so a
+ * publisher that leaves the process should drop or hash it.
+ */
+export type SessionEvent =
+  /** A read was answered with a stored token (`hit`), or had to wait for a token request. */
+  | { type: 'cache'; key: string; hit: boolean }
+  /** A token request: a renewal when a session was stored, its outcome and how long it took. */
+  | {
+      type: 'request'
+      key: string
+      renewal: boolean
+      outcome: 'success' | 'error'
+      duration: number
+      /** The error's code when the request failed. */
+      code?: string
+    }
+  /** How long the engine waited for the lock before a renewal, a save or an end. */
+  | { type: 'lock-wait'; key: string; duration: number }
+  /** The store failed and the engine's memory was used instead. */
+  | { type: 'store-fallback'; key: string; operation: 'read' | 'write' | 'delete' }
 
 /** Options of {@link SessionEngine.get}. */
 export interface SessionGetOptions {
@@ -224,10 +253,35 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
       // Same: a listener's failure is its own.
     }
   }
-  const storeFailed = (what: string, cause: unknown): void =>
+  const emit = (event: SessionEvent): void => {
+    try {
+      options.onEvent?.(event)
+    } catch {
+      // Metrics must not break the session either.
+    }
+  }
+  const storeFailed = (key: string, what: 'read' | 'write' | 'delete', cause: unknown): void => {
+    emit({ type: 'store-fallback', key, operation: what })
     report(
       new OAuthKitError(`session store failed to ${what}`, { code: 'ERR_STORE_FAILED', cause }),
     )
+  }
+  // The lock, with the wait before its task measured for `onEvent`.
+  const locked = <T>(
+    key: string,
+    task: (held: HeldLock) => Promise<T>,
+    lockOptions?: SessionLockOptions,
+  ): Promise<T> => {
+    const asked = performance.now()
+    return lock.run(
+      key,
+      (held) => {
+        emit({ type: 'lock-wait', key, duration: performance.now() - asked })
+        return task(held)
+      },
+      lockOptions,
+    )
+  }
 
   async function read(key: string, fromStore = false): Promise<Session | undefined> {
     if (options.memoryFirst && !fromStore) {
@@ -244,7 +298,7 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
       return session
     } catch (cause) {
       // Worked around with what this engine saw last: a valid token stays in use.
-      storeFailed('read', cause)
+      storeFailed(key, 'read', cause)
       return memory.get(key) ?? undefined
     }
   }
@@ -261,7 +315,7 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
     } catch (cause) {
       // The tokens are in memory: this process keeps using them rather than asking again.
       unsaved.add(key)
-      storeFailed('write', cause)
+      storeFailed(key, 'write', cause)
     }
   }
 
@@ -271,7 +325,7 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
     try {
       await store.delete(key, held ? { lock: held } : undefined)
     } catch (cause) {
-      storeFailed('delete', cause)
+      storeFailed(key, 'delete', cause)
     }
   }
 
@@ -304,7 +358,7 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
   }
 
   async function renew(key: string, seen: Session | undefined, force: boolean): Promise<Session> {
-    return lock.run(key, async (held) => {
+    return locked(key, async (held) => {
       // Another tab, process or instance may have renewed while this one waited for the lock.
       const stored = await read(key, true)
       const renewedMeanwhile =
@@ -325,9 +379,21 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
         throw loginRequired('the access token has expired and there is no refresh token')
       }
       let grant: SessionGrant
+      const started = performance.now()
+      const requested = (outcome: 'success' | 'error', code?: string): void =>
+        emit({
+          type: 'request',
+          key,
+          renewal: stored !== undefined,
+          outcome,
+          duration: performance.now() - started,
+          ...(code ? { code } : {}),
+        })
       try {
         grant = await request(refreshToken ? stored : undefined, key)
+        requested('success')
       } catch (err) {
+        requested('error', asOAuthKitError(err).code)
         if (refreshToken && isOAuthResponseError(err) && err.error === 'invalid_grant') {
           // Refused. The session ends only if it is still the one this refresh token belongs to.
           const current = await read(key, true)
@@ -421,6 +487,7 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
       const current = await read(key)
       if (!current && !options.requestWithoutSession) throw loginRequired('no session')
       if (current && !force && !due(current)) {
+        emit({ type: 'cache', key, hit: true })
         checkPending(key, current)
         return current
       }
@@ -429,17 +496,18 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
       if (current && !force && usable(current)) {
         // Due but still valid: a failed renewal waits for its cooldown rather than being retried
         // on every call.
-        if (coolingDown(key)) return current
-        if (options.renewInBackground) {
-          run().catch(() => {})
+        if (coolingDown(key) || options.renewInBackground) {
+          emit({ type: 'cache', key, hit: true })
+          if (!coolingDown(key)) run().catch(() => {})
           return current
         }
       }
+      emit({ type: 'cache', key, hit: false })
       return run(signal)
     },
 
     save(key, session) {
-      return lock.run(key, async (held) => {
+      return locked(key, async (held) => {
         await write(key, session, held)
       })
     },
@@ -450,7 +518,7 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
       await remove(key)
       const removed = [first?.tokenSet.refreshToken]
       try {
-        await lock.run(
+        await locked(
           key,
           async (held) => {
             // A refresh that was in flight may have written after the delete.

@@ -2,6 +2,7 @@ import {
   createSessionEngine,
   isOAuthResponseError,
   type OAuthKitError,
+  type SessionEvent,
   type SessionGrant,
   type SessionLock,
   type SessionStore,
@@ -25,6 +26,8 @@ export interface ClientCredentialsCacheOptions {
   now: () => number
   /** Told of store failures that were worked around. */
   onError?: (error: OAuthKitError) => void
+  /** Told what the engine did (see `diagnosticsChannels`). */
+  onEvent?: (event: SessionEvent) => void
   /** Requests a new token for `key`. */
   request(key: string): Promise<SessionGrant>
   /** Unused: client-credentials tokens have no refresh token to revoke. */
@@ -72,6 +75,7 @@ export function createClientCredentialsCache(
     defaultTtl: options.defaultTtl,
     now,
     ...(options.onError ? { onError: options.onError } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   })
 
   return {

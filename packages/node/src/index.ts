@@ -66,6 +66,7 @@ export type {
   VerifyOptions,
 } from './create-access-token-verifier.js'
 export { createAccessTokenVerifier } from './create-access-token-verifier.js'
+export { diagnosticsChannels } from './node-diagnostics.js'
 export type {
   ClientCredentialsOptions,
   ServerAuthorizationCodeGrantOptions,

@@ -42,6 +42,7 @@ import { assertIssuer, invalidArgument, isCryptoKey, nextSession } from '@oauthk
 import { assertMetadata } from './assert-metadata.js'
 import { assertPrivateJwk } from './assert-private-jwk.js'
 import { createClientCredentialsCache } from './client-credentials-cache.js'
+import { publishSessionEvents } from './node-diagnostics.js'
 import { numberOption } from './number-option.js'
 import { toHttpOptions } from './to-http-options.js'
 
@@ -96,7 +97,10 @@ export interface SessionOptions {
    * shares one, for example `@oauthkit/redis`.
    */
   store?: SessionStore
-  /** Serialises refreshes of one session. Default: within this process; give the store's own lock when it is shared. */
+  /**
+   * Serialises refreshes of one session. Default: the store's own `lock` when it has one (as
+   * `@oauthkit/redis`'s store does), otherwise within this process.
+   */
   lock?: SessionLock
   /** Problems worked around without failing a call: a store that failed, a revocation refused. */
   onError?: (error: OAuthKitError) => void
@@ -106,7 +110,10 @@ export interface SessionOptions {
 export interface TokenCacheOptions {
   /** Where tokens are cached. Default: this process's memory (`createMemorySessionStore`). */
   store?: SessionStore
-  /** Serialises token requests across the processes sharing `store`. Default: within this process. */
+  /**
+   * Serialises token requests across the processes sharing `store`. Default: the store's own
+   * `lock` when it has one (as `@oauthkit/redis`'s store does), otherwise within this process.
+   */
   lock?: SessionLock
   /**
    * Renew a token this many seconds before it expires, but never before half its lifetime has
@@ -319,6 +326,7 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
       return { tokenSet: await clientCredentialsGrant(await context(), parameters) }
     },
     revoke: undefined,
+    onEvent: publishSessionEvents('client-credentials'),
   })
   const credentialsParameters = new Map<string, { scope?: string; resource?: string[] }>()
   const refresh = async (
@@ -344,7 +352,7 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
   const sessionEngine = (): SessionEngine => {
     sessions ??= createSessionEngine({
       store: sessionOptions.store ?? createMemorySessionStore(),
-      lock: sessionOptions.lock ?? createProcessLock(),
+      lock: sessionOptions.lock ?? lockOf(sessionOptions.store) ?? createProcessLock(),
       request: async (current) => {
         const refreshToken = current?.tokenSet.refreshToken
         if (!refreshToken) throw invalidArgument('session', 'a session with a refresh token')
@@ -354,6 +362,7 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
       verifyIdToken: async (idToken, session) =>
         verifyIdToken(await context(), idToken, { previousClaims: session.claims }),
       ...(sessionOptions.onError ? { onError: sessionOptions.onError } : {}),
+      onEvent: publishSessionEvents('session'),
     })
     return sessions
   }
@@ -474,7 +483,7 @@ function tokenCacheOptions(options: TokenCacheOptions | undefined) {
     fallback
   return {
     store: store ?? createMemorySessionStore(now ? { now } : undefined),
-    lock: lock ?? createProcessLock(),
+    lock: lock ?? lockOf(store) ?? createProcessLock(),
     refreshAhead: seconds('refreshAhead', 60),
     failureCooldown: seconds('failureCooldown', 10),
     defaultTtl: seconds('defaultTtl', 300),
@@ -506,6 +515,15 @@ function checkStore(store: unknown, name: string): void {
   ) {
     throw invalidArgument(name, 'a SessionStore ({ get, set, delete })')
   }
+}
+
+// A store shared between processes may carry the lock that fences its writes (`@oauthkit/redis`):
+// then one option is enough.
+function lockOf(store: SessionStore | undefined): SessionLock | undefined {
+  const lock = (store as { lock?: unknown } | undefined)?.lock
+  return typeof (lock as Partial<SessionLock> | undefined)?.run === 'function'
+    ? (lock as SessionLock)
+    : undefined
 }
 
 function checkLock(lock: unknown, name: string): void {
