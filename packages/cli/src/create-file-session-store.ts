@@ -41,6 +41,8 @@ export interface FileSessionStore extends SessionStore {
   readonly path: string
   /** Every entry, as stored. */
   list(): Promise<FileStoreEntry[]>
+  /** Deletes the session `name` like `delete`, and resolves what it removed. */
+  take(name: string, options?: SessionWriteOptions): Promise<Session | undefined>
 }
 
 /**
@@ -79,10 +81,10 @@ export function createFileSessionStore(
     name: string,
     change: (entries: FileStoreEntry[], key: FileStoreKey) => FileStoreEntry[],
     writeOptions?: SessionWriteOptions,
-  ): Promise<void> => {
+  ): Promise<FileStoreEntry | undefined> => {
     const key = keyOf(name)
     await makeDirectory(fs, file)
-    await withFileLock(
+    return withFileLock(
       `${file}.lock`,
       async () => {
         const held = writeOptions?.lock
@@ -94,7 +96,9 @@ export function createFileSessionStore(
             code: 'ERR_STORE_LOCKED',
           })
         }
-        await writeEntries(fs, file, change(await readEntries(fs, file), key))
+        const entries = await readEntries(fs, file)
+        await writeEntries(fs, file, change(entries, key))
+        return find(entries, key)
       },
       { ...options, fs },
     )
@@ -106,8 +110,8 @@ export function createFileSessionStore(
       const entry = find(await readEntries(fs, file), keyOf(name))
       return entry ? toSession(entry) : undefined
     },
-    set(name, session, writeOptions) {
-      return mutate(
+    async set(name, session, writeOptions) {
+      await mutate(
         name,
         (entries, key) => [
           ...without(entries, key),
@@ -116,8 +120,12 @@ export function createFileSessionStore(
         writeOptions,
       )
     },
-    delete(name, writeOptions) {
-      return mutate(name, (entries, key) => without(entries, key), writeOptions)
+    async delete(name, writeOptions) {
+      await mutate(name, (entries, key) => without(entries, key), writeOptions)
+    },
+    async take(name, writeOptions) {
+      const removed = await mutate(name, (entries, key) => without(entries, key), writeOptions)
+      return removed && toSession(removed)
     },
     list() {
       return readEntries(fs, file)
@@ -125,13 +133,12 @@ export function createFileSessionStore(
   }
 }
 
-// Only the session's own members: nothing else reaches the file.
+// Only the session's own members reach the file, in the order they came.
+const SESSION_MEMBERS = new Set<string>(['tokenSet', 'claims', 'since', 'pendingIdToken'])
 function toSession(value: Session): Session {
-  const session: Session = { tokenSet: value.tokenSet }
-  if (value.claims) session.claims = value.claims
-  if (value.since !== undefined) session.since = value.since
-  if (value.pendingIdToken) session.pendingIdToken = value.pendingIdToken
-  return session
+  return Object.fromEntries(
+    Object.entries(value).filter(([name, member]) => SESSION_MEMBERS.has(name) && member != null),
+  ) as unknown as Session
 }
 
 const same = (entry: FileStoreKey, key: FileStoreKey): boolean =>
