@@ -8,23 +8,23 @@ import type { TokenSet } from './token-set.js'
 export const DEFAULT_REFRESH_AHEAD = 60
 
 /**
- * When (epoch seconds) the access token of `tokenSet` should be renewed: `maxAhead` seconds before
+ * When (epoch seconds) the access token of `tokenSet` should be renewed: `refreshAhead` seconds before
  * `expiresAt`, but never before half its lifetime (`expiresAt - receivedAt`) has passed. Without
- * that bound a token issued for `maxAhead` seconds or less would be due the moment it arrives,
+ * that bound a token issued for `refreshAhead` seconds or less would be due the moment it arrives,
  * and every read would renew it. `undefined` when the token's expiry is unknown (it is then used
  * until the resource server refuses it); `expiresAt` itself when its receipt time is unknown.
  *
- * @param maxAhead - Seconds, at least 0. Default {@link DEFAULT_REFRESH_AHEAD}.
+ * @param refreshAhead - Seconds, at least 0. Default {@link DEFAULT_REFRESH_AHEAD}.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  */
 export function refreshAt(
   tokenSet: Pick<TokenSet, 'expiresAt' | 'receivedAt'>,
-  maxAhead: number = DEFAULT_REFRESH_AHEAD,
+  refreshAhead: number = DEFAULT_REFRESH_AHEAD,
 ): number | undefined {
   const { expiresAt, receivedAt } = tokenSet
   if (expiresAt === undefined) return undefined
   if (typeof receivedAt !== 'number' || !Number.isFinite(receivedAt)) return expiresAt
-  return expiresAt - Math.max(0, Math.min(maxAhead, (expiresAt - receivedAt) / 2))
+  return expiresAt - Math.max(0, Math.min(refreshAhead, (expiresAt - receivedAt) / 2))
 }
 
 /** Options of {@link needsRefresh}. */
@@ -32,7 +32,7 @@ export interface NeedsRefreshOptions {
   /** The current time in milliseconds; defaults to `Date.now()`. */
   now?: number
   /** Seconds ahead of expiry, at most. Default {@link DEFAULT_REFRESH_AHEAD}. */
-  maxAhead?: number
+  refreshAhead?: number
 }
 
 /** Whether `tokenSet` has reached its {@link refreshAt} point. */
@@ -40,6 +40,6 @@ export function needsRefresh(
   tokenSet: Pick<TokenSet, 'expiresAt' | 'receivedAt'>,
   options?: NeedsRefreshOptions,
 ): boolean {
-  const at = refreshAt(tokenSet, options?.maxAhead)
+  const at = refreshAt(tokenSet, options?.refreshAhead)
   return at !== undefined && (options?.now ?? Date.now()) / 1000 >= at
 }

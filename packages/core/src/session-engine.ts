@@ -98,7 +98,7 @@ export interface SessionEngineOptions {
    * client-credentials request when `current` is `undefined`. It never gets a caller's signal:
    * once sent, a request is finished and its answer saved, whoever stopped waiting.
    */
-  request(current: Session | undefined): Promise<SessionGrant>
+  request(current: Session | undefined, key: string): Promise<SessionGrant>
   /** Revokes a refresh token the engine discards (RFC 7009), best effort. */
   revoke?(refreshToken: string): Promise<void>
   /** Checks a pending ID Token again (core's `verifyIdToken`), giving its validated claims. */
@@ -121,7 +121,7 @@ export interface SessionEngineOptions {
   /** Renew ahead of expiry in the background, serving the valid token at once. Default `false`. */
   renewInBackground?: boolean
   /** Seconds ahead of expiry, at most, to renew: see `refreshAt`. Default 60. */
-  maxAhead?: number
+  refreshAhead?: number
   /** Seconds before a failed renewal ahead of expiry is tried again. Default 10. */
   failureCooldown?: number
   /** Seconds a store keeps a session whose token lifetime is unknown; absent: until deleted. */
@@ -176,7 +176,7 @@ export interface SessionEngine {
  * Creates the session engine: the one routine every oauthkit package keeps sessions with,
  * whatever the runtime. Its rules:
  *
- * - one renewal policy (`refreshAt`: `maxAhead` seconds before expiry, at most half the lifetime);
+ * - one renewal policy (`refreshAt`: `refreshAhead` seconds before expiry, at most half the lifetime);
  * - one token request per key at a time: single-flight in the process, the {@link SessionLock}
  *   across tabs, processes or instances, and a re-read of the store under the lock first, so a
  *   refresh token another holder rotated is never spent twice (RFC 9700 §4.14.2);
@@ -196,13 +196,15 @@ export interface SessionEngine {
 export function createSessionEngine(options: SessionEngineOptions): SessionEngine {
   const { store, lock, request } = options
   const now = options.now ?? Date.now
-  const maxAhead = options.maxAhead ?? DEFAULT_REFRESH_AHEAD
+  const refreshAhead = options.refreshAhead ?? DEFAULT_REFRESH_AHEAD
   const cooldown = (options.failureCooldown ?? 10) * 1000
   const flight = createSingleFlight<string, Session>()
   // The last session seen or written per key; `null`: known to have none.
   const memory = new Map<string, Session | null>()
   const failedAt = new Map<string, number>()
   const checking = new Set<string>()
+  // Keys whose last write failed: the session lives in `memory` only.
+  const unsaved = new Set<string>()
 
   const report = (error: OAuthKitError): void => {
     try {
@@ -230,7 +232,10 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
     }
     try {
       const value = await store.get(key)
+      // What this engine could not write is still its session, until another writer's replaces it.
+      if (!value?.tokenSet && unsaved.has(key)) return memory.get(key) ?? undefined
       const session = value?.tokenSet ? value : undefined
+      unsaved.delete(key)
       memory.set(key, session ?? null)
       return session
     } catch (cause) {
@@ -248,14 +253,17 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
     if (held) writeOptions.lock = held
     try {
       await store.set(key, session, writeOptions)
+      unsaved.delete(key)
     } catch (cause) {
       // The tokens are in memory: this process keeps using them rather than asking again.
+      unsaved.add(key)
       storeFailed('write', cause)
     }
   }
 
   async function remove(key: string, held?: HeldLock): Promise<void> {
     memory.set(key, null)
+    unsaved.delete(key)
     try {
       await store.delete(key, held ? { lock: held } : undefined)
     } catch (cause) {
@@ -284,7 +292,7 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
   }
 
   const due = (session: Session): boolean =>
-    needsRefresh(session.tokenSet, { now: now(), maxAhead })
+    needsRefresh(session.tokenSet, { now: now(), refreshAhead })
   const usable = (session: Session): boolean => !isExpired(session.tokenSet, { now: now() })
   const coolingDown = (key: string): boolean => {
     const at = failedAt.get(key)
@@ -314,7 +322,7 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
       }
       let grant: SessionGrant
       try {
-        grant = await request(refreshToken ? stored : undefined)
+        grant = await request(refreshToken ? stored : undefined, key)
       } catch (err) {
         if (refreshToken && isOAuthResponseError(err) && err.error === 'invalid_grant') {
           // Refused. The session ends only if it is still the one this refresh token belongs to.
@@ -467,9 +475,17 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
   }
 }
 
-// The session after a grant: the login's start stays, and so do the last validated ID Token and
-// its claims when the response brought none, or one still waiting for its check (OIDC Core §12.2).
-function nextSession(stored: Session | undefined, grant: SessionGrant, time: number): Session {
+/**
+ * The session after a grant: the login's start stays, and so do the last validated ID Token and
+ * its claims when the response brought none, or one still waiting for its check (OIDC Core §12.2).
+ *
+ * On `@oauthkit/core/internal`: no semver promise.
+ */
+export function nextSession(
+  stored: Session | undefined,
+  grant: SessionGrant,
+  time: number,
+): Session {
   const tokenSet = { ...grant.tokenSet }
   const next: Session = { tokenSet, since: stored?.since ?? time }
   if (!tokenSet.idToken && stored?.tokenSet.idToken) tokenSet.idToken = stored.tokenSet.idToken
