@@ -44,6 +44,8 @@ export interface FileStoreGetOptions extends FileStoreConnectionOptions {
    * half its lifetime). Default true.
    */
   refresh?: boolean
+  /** Refresh even though the access token looks fresh (a resource server refused it). */
+  forceRefresh?: boolean
   /**
    * Stops this call's wait. A refresh already under way goes on: its answer is saved whoever
    * stopped waiting, since the server may have rotated the refresh token.
@@ -182,12 +184,11 @@ export function openFileStore(file: string, internals: FileStoreInternals = {}):
         request: async (current) => {
           // The engine asks only with a stored session that has a refresh token.
           const refreshToken = current?.tokenSet.refreshToken as string
-          const subject = current && subjectOf(current)
-          return refreshTokenGrant(
-            await server.context(),
-            refreshToken,
-            subject ? { expectedSubject: subject } : {},
-          )
+          // A refreshed ID Token must name the same user, and keep what OIDC Core §12.2 says.
+          return refreshTokenGrant(await server.context(), refreshToken, {
+            expectedSubject: current && subjectOf(current),
+            previousClaims: current?.claims,
+          })
         },
         revoke: server.revokeRefreshToken,
         verifyIdToken: async (idToken, session) =>
@@ -213,7 +214,8 @@ export function openFileStore(file: string, internals: FileStoreInternals = {}):
       if (!session) return undefined
       if (options?.refresh === false) return session.tokenSet
       const engine = engineFor(connection, key)
-      return (await engine.get(name, signal ? { signal } : undefined)).tokenSet
+      const forceRefresh = options?.forceRefresh === true
+      return (await engine.get(name, { forceRefresh, ...(signal ? { signal } : {}) })).tokenSet
     },
     async set(key, tokenSet) {
       assertKey(key)
@@ -364,9 +366,14 @@ function assertGetOptions(options: unknown): asserts options is FileStoreGetOpti
     throw invalidArgument('options', 'an object')
   }
   // `fetch`, `allowInsecureRequests` and `timeout`: toHttpOptions() in connectionOf().
-  const { refresh, signal } = options as Record<string, unknown>
-  if (refresh !== undefined && typeof refresh !== 'boolean') {
-    throw invalidArgument('options.refresh', 'a boolean')
+  const { refresh, forceRefresh, signal } = options as Record<string, unknown>
+  for (const [name, value] of [
+    ['refresh', refresh],
+    ['forceRefresh', forceRefresh],
+  ] as const) {
+    if (value !== undefined && typeof value !== 'boolean') {
+      throw invalidArgument(`options.${name}`, 'a boolean')
+    }
   }
   assertSignal(signal)
 }

@@ -352,6 +352,17 @@ describe('createFileStore', () => {
     })
   })
 
+  it('refreshes a fresh token with forceRefresh: true (a resource server refused it)', async () => {
+    const { fetch, calls } = fakeServer({ '/token': tokens('at-1', { refresh_token: 'rt-1' }) })
+    const store = createFileStore(freshPath())
+    await store.set(key, tokenSet())
+    expect(await store.get(key, { fetch, forceRefresh: true })).toMatchObject({
+      accessToken: 'at-1',
+      refreshToken: 'rt-1',
+    })
+    expect(calls).toHaveLength(1)
+  })
+
   it('does not refresh with refresh: false', async () => {
     const { fetch } = fakeServer({})
     const store = createFileStore(freshPath())
@@ -374,6 +385,7 @@ describe('createFileStore', () => {
       [{ timeout: -1 }, 'options.timeout', 'ERR_INVALID_ARG_VALUE'],
       [{ timeout: Number.NaN }, 'options.timeout', 'ERR_INVALID_ARG_VALUE'],
       [{ refresh: 'no' }, 'options.refresh', 'ERR_INVALID_ARG_TYPE'],
+      [{ forceRefresh: 1 }, 'options.forceRefresh', 'ERR_INVALID_ARG_TYPE'],
       [{ fetch: 'yes' }, 'options.fetch', 'ERR_INVALID_ARG_TYPE'],
       [{ signal: {} }, 'options.signal', 'ERR_INVALID_ARG_TYPE'],
     ]
