@@ -50,31 +50,23 @@ const expired = (tokenSet: TokenSet): TokenSet => ({
   expiresAt: Math.floor(Date.now() / 1000) - 1,
 })
 
-/** Asks the devserver (RFC 7662 introspection) whether a refresh token is still live. */
-async function isLive(refreshToken: string): Promise<boolean> {
-  const response = await fetch(`${server.issuer}/token/introspection`, {
+/** POSTs `token` (a refresh token) to an endpoint of the devserver as the public client. */
+async function postToken(endpoint: 'introspection' | 'revocation', token: string) {
+  const response = await fetch(`${server.issuer}/token/${endpoint}`, {
     method: 'POST',
-    body: new URLSearchParams({
-      token: refreshToken,
-      token_type_hint: 'refresh_token',
-      client_id: 'device',
-    }),
+    body: new URLSearchParams({ token, token_type_hint: 'refresh_token', client_id: 'device' }),
   })
   expect(response.status).toBe(200)
+  return response
+}
+
+/** Asks the devserver (RFC 7662 introspection) whether a refresh token is still live. */
+async function isLive(refreshToken: string): Promise<boolean> {
+  const response = await postToken('introspection', refreshToken)
   return ((await response.json()) as { active: boolean }).active
 }
 
-async function revoke(refreshToken: string): Promise<void> {
-  const response = await fetch(`${server.issuer}/token/revocation`, {
-    method: 'POST',
-    body: new URLSearchParams({
-      token: refreshToken,
-      token_type_hint: 'refresh_token',
-      client_id: 'device',
-    }),
-  })
-  expect(response.status).toBe(200)
-}
+const revoke = (refreshToken: string) => postToken('revocation', refreshToken)
 
 function deferred<T = void>() {
   let resolve!: (value: T) => void

@@ -73,6 +73,23 @@ function temporaryFilesWith(
   }
 }
 
+/** The real file system, and `lockBusy`, which resolves once a lock file is found taken. */
+function watchedLocks() {
+  const lockBusy = deferred()
+  const fs: StoreFs = {
+    ...nodeStoreFs,
+    open: async (path, flags, mode) => {
+      try {
+        return await nodeStoreFs.open(path, flags, mode)
+      } catch (err) {
+        if (path.endsWith('.lock') && errorCode(err) === 'EEXIST') lockBusy.resolve()
+        throw err
+      }
+    },
+  }
+  return { fs, lockBusy }
+}
+
 const failure = (code: string) => Object.assign(new Error(`${code}: injected`), { code })
 
 describe('createFileStore', () => {
@@ -226,18 +243,7 @@ describe('createFileStore', () => {
     const token = gated(tokens('at-1', { refresh_token: 'rt-1' }), gate.promise)
     const { fetch, calls } = fakeServer({ '/token': token.handler })
     // Resolves once a store finds the lock taken: the other instance is then waiting on it.
-    const lockBusy = deferred()
-    const fs: StoreFs = {
-      ...nodeStoreFs,
-      open: async (path, flags, mode) => {
-        try {
-          return await nodeStoreFs.open(path, flags, mode)
-        } catch (err) {
-          if (path.endsWith('.lock') && errorCode(err) === 'EEXIST') lockBusy.resolve()
-          throw err
-        }
-      },
-    }
+    const { fs, lockBusy } = watchedLocks()
     const path = freshPath()
     const a = openFileStore(path, { fs })
     const b = openFileStore(path, { fs })
@@ -296,18 +302,7 @@ describe('createFileStore', () => {
     const first = fakeServer({ '/token': token.handler })
     const second = fakeServer({ '/token': tokens('at-2') })
     // Resolves once a refresh finds the session's lock taken.
-    const lockBusy = deferred()
-    const fs: StoreFs = {
-      ...nodeStoreFs,
-      open: async (path, flags, mode) => {
-        try {
-          return await nodeStoreFs.open(path, flags, mode)
-        } catch (err) {
-          if (path.endsWith('.lock') && errorCode(err) === 'EEXIST') lockBusy.resolve()
-          throw err
-        }
-      },
-    }
+    const { fs, lockBusy } = watchedLocks()
     const store = openFileStore(freshPath(), { fs })
     await store.set(key, tokenSet({ expiresAt: now() - 1 }))
     const a = store.get(key, { fetch: first.fetch })
