@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { runCommand } from '../src/command.js'
+import { openFileStore } from '../src/file-store.js'
 import { createFileStore } from '../src/index.js'
+import { nodeStoreFs, type StoreFs } from '../src/store-fs.js'
 import { deferred, fakeServer, ISSUER, json, tokens } from './fake-server.js'
 
 let dir: string
@@ -86,6 +88,45 @@ describe('oauthkit logout racing a refresh in another process', () => {
     expect(JSON.parse(out.stdout)).toMatchObject({ loggedOut: true, revoked: true })
     // Nothing is left: no entry in the file, no refresh token the server would still accept.
     expect(await createFileStore(tokenFile).list()).toEqual([])
+    expect(server.live).toEqual(new Set())
+  })
+
+  it('(5) revokes what a refresh saved between the logout reading the session and deleting it', async () => {
+    const path = join(dir, 'between', 'tokens.json')
+    const key = { issuer: ISSUER, clientId: 'tv' }
+    const answer = deferred()
+    const server = rotatingServer(answer.promise)
+    const other = createFileStore(path)
+    await other.set(key, {
+      accessToken: 'at-0',
+      tokenType: 'Bearer',
+      expiresAt: Math.floor(Date.now() / 1000) - 1,
+      refreshToken: 'rt-0',
+    })
+    const refreshing = other.get(key, { fetch: server.fetch })
+    await server.answering
+    // The logout has read rt-0; its delete is held up (a slow disk) until the refresh saved rt-1.
+    let armed = true
+    const deleting = deferred()
+    const resume = deferred()
+    const fs: StoreFs = {
+      ...nodeStoreFs,
+      mkdir: async (...args) => {
+        if (armed) {
+          armed = false
+          deleting.resolve()
+          await resume.promise
+        }
+        return nodeStoreFs.mkdir(...args)
+      },
+    }
+    const ending = openFileStore(path, { fs }).end(key, { fetch: server.fetch })
+    await deleting.promise
+    answer.resolve()
+    expect(await refreshing).toMatchObject({ refreshToken: 'rt-1' })
+    resume.resolve()
+    expect(await ending).toMatchObject({ tokenSet: { refreshToken: 'rt-0' }, revoked: true })
+    expect(await other.list()).toEqual([])
     expect(server.live).toEqual(new Set())
   })
 })
