@@ -1,11 +1,12 @@
 import * as oauth from 'oauth4webapi'
 import { invalidArgument } from './assert.js'
-import { type TokenResult, toTokenResult, verifyIdTokenSignature } from './authorization-code.js'
+import { type TokenResult, toTokenResult } from './authorization-code.js'
 import type { ClientContext } from './client-context.js'
 import { accessDenied, isOAuthKitError, OAuthKitError, OAuthResponseError } from './errors.js'
 import { abortError } from './race-signal.js'
 import { requestOptionsFor } from './request-options.js'
 import { rethrow, toOAuthKitError } from './to-oauthkit-error.js'
+import { verifyIdTokenSignature } from './verify-id-token.js'
 import { withDPoPRetry } from './with-dpop-retry.js'
 
 /**
