@@ -5,7 +5,6 @@ import {
   type ClientContext,
   createClientContext,
   createSessionEngine,
-  type DPoPHandle,
   discover,
   type HeldLock,
   type IdTokenClaims,
@@ -74,8 +73,6 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
   const listeners = new Set<SessionListener>()
   // Revocations in flight, so that logout can let them finish before it leaves the page.
   const revocations = new Set<Promise<void>>()
-  // The key pair a logout retires: the tokens it revokes are bound to it.
-  let retired: DPoPHandle | undefined
   let discovered: Promise<ClientContext> | undefined
   let sync: TabSync | undefined
 
@@ -119,12 +116,12 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
         expectedSubject: session.claims?.sub,
       })
     },
+    // RFC 7009 revocation carries no DPoP proof: a public client names itself with client_id.
     revoke(refreshToken) {
-      const handle = retired
       const revocation = (async () => {
         const context = await baseContext()
         if (!context.metadata.revocation_endpoint) return
-        await revokeToken(handle ? { ...context, dpop: handle } : context, refreshToken, {
+        await revokeToken(context, refreshToken, {
           tokenTypeHint: 'refresh_token',
           signal: AbortSignal.timeout(LOGOUT_WAIT),
         })
@@ -272,13 +269,10 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
       watch()
       // The session goes at once; then, holding the lock, whatever a refresh in another tab
       // wrote, and the DPoP key: only then are the other tabs told (through the engine's change).
-      // Every refresh token removed is revoked, signed with the retired key.
+      // Every refresh token removed is revoked.
       let retiring: Promise<void> | undefined
       const retire = () => {
-        retiring ??= dpopKeys.retire().then((handle) => {
-          retired = handle
-          return store.delete(pendingKey)
-        })
+        retiring ??= Promise.all([dpopKeys.retire(), store.delete(pendingKey)]).then(() => {})
         return retiring
       }
       const ended = await engine.end(key, {
@@ -287,7 +281,6 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
       })
       // Done already, unless the wait for a hanging refresh was given up.
       await retire()
-      retired = undefined
       await Promise.allSettled(revocations)
       const context = await baseContext().catch(() => undefined)
       if (context?.metadata.end_session_endpoint) {

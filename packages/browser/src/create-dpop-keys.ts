@@ -10,11 +10,8 @@ export interface DPoPKeys {
    * `undefined` without DPoP.
    */
   handle(held?: HeldLock): Promise<DPoPHandle | undefined>
-  /**
-   * Deletes the stored key pair; the caller holds the session lock. Resolves its handle (or
-   * `undefined` when there was none), to sign the revocations of the tokens bound to it.
-   */
-  retire(): Promise<DPoPHandle | undefined>
+  /** Deletes the stored key pair; the caller holds the session lock. */
+  retire(): Promise<void>
   /** Forgets the loaded key: another tab may have deleted or replaced it. */
   forget(): void
 }
@@ -41,12 +38,8 @@ export function createDPoPKeys(
     handle: (held) =>
       !dpop || loaded ? Promise.resolve(loaded) : held ? load() : lock.run(lockName, load),
     async retire() {
-      if (!dpop) return undefined
-      // A tab that never used the key loads it, for the revocations; none is created for that.
-      const retired = loaded ?? ((await store.get(key)) ? await load() : undefined)
       loaded = undefined
-      await store.delete(key)
-      return retired
+      if (dpop) await store.delete(key)
     },
     forget() {
       loaded = undefined
