@@ -1,13 +1,15 @@
 // Cold import time: a fresh Node process per sample that does nothing but `await import(name)`,
-// timed inside the process (process start-up itself is not counted). The modules are sampled
+// timed inside the process (process start-up itself is not counted). The oauthkit packages are
+// the built ones as a user's project has them: packed and installed outside the workspace
+// (bench/lib/installed-packages.mjs); run `npm run build` first. The modules are sampled
 // interleaved, 15 fresh processes each after one discarded warm-up round (file-system cache).
 // Budget under --check: each @oauthkit entry imports in at most 3× the time of oauth4webapi, the
 // protocol library it is built on, measured in the same run.
 import { execFileSync } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { interleave, log, report, table } from './lib/harness.mjs'
+import { builtPackages } from './lib/installed-packages.mjs'
 
-const root = fileURLToPath(new URL('..', import.meta.url))
+const cwd = builtPackages()
 const modules = ['oauth4webapi', '@oauthkit/node', '@oauthkit/browser', 'jose', 'openid-client']
 const BUDGET = 3
 const ROUNDS = 15
@@ -18,7 +20,7 @@ const script = (name) =>
 
 function sample(name) {
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script(name)], {
-    cwd: root,
+    cwd,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   })
