@@ -1,9 +1,12 @@
 import { defineConfig } from 'tsup'
 
+// One output file per source file (no bundling, no shared chunk), so that `"sideEffects": false`
+// lets an app's bundler drop every module it does not use, as it does from source.
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: ['src/**/*.ts'],
+  bundle: false,
   format: ['esm'],
-  dts: true,
+  dts: { entry: ['src/index.ts'] },
   sourcemap: true,
   clean: true,
   target: 'es2022',
