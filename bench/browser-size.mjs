@@ -164,7 +164,9 @@ async function measure(name, contents, from) {
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    conditions: from === 'source' ? ['@oauthkit/source'] : [],
+    // esbuild's defaults (with `module`, the bundler condition) unless one is named; then `module`
+    // must be named too.
+    ...(from === 'source' ? { conditions: ['@oauthkit/source', 'module'] } : {}),
     legalComments: 'none',
     write: false,
     metafile: true,

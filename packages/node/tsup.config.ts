@@ -1,14 +1,27 @@
 import { defineConfig } from 'tsup'
 
-// One output file per source file (no bundling, no shared chunk), so that `"sideEffects": false`
-// lets an app's bundler drop every module it does not use, as it does from source.
-export default defineConfig({
-  entry: ['src/**/*.ts'],
-  bundle: false,
-  format: ['esm'],
-  dts: { entry: ['src/index.ts'] },
-  sourcemap: true,
-  clean: true,
-  target: 'es2022',
-  platform: 'node',
-})
+// Two layouts of the same ESM code, as in @oauthkit/core (see its tsup.config.ts): one file per
+// module for bundlers (dist/modules, the `module` condition: unused modules are dropped), one
+// file per entry for Node (dist/bundle, `default`: fewer files for the ESM loader to import).
+export default defineConfig([
+  {
+    entry: ['src/**/*.ts'],
+    bundle: false,
+    outDir: 'dist/modules',
+    format: ['esm'],
+    sourcemap: true,
+    clean: true,
+    target: 'es2022',
+    platform: 'node',
+  },
+  {
+    entry: ['src/index.ts'],
+    outDir: 'dist/bundle',
+    format: ['esm'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'es2022',
+    platform: 'node',
+  },
+])

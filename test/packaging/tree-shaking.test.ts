@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { describe, expect, it } from 'vitest'
@@ -16,7 +17,9 @@ async function bundledBytes(contents: string, from: 'dist' | 'source'): Promise<
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    conditions: from === 'source' ? ['@oauthkit/source'] : [],
+    // esbuild's defaults (with `module`, the bundler condition) unless one is named; then `module`
+    // must be named too.
+    ...(from === 'source' ? { conditions: ['@oauthkit/source', 'module'] } : {}),
     write: false,
     logLevel: 'error',
   })
@@ -39,6 +42,36 @@ describe('built packages tree-shake like their source', () => {
       ])
       expect(dist).toBeGreaterThan(0)
       expect(dist).toBeLessThanOrEqual(source)
+    })
+  }
+})
+
+// The two layouts (package.json: `module` for bundlers, `default` for Node) are the same code:
+// each entry exports the same names from both.
+function exportNames(specifier: string, conditions: string[]): string[] {
+  const code = `const m = await import(${JSON.stringify(specifier)}); process.stdout.write(JSON.stringify(Object.keys(m)))`
+  const flags = conditions.map((name) => `--conditions=${name}`)
+  const out = execFileSync(process.execPath, [...flags, '--input-type=module', '-e', code], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  })
+  return JSON.parse(out) as string[]
+}
+
+describe('built packages: the per-module layout matches the bundled one', () => {
+  const entries = [
+    '@oauthkit/core',
+    '@oauthkit/core/internal',
+    '@oauthkit/browser',
+    '@oauthkit/browser/dpop',
+    '@oauthkit/node',
+  ]
+  for (const specifier of entries) {
+    it(`${specifier} exports the same names under the module condition`, () => {
+      const bundled = exportNames(specifier, [])
+      expect(bundled.length).toBeGreaterThan(0)
+      expect(exportNames(specifier, ['module']).sort()).toEqual(bundled.sort())
     })
   }
 })
