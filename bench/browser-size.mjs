@@ -10,7 +10,13 @@
 //   @oauthkit/browser is built on (no session logic, no cross-tab refresh, no errors of our own).
 // Each app is bundled by esbuild (minified ESM for browsers, es2022, tree-shaken, every dependency
 // included) and compressed with gzip -9 and brotli 11.
-// Budget under --check: the oauthkit app is at most BUDGET (15,250) bytes gzip.
+// Budget under --check: the oauthkit app bundled FROM DIST (the installed tarballs) is at most
+// BUDGET (15,250) bytes gzip, and no bigger than the same app from source (the build may not
+// defeat tree-shaking: until the build emitted one file per module, dist was 16,321 B against
+// 15,245 B from source). The number is unchanged from the source-based budget because the two
+// rows are now equal (15,240 B from dist); the issue's 12,000 B target is not met yet: see the
+// per-module breakdown this script prints (the browser client, one object whose methods all stay
+// in the bundle, is the largest part of our own code).
 //
 // Why not 9,000: that was the product brief's target, set before ID Token signature verification
 // became a security requirement. oauth4webapi validates an ID Token's claims but not its
@@ -241,6 +247,11 @@ lines.push(
   }).`,
 )
 const signatureFloor = rows.find((row) => row.name.startsWith('floor + ID Token signature'))
+const engine = (row) => row.byPackage.oauth4webapi ?? 0
+lines.push(
+  '',
+  `oauth4webapi minified bytes: ${fmt(engine(ours))} in the @oauthkit/browser app, ${fmt(engine(signatureFloor))} in the floor + ID Token signature check: the SDK's own code is the rest.`,
+)
 lines.push(
   `The brief's 9,000 B target is below the floor + ID Token signature check measured here (${fmt(signatureFloor.gzip)} B gzip); the budget covers the session features on top.`,
 )
