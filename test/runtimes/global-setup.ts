@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node'
-import { installPacked } from './helpers/install-packed.js'
+import { installPacked } from './helpers/install-packed.mjs'
 import { assertFirefox, ensureRuntimeBinaries } from './preflight.mjs'
 
 declare module 'vitest' {

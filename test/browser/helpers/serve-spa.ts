@@ -14,19 +14,31 @@ export interface SpaServer {
   close(): Promise<void>
 }
 
+/** Which page script to serve, when not `fixtures/spa-page.ts` from the package sources. */
+export interface SpaPage {
+  /** The script's path. */
+  entry: string
+  /** Where its imports resolve from (the runtime suite's installed project of packed packages). */
+  dir: string
+}
+
 /**
  * Bundles `fixtures/spa-page.ts` with esbuild from the package sources (the `@oauthkit/source`
- * condition, so no build is needed) and serves it with a tiny HTML page on 127.0.0.1:0. Every
- * path that is not `/app.js` answers the same page, so `/`, `/callback` and `/other` all run it.
+ * condition, so no build is needed), or the given `page` with the default export conditions, and
+ * serves it with a tiny HTML page on 127.0.0.1:0. Every path that is not `/app.js` answers the
+ * same page, so `/`, `/callback` and `/other` all run it.
  */
-export async function serveSpa(): Promise<SpaServer> {
+export async function serveSpa(page?: SpaPage): Promise<SpaServer> {
   const bundle = await build({
-    entryPoints: [fileURLToPath(new URL('../fixtures/spa-page.ts', import.meta.url))],
+    entryPoints: [
+      page?.entry ?? fileURLToPath(new URL('../fixtures/spa-page.ts', import.meta.url)),
+    ],
+    ...(page ? { absWorkingDir: page.dir } : {}),
     bundle: true,
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    conditions: ['@oauthkit/source'],
+    conditions: page ? [] : ['@oauthkit/source'],
     write: false,
     logLevel: 'warning',
   })

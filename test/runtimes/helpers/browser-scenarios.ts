@@ -1,9 +1,10 @@
+import { join } from 'node:path'
 import { type DevServer, startDevServer } from '@oauthkit/devserver'
 import type { Browser, BrowserContext, Page } from 'puppeteer-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { type SpaServer, serveSpa } from '../../browser/helpers/serve-spa.js'
 import { type BrowserRuntime, browserVersion } from './launch-browser.js'
 import { readmeRow } from './readme-row.js'
-import { type PageServer, servePage } from './serve-page.js'
 
 // What the page exposes (scenarios/spa-page.mjs); only used inside page.evaluate().
 interface ConformancePage {
@@ -36,12 +37,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 export function describeBrowserScenarios(runtime: BrowserRuntime): void {
   describe(runtime.name, () => {
     let browser: Browser
-    let spa: PageServer
+    let spa: SpaServer
     let server: DevServer
     const contexts: BrowserContext[] = []
 
     beforeAll(async () => {
-      spa = await servePage(inject('runtimesProject'), 'spa-page.mjs')
+      const dir = inject('runtimesProject')
+      spa = await serveSpa({ entry: join(dir, 'spa-page.mjs'), dir })
       server = await startDevServer({
         redirectUris: [`${spa.origin}/callback`],
         postLogoutRedirectUris: [`${spa.origin}/`],
@@ -190,7 +192,9 @@ export function describeBrowserScenarios(runtime: BrowserRuntime): void {
           spa.origin,
         )
         for (const tab of others) {
-          await tab.waitForFunction(() => window.conformance.events.some((e) => e.type === 'logout'))
+          await tab.waitForFunction(() =>
+            window.conformance.events.some((e) => e.type === 'logout'),
+          )
           expect(await tab.evaluate(() => window.conformance.events.at(-1))).toEqual({
             type: 'logout',
             fromOtherTab: true,

@@ -1,10 +1,11 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
-import { join } from 'node:path'
+import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { build } from 'esbuild'
-import { runtimeBinary } from './runtime-binary.js'
+import {
+  SCRIPT_RUNTIMES,
+  type ScriptRuntime as ScriptRuntimeInfo,
+  WORKERD,
+} from './script-runtimes.mjs'
+import { startWorker } from './start-worker.mjs'
 
 const run = promisify(execFile)
 
@@ -20,7 +21,7 @@ export interface ScenarioResult {
 export interface ServerRuntime {
   /** The name used in test titles and the README table. */
   name: string
-  /** The binary, from the root devDependencies (or the Node running the tests). */
+  /** The executable: the Node running the tests, or one from test/runtimes/binaries. */
   binary: string
   /** The version the binary reports, normalised to `x.y.z`. */
   version(): Promise<string>
@@ -50,126 +51,24 @@ async function versionOf(binary: string, args: string[], pattern: RegExp): Promi
   return match[1]
 }
 
-function node(name: string, binary: string): ServerRuntime {
+function scriptRuntime({ name, binary, args, version }: ScriptRuntimeInfo): ServerRuntime {
   return {
     name,
     binary,
-    version: () => versionOf(binary, ['--version'], /v(\d+\.\d+\.\d+)/),
-    run: (dir, referee) => runScript(binary, ['run-server.mjs', referee], dir),
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
-// workerd's own configuration format (Cap'n Proto text). No `nodejs_compat` flag: the worker gets
-// only what every edge runtime has. Its default global outbound refuses loopback addresses, so
-// fetches go through a network service that allows `local` (the devserver is 127.0.0.1).
-const workerdConfig = (port: number) => `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [
-    (name = "main", worker = .worker),
-    (name = "loopback", network = (allow = ["public", "private", "local"])),
-  ],
-  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
-);
-const worker :Workerd.Worker = (
-  modules = [(name = "worker.js", esModule = embed "worker.js")],
-  compatibilityDate = "2026-11-01",
-  globalOutbound = "loopback",
-);
-`
-
-/**
- * Bundles `entry` (relative to the installed project `dir`) for workerd the way Wrangler does
- * (esbuild, the `workerd`/`worker`/`browser` export conditions, no Node built-ins), writes the
- * configuration, starts workerd on a free port and resolves once it answers.
- */
-export async function startWorker(
-  binary: string,
-  dir: string,
-  entry: string,
-): Promise<{ url: string; stop(): Promise<void> }> {
-  await build({
-    entryPoints: [join(dir, entry)],
-    outfile: join(dir, 'worker.js'),
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['browser', 'module', 'main'],
-    logLevel: 'silent',
-  })
-  const port = await freePort()
-  await writeFile(join(dir, 'workerd.capnp'), workerdConfig(port))
-  const child: ChildProcess = spawn(binary, ['serve', 'workerd.capnp'], {
-    cwd: dir,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
-  let stderr = ''
-  child.stderr?.on('data', (chunk) => {
-    stderr += chunk
-  })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const url = `http://127.0.0.1:${port}`
-  for (const started = Date.now(); ; ) {
-    if (child.exitCode !== null) throw new Error(`workerd exited: ${stderr}`)
-    const up = await fetch(`${url}/`).then(
-      () => true,
-      () => false,
-    )
-    if (up) break
-    if (Date.now() - started > 20_000) throw new Error(`workerd did not start: ${stderr}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  return {
-    url,
-    async stop() {
-      child.kill()
-      await exited
-    },
+    version: () => versionOf(binary, ['--version'], version),
+    run: (dir, referee) => runScript(binary, [...args, 'run-server.mjs', referee], dir),
   }
 }
 
 /**
- * The server runtimes of the matrix: the Node running the tests (20 on CI), and the binaries of
- * test/runtimes/binaries (see runtime-binary.ts).
+ * The server runtimes of the matrix: the script runtimes of script-runtimes.mjs (Node 20, 22, 24,
+ * Bun, Deno) and workerd.
  */
 export const SERVER_RUNTIMES: ServerRuntime[] = [
-  node(`Node ${process.versions.node.split('.')[0]}`, process.execPath),
-  node('Node 22', runtimeBinary('runtime-node-22/bin/node')),
-  node('Node 24', runtimeBinary('runtime-node-24/bin/node')),
-  {
-    name: 'Bun',
-    binary: runtimeBinary('@oven/bun-linux-x64/bin/bun', 'bun/bin/bun.exe'),
-    version() {
-      return versionOf(this.binary, ['--version'], /(\d+\.\d+\.\d+)/)
-    },
-    run(dir, referee) {
-      return runScript(this.binary, ['run-server.mjs', referee], dir)
-    },
-  },
-  {
-    name: 'Deno',
-    binary: runtimeBinary('@deno/linux-x64-glibc/deno'),
-    version() {
-      return versionOf(this.binary, ['--version'], /deno (\d+\.\d+\.\d+)/)
-    },
-    run(dir, referee) {
-      // Only network access to the loopback address; the packages come from ./node_modules.
-      const args = ['run', '--allow-net=127.0.0.1', '--node-modules-dir=manual']
-      return runScript(this.binary, [...args, 'run-server.mjs', referee], dir)
-    },
-  },
+  ...SCRIPT_RUNTIMES.map(scriptRuntime),
   {
     name: 'workerd',
-    binary: runtimeBinary('@cloudflare/workerd-linux-64/bin/workerd'),
+    binary: WORKERD,
     version() {
       return versionOf(this.binary, ['--version'], /workerd (\S+)/)
     },

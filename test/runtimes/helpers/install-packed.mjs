@@ -20,9 +20,12 @@ const PACKED = ['packages/core', 'packages/node', 'packages/browser']
  * purpose: nothing resolves to TypeScript source or through a workspace symlink (Deno refuses
  * those), so every runtime loads what would be published.
  *
- * @returns the project directory; `remove()` deletes it.
+ * @param {{ extra?: string[] }} [options] - `extra`: more root dependencies to copy in (a bench's
+ *   baselines)
+ * @returns {Promise<{ dir: string, remove(): Promise<void> }>} the project directory; `remove()`
+ *   deletes it
  */
-export async function installPacked(): Promise<{ dir: string; remove(): Promise<void> }> {
+export async function installPacked({ extra = [] } = {}) {
   for (const workspace of PACKED) {
     if (!existsSync(join(root, workspace, 'dist/index.js'))) {
       throw new Error(`${workspace} is not built: run \`npm run build\` first`)
@@ -42,8 +45,8 @@ export async function installPacked(): Promise<{ dir: string; remove(): Promise<
     ],
     { cwd: root, env: { ...process.env, npm_config_loglevel: 'error' } },
   )
-  const packed = JSON.parse(stdout) as { name: string; filename: string }[]
-  const thirdParty = new Set<string>()
+  const packed = JSON.parse(stdout)
+  const thirdParty = new Set(extra)
   for (const { name, filename } of packed) {
     const target = join(dir, 'node_modules', name)
     await mkdir(target, { recursive: true })

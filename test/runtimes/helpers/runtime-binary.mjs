@@ -8,8 +8,11 @@ const modules = fileURLToPath(new URL('../binaries/node_modules/', import.meta.u
  * is a real binary. The wrappers' postinstall steps (when npm runs them) move the executable from
  * the platform package into the wrapper (Bun) or copy it (Deno, workerd); without them it stays
  * in the platform package. Either way the platform package is what the lockfile pins.
+ *
+ * @param {...string} candidates - paths inside test/runtimes/binaries/node_modules
+ * @returns {string}
  */
-export function runtimeBinary(...candidates: string[]): string {
+export function runtimeBinary(...candidates) {
   for (const candidate of candidates) {
     const path = `${modules}${candidate}`
     // A real executable is megabytes; the wrappers ship small placeholders in the same places.
