@@ -74,7 +74,7 @@ export async function startWorker(binary, dir, entry, { outfile = 'worker.js' } 
     )
     if (up) break
     if (Date.now() - started > 20_000) throw new Error(`workerd did not start: ${stderr}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await new Promise((resolve) => setTimeout(resolve, 10))
   }
   return {
     url,

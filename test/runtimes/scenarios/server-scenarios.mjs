@@ -17,6 +17,7 @@ export const SERVER_SCENARIOS = [
   'clientCredentials() caches and makes one request for 50 concurrent calls',
   'authorization code with PKCE S256',
   'authorization code as a private_key_jwt client (private JWK)',
+  'a private JWK without its private member is refused when the client is created',
   'refresh rotates the refresh token and the old one is refused',
   'revocation ends the refresh token',
   'introspection',
@@ -121,6 +122,27 @@ export async function runServerScenarios(refereeUrl) {
       const webJwt = client('web-jwt')
       const { tokenSet } = await login(webJwt)
       equal(webJwt.getIdTokenClaims(tokenSet)?.aud, 'web-jwt', 'ID Token audience')
+    },
+
+    'a private JWK without its private member is refused when the client is created': async () => {
+      const { d: _d, ...publicOnly } = config.privateKeys['web-jwt']
+      const { y: _y, ...noY } = config.privateKeys['web-jwt']
+      for (const privateKey of [publicOnly, noY]) {
+        let err
+        try {
+          createServerClient({
+            issuer: config.issuer,
+            clientId: 'web-jwt',
+            privateKey,
+            allowInsecureRequests: true,
+          })
+        } catch (e) {
+          err = e
+        }
+        ok(err instanceof TypeError, 'a TypeError')
+        equal(err.code, 'ERR_INVALID_ARG_VALUE', 'code')
+        ok(err.message.includes('"privateKey"'), 'the message names privateKey')
+      }
     },
 
     'refresh rotates the refresh token and the old one is refused': async () => {
