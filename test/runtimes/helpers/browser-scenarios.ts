@@ -42,6 +42,10 @@ export function describeBrowserScenarios(runtime: BrowserRuntime): void {
     const contexts: BrowserContext[] = []
 
     beforeAll(async () => {
+      // The browser starts while the page is bundled and the devserver starts: Firefox takes
+      // seconds to launch on a busy machine.
+      const launched = runtime.launch()
+      launched.catch(() => {}) // awaited below
       const dir = inject('runtimesProject')
       spa = await serveSpa({ entry: join(dir, 'spa-page.mjs'), dir })
       server = await startDevServer({
@@ -50,7 +54,7 @@ export function describeBrowserScenarios(runtime: BrowserRuntime): void {
         ttl: { accessToken: ACCESS_TOKEN_TTL },
       })
       spa.configure({ issuer: server.issuer, clientId: 'spa' })
-      browser = await runtime.launch()
+      browser = await launched
     })
 
     afterAll(async () => {
