@@ -1,8 +1,8 @@
 // What the Backend-for-Frontend companion costs an app: bundle size of an SPA that signs in
 // through a BFF (`createBffClient` from @oauthkit/browser/bff: login, getUser, fetch to an API
-// through the BFF's proxy), built from the BUILT package (dist, the `default` export condition,
-// as an application installs it: run `npm run build` first; `npm run bench` does), next to, in
-// the same run:
+// through the BFF's proxy), bundled from the built packages as users get them (packed with
+// `npm pack` and installed outside the workspace by bench/lib/installed-packages.mjs: run
+// `npm run build` first; `npm run bench` does), next to, in the same run:
 // - the floor: the same three calls written by hand with fetch and location.assign (what the
 //   companion adds on top is its cross-tab channel, the 401 watch and error handling),
 // - the token-in-the-browser app of bench/browser-size.mjs (@oauthkit/browser: login,
@@ -10,21 +10,13 @@
 // Each app is bundled by esbuild (minified ESM for browsers, es2022, tree-shaken, every
 // dependency included) and compressed with gzip -9 and brotli 11.
 // Budget under --check: the companion app is at most BUDGET (1,500) bytes gzip (issue 14).
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
+import { builtPackages } from './lib/installed-packages.mjs'
 
-const root = fileURLToPath(new URL('..', import.meta.url))
+const installed = builtPackages()
 const check = process.argv.includes('--check')
 const BUDGET = 1_500
-
-for (const entry of ['packages/browser/dist/bff.js', 'packages/browser/dist/index.js']) {
-  if (!existsSync(new URL(`../${entry}`, import.meta.url))) {
-    process.stderr.write(`${entry} is missing: run "npm run build" first\n`)
-    process.exit(1)
-  }
-}
 
 const apps = {
   '@oauthkit/browser/bff (companion)': `
@@ -58,14 +50,14 @@ const apps = {
 
 async function measure(name, contents) {
   const result = await build({
-    stdin: { contents, resolveDir: root, sourcefile: 'app.js', loader: 'js' },
+    stdin: { contents, resolveDir: installed, sourcefile: 'app.js', loader: 'js' },
     bundle: true,
     minify: true,
     treeShaking: true,
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    // No `@oauthkit/source`: the packages resolve to dist, as installed.
+    // esbuild's default conditions (with `module`, the bundler's): what an app's bundler picks.
     legalComments: 'none',
     write: false,
     logLevel: 'error',
@@ -104,7 +96,7 @@ for (const row of rows) {
 }
 lines.push('')
 lines.push(
-  'esbuild (bundle, minify, ESM, platform browser, es2022, tree-shaken, all dependencies included) from the built packages (dist), one run.',
+  'esbuild (bundle, minify, ESM, platform browser, es2022, tree-shaken, all dependencies included) from the installed tarballs of the built packages, one run.',
 )
 lines.push('')
 process.stdout.write(`${lines.join('\n')}\n`)
