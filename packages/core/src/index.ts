@@ -43,6 +43,18 @@ export type { ClientCredentialsParameters } from './client-credentials.js'
 export { clientCredentialsGrant } from './client-credentials.js'
 export type { DPoPHandle } from './create-dpop-handle.js'
 export { createDPoPHandle } from './create-dpop-handle.js'
+export type {
+  DecryptedJwt,
+  DecryptionKey,
+  JweDecryptor,
+  JweDecryptorOptions,
+} from './create-jwe-decryptor.js'
+export {
+  createJweDecryptor,
+  DEFAULT_CONTENT_ENCRYPTION_ALGORITHMS,
+  DEFAULT_KEY_MANAGEMENT_ALGORITHMS,
+  isCompactJwe,
+} from './create-jwe-decryptor.js'
 export type { DecodedJwt } from './decode-jwt.js'
 export { decodeJwt } from './decode-jwt.js'
 export type {
