@@ -199,7 +199,9 @@ export function createJweDecryptor(options: JweDecryptorOptions): JweDecryptor {
   const contentTypes = options.contentTypes?.map(normaliseType)
   const keys = configuredKeys(options.keys, keyManagement)
 
-  const select = (jwe: string): { header: Record<string, unknown>; candidates: ConfiguredKey[] } => {
+  const select = (
+    jwe: string,
+  ): { header: Record<string, unknown>; candidates: ConfiguredKey[] } => {
     const header = protectedHeaderOf(jwe)
     const { alg, enc, kid, zip, crit, cty } = header
     if (typeof alg !== 'string' || typeof enc !== 'string') {
@@ -226,7 +228,9 @@ export function createJweDecryptor(options: JweDecryptorOptions): JweDecryptor {
     }
     // The header names an algorithm; the key answering it is the one configured for exactly that
     // algorithm (and `kid`), so a token cannot make an RSA key do ECDH or the other way round.
-    const candidates = keys.filter((key) => key.alg === alg && (kid === undefined || key.kid === kid))
+    const candidates = keys.filter(
+      (key) => key.alg === alg && (kid === undefined || key.kid === kid),
+    )
     if (candidates.length === 0) {
       throw failure('no decryption key matches the JWE', 'ERR_JWE_NO_MATCHING_KEY')
     }
@@ -301,7 +305,11 @@ function configuredKeys(value: unknown, allowed: Set<string>): ConfiguredKey[] {
       )
     }
     if (!allowed.has(alg)) {
-      throw invalidArgument(`${name}.alg`, 'one of keyManagementAlgorithms', 'ERR_INVALID_ARG_VALUE')
+      throw invalidArgument(
+        `${name}.alg`,
+        'one of keyManagementAlgorithms',
+        'ERR_INVALID_ARG_VALUE',
+      )
     }
     if (kid !== undefined && (typeof kid !== 'string' || kid === '')) {
       throw invalidArgument(`${name}.kid`, 'a non-empty string')
@@ -311,7 +319,11 @@ function configuredKeys(value: unknown, allowed: Set<string>): ConfiguredKey[] {
       const algorithm = key.algorithm.name
       const fits = types.some((type) => WEBCRYPTO_NAMES[type]?.includes(algorithm))
       if (key.type !== 'private' || !fits || !key.usages.some(isDecryptionUsage)) {
-        throw invalidArgument(`${name}.key`, `a private ${alg} decryption key`, 'ERR_INVALID_ARG_VALUE')
+        throw invalidArgument(
+          `${name}.key`,
+          `a private ${alg} decryption key`,
+          'ERR_INVALID_ARG_VALUE',
+        )
       }
     } else {
       const jwk = key as PrivateJwk | null
@@ -339,7 +351,10 @@ function isDecryptionUsage(usage: string): boolean {
 function importKey(jose: Jose, key: ConfiguredKey): Promise<oauth.CryptoKey> {
   if (isCryptoKey(key.source)) return Promise.resolve(key.source)
   if (!key.imported) {
-    const pending = jose.importJWK(key.source as import('jose').JWK, key.alg) as Promise<oauth.CryptoKey>
+    const pending = jose.importJWK(
+      key.source as import('jose').JWK,
+      key.alg,
+    ) as Promise<oauth.CryptoKey>
     key.imported = pending
     // A key WebCrypto refused is tried again next time rather than remembered as broken.
     pending.catch(() => {
@@ -410,7 +425,13 @@ function fromJose(err: unknown): OAuthKitError {
   if (code === 'ERR_JOSE_ALG_NOT_ALLOWED' || code === 'ERR_JOSE_NOT_SUPPORTED') {
     return failure('the JWE uses a feature that is not allowed', 'ERR_JWE_NOT_ALLOWED', err)
   }
-  if (code === 'ERR_JWE_INVALID') return failure('the JWE is malformed', 'ERR_JWE_INVALID', err)
+  if (code === 'ERR_JWE_INVALID') {
+    // jose's only way of saying the `zip` cap was reached.
+    if (/decompressed plaintext exceeded/i.test((err as Error).message)) {
+      return failure('the JWE inflates past maxDecompressedBytes', 'ERR_JWE_NOT_ALLOWED', err)
+    }
+    return failure('the JWE is malformed', 'ERR_JWE_INVALID', err)
+  }
   return failure('the JWE could not be decrypted', 'ERR_JWE_DECRYPTION_FAILED', err)
 }
 

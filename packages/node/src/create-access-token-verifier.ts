@@ -297,7 +297,11 @@ function decryptionOf(options: AccessTokenVerifierOptions): {
     encryption !== 'required' &&
     encryption !== 'refused'
   ) {
-    throw invalidArgument('encryption', '"optional", "required" or "refused"', 'ERR_INVALID_ARG_VALUE')
+    throw invalidArgument(
+      'encryption',
+      '"optional", "required" or "refused"',
+      'ERR_INVALID_ARG_VALUE',
+    )
   }
   if (keys === undefined) {
     if (encryption === 'required' || encryption === 'optional') {
