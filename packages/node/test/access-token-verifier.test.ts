@@ -2,6 +2,7 @@
 // discovery and a JWKS whose keys the tests change), with tokens signed by jose. Signature checks
 // are counted through a call-through spy on crypto.subtle.verify, which oauth4webapi looks up on
 // every call; no module is mocked.
+import { generateKeyPairSync } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
@@ -186,6 +187,10 @@ describe('createAccessTokenVerifier() verified-token cache', () => {
     const TYPE = 'ERR_INVALID_ARG_TYPE'
     const VALUE = 'ERR_INVALID_ARG_VALUE'
     const metadata = { issuer, jwks_uri: `${issuer}/jwks` }
+    // A private RSA JWK without `alg`: decryption keys must say which algorithm they are for.
+    const rsaEnc = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+      format: 'jwk',
+    }) as Record<string, unknown>
     for (const [options, code, name] of [
       [{ issuer: 42 }, TYPE, '"issuer"'],
       [{ issuer: 'not a url' }, VALUE, '"issuer"'],
@@ -222,6 +227,47 @@ describe('createAccessTokenVerifier() verified-token cache', () => {
       [{ metadata: { issuer: `${issuer}/` } }, VALUE, '"metadata.issuer"'],
       [{ metadata: { issuer } }, TYPE, '"metadata.jwks_uri"'],
       [{ metadata: { ...metadata, jwks_uri: '/jwks' } }, VALUE, '"metadata.jwks_uri"'],
+      [{ encryption: 'always' }, VALUE, '"encryption"'],
+      [{ encryption: 'required' }, TYPE, '"decryptionKeys"'],
+      [{ decryptionKeys: [] }, TYPE, '"decryptionKeys"'],
+      [{ decryptionKeys: [rsaEnc] }, VALUE, '"decryptionKeys[0].alg"'],
+      [{ decryptionKeys: [{ ...rsaEnc, alg: 'dir' }] }, VALUE, '"decryptionKeys[0].alg"'],
+      [{ decryptionKeys: [{ ...rsaEnc, alg: 'ECDH-ES' }] }, VALUE, '"decryptionKeys[0].key"'],
+      [
+        { decryptionKeys: [{ ...rsaEnc, alg: 'RSA-OAEP-256', d: undefined }] },
+        VALUE,
+        '"decryptionKeys[0].key"',
+      ],
+      [
+        { decryptionKeys: [{ ...rsaEnc, alg: 'RSA-OAEP-256', use: 'sig' }] },
+        VALUE,
+        '"decryptionKeys[0].key"',
+      ],
+      [
+        { decryptionKeys: [{ key: rsaEnc, alg: 'RSA-OAEP-256', kid: 7 }] },
+        TYPE,
+        '"decryptionKeys[0].kid"',
+      ],
+      [{ decryptionKeys: [{ key: 'pem', alg: 'RSA-OAEP-256' }] }, TYPE, '"decryptionKeys[0].key"'],
+      [{ decryptionKeys: [{ ...rsaEnc, alg: 'RSA-OAEP' }] }, VALUE, '"decryptionKeys[0].alg"'],
+      [
+        {
+          decryptionKeys: [{ ...rsaEnc, alg: 'RSA-OAEP-256' }],
+          keyManagementAlgorithms: ['PBES2-HS256+A128KW'],
+        },
+        VALUE,
+        '"keyManagementAlgorithms"',
+      ],
+      [
+        { decryptionKeys: [{ ...rsaEnc, alg: 'RSA-OAEP-256' }], contentEncryptionAlgorithms: [] },
+        VALUE,
+        '"contentEncryptionAlgorithms"',
+      ],
+      [
+        { decryptionKeys: [{ ...rsaEnc, alg: 'RSA-OAEP-256' }], maxDecompressedBytes: 0 },
+        VALUE,
+        '"maxDecompressedBytes"',
+      ],
     ] as const) {
       expect(() => verifierWith(options as never)).toThrow(
         expect.objectContaining({
