@@ -89,6 +89,7 @@ export async function authorizationCodeGrant(
       const body = await oauth.processAuthorizationCodeResponse(metadata, client, response, {
         expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
         requireIdToken: isOpenId,
+        [oauth.jweDecrypt]: context.jweDecrypt,
       })
       return { response, body }
     })

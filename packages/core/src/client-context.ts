@@ -1,4 +1,5 @@
 import * as oauth from 'oauth4webapi'
+import type { JweDecryptor } from './create-jwe-decryptor.js'
 import type { ServerMetadata } from './discover.js'
 import type { HttpOptions } from './http-options.js'
 
@@ -18,6 +19,11 @@ export interface ClientContext {
   http?: HttpOptions
   /** A DPoP handle (RFC 9449) when requests are sender-constrained. */
   dpop?: oauth.DPoPHandle
+  /**
+   * Decrypts encrypted ID Tokens and JWT UserInfo/introspection responses (OIDC Core §10.2):
+   * handed to oauth4webapi as its `jweDecrypt` option, it returns the signed JWT inside a JWE.
+   */
+  jweDecrypt?: oauth.JweDecryptFunction
 }
 
 /** Options of {@link createClientContext}. */
@@ -32,6 +38,13 @@ export interface ClientContextOptions {
   http?: HttpOptions
   /** A DPoP handle, when tokens are sender-constrained (RFC 9449). */
   dpop?: oauth.DPoPHandle
+  /**
+   * Decrypts what the server encrypts for this client (OIDC Core §10.2, RFC 9701 §5): ID Tokens
+   * (`id_token_encrypted_response_alg`), JWT UserInfo and introspection responses. From
+   * `createJweDecryptor()` with the client's private keys. Default: none, and an encrypted
+   * response fails.
+   */
+  decryptor?: JweDecryptor
   /**
    * Seconds of clock difference tolerated when checking JWT `exp`, `nbf` and `iat`. Default 5:
    * short on purpose (RFC 9700 §4.17 asks for short-lived, tightly checked artefacts).
@@ -52,5 +65,7 @@ export function createClientContext(options: ClientContextOptions): ClientContex
   }
   if (options.http) context.http = options.http
   if (options.dpop) context.dpop = options.dpop
+  const { decryptor } = options
+  if (decryptor) context.jweDecrypt = async (jwe) => (await decryptor.decrypt(jwe)).jwt
   return context
 }

@@ -55,6 +55,7 @@ export async function refreshTokenGrant(
         context.metadata,
         context.client,
         response,
+        { [oauth.jweDecrypt]: context.jweDecrypt },
       )
       return { response, body }
     })

@@ -18,6 +18,7 @@ import {
 import { assertIssuer, invalidArgument, SUPPORTED_JWS_ALGORITHMS } from '@oauthkit/core/internal'
 import { assertMetadata } from './assert-metadata.js'
 import { numberOption } from './number-option.js'
+import { renameArgument } from './rename-argument.js'
 import { toHttpOptions } from './to-http-options.js'
 
 /** Options of {@link createAccessTokenVerifier}. */
@@ -320,24 +321,12 @@ function decryptionOf(options: AccessTokenVerifierOptions): {
       contentTypes: ['JWT', 'at+jwt'],
     })
   } catch (err) {
-    throw renamed(err, '"keys', '"decryptionKeys')
+    throw renameArgument(err, '"keys', '"decryptionKeys')
   }
   return {
     decryptor: encryption === 'refused' ? undefined : decryptor,
     requireEncryption: encryption === 'required',
   }
-}
-
-// Names core's parameters (`"options.maxAge"`, `"keys[0]"`) as this function's options do.
-function renamed(err: unknown, from: string, to: string): unknown {
-  const code = (err as { code?: unknown }).code
-  if (
-    err instanceof TypeError &&
-    (code === 'ERR_INVALID_ARG_TYPE' || code === 'ERR_INVALID_ARG_VALUE')
-  ) {
-    err.message = err.message.replace(from, to)
-  }
-  return err
 }
 
 function jwksCacheOf(option: JwksCacheOptions | JwksCache | undefined): JwksCache {
@@ -350,7 +339,7 @@ function jwksCacheOf(option: JwksCacheOptions | JwksCache | undefined): JwksCach
   try {
     return createJwksCache(option as JwksCacheOptions | undefined)
   } catch (err) {
-    throw renamed(err, '"options.', '"jwksCache.')
+    throw renameArgument(err, '"options.', '"jwksCache.')
   }
 }
 
@@ -368,6 +357,6 @@ function verifiedTokenCacheOf(
   try {
     return createVerifiedTokenCache(option as VerifiedTokenCacheOptions | undefined)
   } catch (err) {
-    throw renamed(err, '"options.', '"verifiedTokenCache.')
+    throw renameArgument(err, '"options.', '"verifiedTokenCache.')
   }
 }

@@ -11,6 +11,8 @@ import {
   buildEndSessionUrl as coreBuildEndSessionUrl,
   createClientAuth,
   createClientContext,
+  createJweDecryptor,
+  type DecryptionKey,
   discover,
   type EndSessionParameters,
   type FetchUserInfoOptions,
@@ -36,6 +38,7 @@ import { assertPrivateJwk } from './assert-private-jwk.js'
 import { createClientCredentialsCache } from './client-credentials-cache.js'
 import { createMemoryTokenStore } from './create-memory-token-store.js'
 import { numberOption } from './number-option.js'
+import { renameArgument } from './rename-argument.js'
 import { toHttpOptions } from './to-http-options.js'
 import type { TokenStore } from './token-store.js'
 
@@ -79,6 +82,16 @@ export interface ServerClientOptions {
   metadata?: ServerMetadata
   /** The client-credentials token cache. */
   tokenCache?: TokenCacheOptions
+  /**
+   * The client's private keys for what the server encrypts to it (OIDC Core §10.2, RFC 9701 §5):
+   * ID Tokens (`id_token_encrypted_response_alg`/`enc` in the client's registration), JWT
+   * UserInfo and introspection responses. Each a private JWK carrying its `alg` (and `kid`), or
+   * `{ key, alg, kid? }` with a `CryptoKey`; the public halves go in the client's registered
+   * `jwks`. Accepted: RSA-OAEP-256, ECDH-ES, ECDH-ES+A128KW/A256KW with A128GCM/A256GCM; the JWE
+   * must hold a signed JWT, whose signature is then checked against the issuer's keys. `jose` is
+   * loaded on the first encrypted response only.
+   */
+  decryptionKeys?: (DecryptionKey | PrivateJwk)[]
 }
 
 /** Options of the client-credentials token cache. Durations in seconds. */
@@ -232,6 +245,7 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
   const fixedMetadata = options.metadata
   if (fixedMetadata !== undefined) assertMetadata(fixedMetadata, issuer)
   const cache = createClientCredentialsCache(tokenCacheOptions(options.tokenCache))
+  const decryptor = decryptorOf(options.decryptionKeys)
   const idTokenClaims = new WeakMap<TokenSet, IdTokenClaims>()
 
   // Importing a private JWK is async and a factory stays sync, so the import starts here and is
@@ -259,6 +273,7 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
       clientAuth: auth,
       http,
       clockTolerance,
+      decryptor,
     })
   }
   const remember = (result: TokenResult): TokenSet => {
@@ -342,6 +357,17 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
       checkSignal(signal)
       return coreBuildEndSessionUrl(await context(signal), endSession)
     },
+  }
+}
+
+function decryptorOf(
+  keys: ServerClientOptions['decryptionKeys'],
+): ReturnType<typeof createJweDecryptor> | undefined {
+  if (keys === undefined) return undefined
+  try {
+    return createJweDecryptor({ keys })
+  } catch (err) {
+    throw renameArgument(err, '"keys', '"decryptionKeys')
   }
 }
 
