@@ -3,9 +3,11 @@
 // (OIDC Core §10.2, RFC 9701) and reads them with its decryption key; an API reads encrypted
 // JWT access tokens (RFC 9068 §2.1) minted by `mintAccessToken({ encrypt })`.
 import { generateKeyPairSync } from 'node:crypto'
+import { createEncryptedStore } from '@oauthkit/core'
 import { type DevServer, startDevServer } from '@oauthkit/devserver'
 import {
   createAccessTokenVerifier,
+  createMemoryTokenStore,
   createServerClient,
   type ServerClient,
   type ServerClientOptions,
@@ -214,5 +216,38 @@ describe('encrypted JWT access tokens from mintAccessToken({ encrypt })', () => 
       status: 401,
       code: 'ERR_JWE_NOT_ACCEPTED',
     })
+  })
+})
+
+describe('tokens at rest: createEncryptedStore() around the client-credentials cache', () => {
+  it('caches client-credentials tokens as ciphertext, and serves them from there', async () => {
+    const memory = createMemoryTokenStore()
+    const raw = new Map<string, unknown>()
+    const spy = {
+      get: memory.get.bind(memory),
+      delete: memory.delete.bind(memory),
+      async set(key: string, value: never, ttl: number) {
+        raw.set(key, value)
+        await memory.set(key, value, ttl)
+      },
+    }
+    const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, [
+      'encrypt',
+      'decrypt',
+    ])
+    const service = createServerClient({
+      issuer: server.issuer,
+      clientId: 'service',
+      clientSecret: server.clients.service?.clientSecret as string,
+      allowInsecureRequests: true,
+      tokenCache: { store: createEncryptedStore(spy, { keys: [{ id: 'k1', key }] }) },
+    })
+    const first = await service.clientCredentials({ scope: 'api:read', resource: server.resource })
+    const [sealed] = [...raw.values()]
+    expect(sealed).toMatchObject({ oauthkit_sealed: 1, kid: 'k1' })
+    expect(JSON.stringify(sealed)).not.toContain(first.accessToken)
+    const again = await service.clientCredentials({ scope: 'api:read', resource: server.resource })
+    expect(again.accessToken).toBe(first.accessToken)
+    expect(raw.size).toBe(1)
   })
 })

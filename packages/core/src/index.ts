@@ -44,6 +44,13 @@ export { clientCredentialsGrant } from './client-credentials.js'
 export type { DPoPHandle } from './create-dpop-handle.js'
 export { createDPoPHandle } from './create-dpop-handle.js'
 export type {
+  AsyncKeyValueStore,
+  EncryptedStoreOptions,
+  SealedValue,
+  StoreEncryptionKey,
+} from './create-encrypted-store.js'
+export { createEncryptedStore } from './create-encrypted-store.js'
+export type {
   DecryptedJwt,
   DecryptionKey,
   JweDecryptor,
