@@ -87,9 +87,10 @@ export async function authorizationCodeGrant(
         requestOptionsFor(context, options?.signal),
       )
       const body = await oauth.processAuthorizationCodeResponse(metadata, client, response, {
+        // The JWE decryption hook, when withJweDecryption() put one on the client.
+        ...client,
         expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
         requireIdToken: isOpenId,
-        [oauth.jweDecrypt]: context.jweDecrypt,
       })
       return { response, body }
     })

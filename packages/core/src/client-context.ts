@@ -1,5 +1,4 @@
 import * as oauth from 'oauth4webapi'
-import type { JweDecryptor } from './create-jwe-decryptor.js'
 import type { ServerMetadata } from './discover.js'
 import type { HttpOptions } from './http-options.js'
 
@@ -11,19 +10,18 @@ import type { HttpOptions } from './http-options.js'
 export interface ClientContext {
   /** The authorization server's validated metadata. */
   metadata: ServerMetadata
-  /** The client's registration, wire spelling (`client_id`, ...). */
-  client: oauth.Client
+  /**
+   * The client's registration, wire spelling (`client_id`, ...). With {@link withJweDecryption}
+   * it also carries oauth4webapi's `jweDecrypt` hook, and is then handed to oauth4webapi as the
+   * options of response processing too.
+   */
+  client: oauth.Client & oauth.JWEDecryptOptions
   /** How the client authenticates at the token endpoint (RFC 6749 §2.3); `None()` for public clients. */
   clientAuth: oauth.ClientAuth
   /** HTTP options applied to every request. */
   http?: HttpOptions
   /** A DPoP handle (RFC 9449) when requests are sender-constrained. */
   dpop?: oauth.DPoPHandle
-  /**
-   * Decrypts encrypted ID Tokens and JWT UserInfo/introspection responses (OIDC Core §10.2):
-   * handed to oauth4webapi as its `jweDecrypt` option, it returns the signed JWT inside a JWE.
-   */
-  jweDecrypt?: oauth.JweDecryptFunction
 }
 
 /** Options of {@link createClientContext}. */
@@ -38,13 +36,6 @@ export interface ClientContextOptions {
   http?: HttpOptions
   /** A DPoP handle, when tokens are sender-constrained (RFC 9449). */
   dpop?: oauth.DPoPHandle
-  /**
-   * Decrypts what the server encrypts for this client (OIDC Core §10.2, RFC 9701 §5): ID Tokens
-   * (`id_token_encrypted_response_alg`), JWT UserInfo and introspection responses. From
-   * `createJweDecryptor()` with the client's private keys. Default: none, and an encrypted
-   * response fails.
-   */
-  decryptor?: JweDecryptor
   /**
    * Seconds of clock difference tolerated when checking JWT `exp`, `nbf` and `iat`. Default 5:
    * short on purpose (RFC 9700 §4.17 asks for short-lived, tightly checked artefacts).
@@ -65,7 +56,5 @@ export function createClientContext(options: ClientContextOptions): ClientContex
   }
   if (options.http) context.http = options.http
   if (options.dpop) context.dpop = options.dpop
-  const { decryptor } = options
-  if (decryptor) context.jweDecrypt = async (jwe) => (await decryptor.decrypt(jwe)).jwt
   return context
 }

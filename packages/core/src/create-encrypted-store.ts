@@ -1,4 +1,6 @@
+import type * as oauth from 'oauth4webapi'
 import { invalidArgument } from './assert.js'
+import { isCryptoKey } from './client-auth.js'
 import { base64UrlDecode, base64UrlEncode } from './decode-jwt.js'
 import { OAuthKitError } from './errors.js'
 
@@ -23,7 +25,7 @@ export interface StoreEncryptionKey {
    * An AES-GCM `CryptoKey` (128 or 256 bits) allowed to `encrypt` and `decrypt`, best made
    * non-extractable; or its 16 or 32 raw bytes, imported as such on first use.
    */
-  key: CryptoKey | Uint8Array
+  key: oauth.CryptoKey | Uint8Array
 }
 
 /** Options of {@link createEncryptedStore}. */
@@ -100,7 +102,7 @@ export function createEncryptedStore<S extends AsyncKeyValueStore>(
   if (typeof acceptPlaintext !== 'boolean') {
     throw invalidArgument('options.acceptPlaintext', 'a boolean')
   }
-  const byId = new Map<string, Promise<CryptoKey>>()
+  const byId = new Map<string, Promise<oauth.CryptoKey>>()
   keys.forEach((entry: StoreEncryptionKey, index) => {
     const name = `options.keys[${index}]`
     if (typeof entry !== 'object' || entry === null) throw invalidArgument(name, '{ id, key }')
@@ -142,7 +144,7 @@ export function createEncryptedStore<S extends AsyncKeyValueStore>(
       const iv = crypto.getRandomValues(new Uint8Array(12))
       const data = await crypto.subtle.encrypt(
         { name: 'AES-GCM', iv, additionalData: aad(key, current) },
-        await (byId.get(current) as Promise<CryptoKey>),
+        await (byId.get(current) as Promise<oauth.CryptoKey>),
         encoder.encode(JSON.stringify(value)),
       )
       const sealed: SealedValue = {
@@ -165,18 +167,15 @@ function aad(key: string, kid: string): Uint8Array<ArrayBuffer> {
   return encoder.encode(`oauthkit-sealed-v1\u0000${kid}\u0000${key}`)
 }
 
-function aesKey(value: unknown, name: string): Promise<CryptoKey> {
+function aesKey(value: unknown, name: string): Promise<oauth.CryptoKey> {
   if (value instanceof Uint8Array) {
     if (value.length !== 16 && value.length !== 32) {
       throw invalidArgument(name, '16 or 32 bytes', 'ERR_INVALID_ARG_VALUE')
     }
     return crypto.subtle.importKey('raw', value.slice(), 'AES-GCM', false, ['encrypt', 'decrypt'])
   }
-  const CryptoKeyClass = (globalThis as { CryptoKey?: abstract new () => unknown }).CryptoKey
-  if (CryptoKeyClass === undefined || !(value instanceof CryptoKeyClass)) {
-    throw invalidArgument(name, 'an AES-GCM CryptoKey or 16/32 bytes')
-  }
-  const key = value as CryptoKey
+  if (!isCryptoKey(value)) throw invalidArgument(name, 'an AES-GCM CryptoKey or 16/32 bytes')
+  const key = value
   if (
     key.algorithm.name !== 'AES-GCM' ||
     !key.usages.includes('encrypt') ||
@@ -201,12 +200,8 @@ function isSealed(value: unknown): value is SealedValue {
 // The browser's DPoP key pair: non-extractable, so storing it as is reveals nothing usable
 // elsewhere, and it could not be serialised anyway.
 function isCryptoKeyValue(value: unknown): boolean {
-  const CryptoKeyClass = (globalThis as { CryptoKey?: abstract new () => unknown }).CryptoKey
-  if (CryptoKeyClass === undefined || typeof value !== 'object' || value === null) return false
-  return (
-    value instanceof CryptoKeyClass ||
-    (value as { privateKey?: unknown }).privateKey instanceof CryptoKeyClass
-  )
+  if (typeof value !== 'object' || value === null) return false
+  return isCryptoKey(value) || isCryptoKey((value as { privateKey?: unknown }).privateKey)
 }
 
 const bytes = (base64url: string) => base64UrlDecode(base64url) as Uint8Array<ArrayBuffer>

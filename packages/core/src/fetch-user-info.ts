@@ -44,7 +44,7 @@ export async function fetchUserInfo(
         context.client,
         options?.expectedSubject ?? oauth.skipSubjectCheck,
         response,
-        { [oauth.jweDecrypt]: context.jweDecrypt },
+        context.client, // its JWE decryption hook, if any (withJweDecryption)
       )
       // A signed (perhaps also encrypted) UserInfo response (OIDC Core §5.3.2): oauth4webapi
       // checks its claims, the signature against the issuer's keys is checked here.

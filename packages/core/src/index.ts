@@ -113,3 +113,4 @@ export type {
   VerifyJwtAccessTokenOptions,
 } from './verify-jwt-access-token.js'
 export { verifyJwtAccessToken } from './verify-jwt-access-token.js'
+export { withJweDecryption } from './with-jwe-decryption.js'

@@ -55,7 +55,7 @@ export async function introspectToken(
       context.metadata,
       context.client,
       response,
-      { [oauth.jweDecrypt]: context.jweDecrypt },
+      context.client, // its JWE decryption hook, if any (withJweDecryption)
     )
     if (response.headers.get('content-type')?.startsWith('application/token-introspection+jwt')) {
       await oauth.validateApplicationLevelSignature(

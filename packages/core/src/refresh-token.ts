@@ -55,7 +55,7 @@ export async function refreshTokenGrant(
         context.metadata,
         context.client,
         response,
-        { [oauth.jweDecrypt]: context.jweDecrypt },
+        context.client, // its JWE decryption hook, if any (withJweDecryption)
       )
       return { response, body }
     })

@@ -31,6 +31,7 @@ import {
   type TokenResult,
   type TokenSet,
   type UserInfo,
+  withJweDecryption,
 } from '@oauthkit/core'
 import { assertIssuer, invalidArgument, isCryptoKey } from '@oauthkit/core/internal'
 import { assertMetadata } from './assert-metadata.js'
@@ -267,14 +268,14 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
   const context = async (signal?: AbortSignal): Promise<ClientContext> => {
     // The key first: a key WebCrypto refuses fails the call before any request goes out.
     const auth = await (clientAuth ?? importClientAuth())
-    return createClientContext({
+    const ctx = createClientContext({
       metadata: await metadata(signal),
       clientId,
       clientAuth: auth,
       http,
       clockTolerance,
-      decryptor,
     })
+    return decryptor ? withJweDecryption(ctx, decryptor) : ctx
   }
   const remember = (result: TokenResult): TokenSet => {
     if (result.claims) idTokenClaims.set(result.tokenSet, result.claims)
