@@ -165,6 +165,15 @@ describe('encrypted access tokens: controls', () => {
     // The cached entry still honours "required"/"refused" of the verifier asking.
     expect(v.verifiedTokenCache?.hits).toBe(4)
   })
+
+  it('a remembered JWE whose key set was refetched is decrypted and verified again in full', async () => {
+    // maxAge 0: every call refetches the JWKS, so no cache entry can answer (it is tied to the
+    // key set its signature was checked against) and each repeat is a full verification.
+    const v = verifier({ jwksCache: { maxAge: 0, minRefetchInterval: 0 } })
+    const token = await jwe(await signed())
+    for (let i = 0; i < 3; i++) expect((await v.verify(`Bearer ${token}`)).sub).toBe('user-1')
+    expect(v.verifiedTokenCache?.hits).toBe(0)
+  })
 })
 
 describe('encrypted access tokens: RFC 8725 rules', () => {

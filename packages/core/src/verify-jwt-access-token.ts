@@ -1,7 +1,7 @@
 import * as oauth from 'oauth4webapi'
 import { AccessTokenError } from './access-token-error.js'
 import { assertString, invalidArgument } from './assert.js'
-import type { JweDecryptor } from './create-jwe-decryptor.js'
+import { isCompactJwe, type JweDecryptor } from './create-jwe-decryptor.js'
 import { base64UrlDecode } from './decode-jwt.js'
 import type { ServerMetadata } from './discover.js'
 import { isOAuthKitError, OAuthKitError } from './errors.js'
@@ -241,6 +241,11 @@ export async function verifyJwtAccessToken(
     ? cache?.use(known, metadata.issuer, audience, jwks, Date.now(), clockTolerance)
     : undefined
   if (!claims) {
+    // A remembered JWE that the cache could not answer for (its key set was refetched): the
+    // decryption skipped above is needed after all.
+    if (known && signed === token && isCompactJwe(token)) {
+      signed = await openEncryptedAccessToken(token, options, false, realm)
+    }
     const input = request ?? (new BearerRequest(metadata.issuer, signed) as unknown as Request)
     try {
       claims = await oauth.validateJwtAccessToken(
