@@ -3,11 +3,10 @@
 // (OIDC Core §10.2, RFC 9701) and reads them with its decryption key; an API reads encrypted
 // JWT access tokens (RFC 9068 §2.1) minted by `mintAccessToken({ encrypt })`.
 import { generateKeyPairSync } from 'node:crypto'
-import { createEncryptedStore } from '@oauthkit/core'
+import { createEncryptedStore, createMemorySessionStore } from '@oauthkit/core'
 import { type DevServer, startDevServer } from '@oauthkit/devserver'
 import {
   createAccessTokenVerifier,
-  createMemoryTokenStore,
   createServerClient,
   type ServerClient,
   type ServerClientOptions,
@@ -50,7 +49,8 @@ describe('the web-encrypted client (OIDC Core §10.2) with its decryption key', 
   it('runs the code flow with an encrypted ID Token, then encrypted UserInfo, refresh and introspection', async () => {
     const web = client()
     const { callback, transaction } = await login(web)
-    const tokenSet = await web.authorizationCodeGrant(callback, transaction)
+    const session = await web.authorizationCodeGrant(callback, transaction)
+    const { tokenSet } = session
     // What the server sent: a JWE to the client's key, kept as received.
     expect(tokenSet.idToken?.split('.')).toHaveLength(5)
     expect(header(tokenSet.idToken as string)).toMatchObject({
@@ -59,7 +59,7 @@ describe('the web-encrypted client (OIDC Core §10.2) with its decryption key', 
       kid: server.clients[CLIENT]?.decryptionJwk?.kid,
     })
     // Decrypted, then validated and signature-checked like any ID Token.
-    expect(web.getIdTokenClaims(tokenSet)).toMatchObject({
+    expect(session.claims).toMatchObject({
       sub: 'user-alice',
       iss: server.issuer,
       aud: CLIENT,
@@ -71,13 +71,12 @@ describe('the web-encrypted client (OIDC Core §10.2) with its decryption key', 
     })
     expect(userInfo).toMatchObject({ sub: 'user-alice', email: 'alice@example.com' })
 
-    const refreshed = await web.refreshTokenGrant(tokenSet.refreshToken as string, {
-      expectedSubject: 'user-alice',
-    })
-    expect(refreshed.idToken?.split('.')).toHaveLength(5)
-    expect(web.getIdTokenClaims(refreshed)).toMatchObject({ sub: 'user-alice' })
+    const refreshed = await web.refreshTokenGrant(session)
+    expect(refreshed.tokenSet.idToken?.split('.')).toHaveLength(5)
+    expect(refreshed.claims).toMatchObject({ sub: 'user-alice' })
+    expect(refreshed.pendingIdToken).toBeUndefined()
 
-    const introspection = await web.introspectToken(refreshed.accessToken, {
+    const introspection = await web.introspectToken(refreshed.tokenSet.accessToken, {
       requestJwtResponse: true,
     })
     expect(introspection).toMatchObject({ active: true, sub: 'user-alice', client_id: CLIENT })
@@ -86,7 +85,7 @@ describe('the web-encrypted client (OIDC Core §10.2) with its decryption key', 
   it('the server really encrypts: the raw UserInfo and introspection responses are JWEs', async () => {
     const web = client()
     const { callback, transaction } = await login(web)
-    const { accessToken } = await web.authorizationCodeGrant(callback, transaction)
+    const { accessToken } = (await web.authorizationCodeGrant(callback, transaction)).tokenSet
     const metadata = await web.metadata()
     const userinfo = await fetch(metadata.userinfo_endpoint as string, {
       headers: { authorization: `Bearer ${accessToken}` },
@@ -148,8 +147,8 @@ describe('the web-encrypted client (OIDC Core §10.2) with its decryption key', 
       ],
     })
     const { callback, transaction } = await login(web)
-    const tokenSet = await web.authorizationCodeGrant(callback, transaction)
-    expect(web.getIdTokenClaims(tokenSet)?.sub).toBe('user-alice')
+    const session = await web.authorizationCodeGrant(callback, transaction)
+    expect(session.claims?.sub).toBe('user-alice')
   })
 })
 
@@ -221,14 +220,14 @@ describe('encrypted JWT access tokens from mintAccessToken({ encrypt })', () => 
 
 describe('tokens at rest: createEncryptedStore() around the client-credentials cache', () => {
   it('caches client-credentials tokens as ciphertext, and serves them from there', async () => {
-    const memory = createMemoryTokenStore()
+    const memory = createMemorySessionStore()
     const raw = new Map<string, unknown>()
     const spy = {
       get: memory.get.bind(memory),
       delete: memory.delete.bind(memory),
-      async set(key: string, value: never, ttl: number) {
+      async set(key: string, value: never, options: never) {
         raw.set(key, value)
-        await memory.set(key, value, ttl)
+        await memory.set(key, value, options)
       },
     }
     const key = await crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, [

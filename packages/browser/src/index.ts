@@ -48,4 +48,6 @@ export type { EncryptedIndexedDbStoreOptions } from './create-encrypted-indexedd
 export { createEncryptedIndexedDbStore } from './create-encrypted-indexeddb-store.js'
 export { createIndexedDbStore } from './create-indexeddb-store.js'
 export { createMemoryStore } from './create-memory-store.js'
+export { createWebLock } from './create-web-lock.js'
 export type { KeyValueStore } from './key-value-store.js'
+export { toSessionStore } from './to-session-store.js'
