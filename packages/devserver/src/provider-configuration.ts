@@ -129,6 +129,8 @@ export function buildProviderConfiguration(inputs: ConfigurationInputs): Record<
     rotateRefreshToken: true,
     clientDefaults: {
       id_token_signed_response_alg: signingAlg,
+      // jwtIntrospection defaults every client to RS256, which an EC-only key set cannot sign.
+      introspection_signed_response_alg: signingAlg,
       grant_types: ['authorization_code'],
       response_types: ['code'],
     },
@@ -168,6 +170,11 @@ export function buildProviderConfiguration(inputs: ConfigurationInputs): Record<
         },
       },
       userinfo: { enabled: true },
+      // Encrypted ID Tokens, UserInfo and introspection responses for clients registered for
+      // them (`web-encrypted`), and encrypted JWT access tokens (mintAccessToken's `encrypt`).
+      encryption: { enabled: true },
+      jwtUserinfo: { enabled: true },
+      jwtIntrospection: { enabled: true },
       // OIDC Back-Channel Logout 1.0: clients registered with a backchannel_logout_uri hear of
       // every logout, and their ID Tokens carry `sid`.
       backchannelLogout: { enabled: true },
