@@ -15,7 +15,7 @@ import {
   revokeToken,
   type TokenSet,
 } from '@oauthkit/core'
-import { invalidArgument } from '@oauthkit/core/internal'
+import { assertIssuer, invalidArgument } from '@oauthkit/core/internal'
 import type {
   BrowserClient,
   BrowserClientOptions,
@@ -398,7 +398,11 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     async fetch(input, init) {
       const request = new Request(input, init)
       if (!allowedOrigins(options).includes(new URL(request.url).origin)) {
-        throw invalidArgument('input', 'a URL on an allowed origin', 'ERR_INVALID_ARG_VALUE')
+        throw invalidArgument(
+          'input',
+          "a URL on an origin of options.allowedOrigins (default: the page's origin and the origins of options.resource)",
+          'ERR_INVALID_ARG_VALUE',
+        )
       }
       const tokenSet = await getTokenSet()
       if (tokenSet.tokenType === 'DPoP' && dpop) {
@@ -461,7 +465,12 @@ function checkString(value: unknown, name: string, optional = false): void {
 
 function checkOptions(options: BrowserClientOptions): void {
   checkObject(options)
-  toUrl(options.issuer, 'options.issuer')
+  // As the README promises and node does: an http: issuer is refused here, before any I/O,
+  // not by the first login's discovery.
+  assertIssuer(options.issuer, {
+    allowInsecureRequests: options.allowInsecureRequests === true,
+    name: 'options.issuer',
+  })
   checkString(options.clientId, 'options.clientId')
   toUrl(options.redirectUri, 'options.redirectUri')
   checkString(options.scope, 'options.scope')

@@ -2,6 +2,7 @@ import {
   decodeJwt,
   fetchUserInfo,
   isExpired,
+  isOAuthKitError,
   OAuthKitError,
   revokeToken,
   type TokenSet,
@@ -14,7 +15,8 @@ import { type FileStoreEntry, subjectOf } from './file-store.js'
 import { formatRelativeTime } from './format-relative-time.js'
 
 function notLoggedIn(issuer: string): OAuthKitError {
-  return new OAuthKitError(`not logged in to ${issuer}: run "oauthkit login"`, {
+  // No "run oauthkit login" here: the command prints that as the hint of every ERR_LOGIN_REQUIRED.
+  return new OAuthKitError(`not logged in to ${issuer}`, {
     code: 'ERR_LOGIN_REQUIRED',
   })
 }
@@ -98,7 +100,7 @@ export async function logoutCommand(context: CommandContext): Promise<number> {
     throw new OAuthKitError(
       `the tokens were forgotten, but revocation failed: ${failure.message}`,
       {
-        code: (failure as { code?: string }).code ?? 'ERR_UNEXPECTED',
+        code: isOAuthKitError(failure) ? failure.code : 'ERR_UNEXPECTED',
         cause: failure,
       },
     )
