@@ -45,6 +45,7 @@ export default defineConfig({
       suite('security'),
       suite('browser', 'chromium', 60_000),
       suite('packaging', 'packaging', 60_000),
+      suite('docs', 'docs', 120_000),
       defineProject({
         resolve: { conditions },
         ssr: { resolve: { conditions, externalConditions: ['@oauthkit/source'] } },

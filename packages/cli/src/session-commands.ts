@@ -3,6 +3,7 @@ import {
   fetchUserInfo,
   isExpired,
   isOAuthKitError,
+  isOAuthResponseError,
   OAuthKitError,
   revokeToken,
   type TokenSet,
@@ -135,10 +136,19 @@ export async function whoamiCommand(context: CommandContext): Promise<number> {
   let userinfo: UserInfo | undefined
   if (client.metadata.userinfo_endpoint) {
     const sub = typeof idToken?.sub === 'string' ? idToken.sub : undefined
-    userinfo = await fetchUserInfo(client, tokenSet.accessToken, {
-      ...(sub ? { expectedSubject: sub } : {}),
-      signal: context.signal,
-    })
+    try {
+      userinfo = await fetchUserInfo(client, tokenSet.accessToken, {
+        ...(sub ? { expectedSubject: sub } : {}),
+        signal: context.signal,
+      })
+    } catch (err) {
+      // A token for an API (`--resource`) is for that audience, and many servers' userinfo
+      // refuses it with 401 invalid_token: the ID Token still says who logged in.
+      if (!(idToken && isOAuthResponseError(err) && err.status === 401)) throw err
+      io.stderr.write(
+        `warning: userinfo refused the access token (${err.message}); showing the ID token's claims only\n`,
+      )
+    }
   }
   if (!idToken && !userinfo) {
     throw new OAuthKitError('no ID token and no userinfo endpoint: nothing says who you are', {
