@@ -286,12 +286,18 @@ async function runBrowser(block: DocBlock) {
           timeout: 30_000,
         },
       )
+    const toIssuer = (timeout: number) =>
+      tab.waitForURL((url) => url.origin === new URL(server.issuer).origin, { timeout })
     await tab.goto(`${page.origin}/`)
     const outcome = await Promise.race([
-      done().then(() => 'done' as const),
-      tab
-        .waitForURL((url) => url.origin === new URL(server.issuer).origin, { timeout: 30_000 })
-        .then(() => 'login' as const),
+      toIssuer(30_000).then(() => 'login' as const),
+      // login() resolves as it navigates, so the block may end just before the page leaves.
+      done().then(() =>
+        toIssuer(2_000).then(
+          () => 'login' as const,
+          () => 'done' as const,
+        ),
+      ),
     ])
     if (outcome === 'login' && authorization) {
       await tab.goto(await server.login(authorization, { user: 'alice' }))

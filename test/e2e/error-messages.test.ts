@@ -5,7 +5,6 @@
  */
 import { createServer as createHttpServer, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import { createServer as createNetServer } from 'node:net'
 import {
   AccessTokenError,
   clearDiscoveryCache,
@@ -18,6 +17,7 @@ import {
 import { type DevServer, startDevServer } from '@oauthkit/devserver'
 import { createServerClient, isOAuthKitError } from '@oauthkit/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { closedPort } from '../fixtures/closed-port.js'
 import { SELF_SIGNED_CERT, SELF_SIGNED_KEY } from '../fixtures/self-signed-tls.js'
 
 let server: DevServer
@@ -29,14 +29,6 @@ afterAll(() => server.close())
 async function listen(http: Server): Promise<string> {
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve))
   return `127.0.0.1:${(http.address() as { port: number }).port}`
-}
-
-async function closedPort(): Promise<number> {
-  const probe = createNetServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as { port: number }
-  await new Promise((resolve) => probe.close(resolve))
-  return port
 }
 
 async function failure(promise: Promise<unknown>): Promise<OAuthKitError> {

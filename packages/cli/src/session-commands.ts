@@ -80,6 +80,10 @@ export async function logoutCommand(context: CommandContext): Promise<number> {
         await revokeToken(client, accessToken, {
           tokenTypeHint: 'access_token',
           signal: context.signal,
+        }).catch((err: unknown) => {
+          // RFC 7009 §2.2.1: a server that cannot revoke this kind of token says so; a JWT
+          // access token (one for an API, --resource) then simply lives until it expires.
+          if (!(isOAuthResponseError(err) && err.error === 'unsupported_token_type')) throw err
         })
       }
       revoked = true

@@ -4,12 +4,13 @@
  */
 
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type DevServer, startDevServer } from '@oauthkit/devserver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EXIT_CODES, runCommand } from '../src/command.js'
+import { closedPort } from '../../../test/fixtures/closed-port.js'
+import { EXIT_CODES } from '../src/command.js'
+import { runInProcess } from './run-command-in-process.js'
 
 let server: DevServer
 let dir: string
@@ -23,32 +24,11 @@ afterAll(async () => {
   await Promise.all([server.close(), rm(dir, { recursive: true, force: true })])
 })
 
-/** Runs the command in-process; `onStdout` sees each write as it happens. */
-async function run(
+const run = (
   argv: string[],
-  env: Record<string, string> = {},
-  options: { stdin?: string; onStdout?: (text: string) => void } = {},
-) {
-  const out = { stdout: '', stderr: '' }
-  const { stdin } = options
-  const code = await runCommand(argv, {
-    stdout: {
-      write: (text: string) => {
-        out.stdout += text
-        options.onStdout?.(text)
-      },
-    },
-    stderr: { write: (text: string) => (out.stderr += text) },
-    stdin:
-      stdin === undefined
-        ? undefined
-        : (async function* () {
-            yield stdin
-          })(),
-    env: { HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), ...env },
-  })
-  return { code, ...out }
-}
+  env?: Record<string, string>,
+  options?: Parameters<typeof runInProcess>[3],
+) => runInProcess(dir, argv, env, options)
 
 let files = 0
 const devEnv = (clientId = 'device') => ({
@@ -57,15 +37,6 @@ const devEnv = (clientId = 'device') => ({
   OAUTHKIT_ALLOW_INSECURE_REQUESTS: '1',
   OAUTHKIT_TOKEN_FILE: join(dir, `tokens-${++files}.json`),
 })
-
-/** A port nothing listens on: bound, then closed again. */
-async function closedPort(): Promise<number> {
-  const probe = createServer()
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
-  const { port } = probe.address() as { port: number }
-  await new Promise((resolve) => probe.close(resolve))
-  return port
-}
 
 describe('oauthkit error messages', () => {
   it("shows the server's error_description on stderr and in --json", async () => {
