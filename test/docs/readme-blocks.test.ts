@@ -246,12 +246,8 @@ async function userEnv(): Promise<Record<string, string>> {
 
 async function runShell(block: DocBlock) {
   const env = await userEnv()
-  return runProcess(
-    'bash',
-    ['-euo', 'pipefail', '-c', substitute(block.code)],
-    env.HOME ?? home,
-    env,
-  )
+  // In the repository, as the READMEs say: `npm install` linked the commands there.
+  return runProcess('bash', ['-euo', 'pipefail', '-c', substitute(block.code)], root, env)
 }
 
 async function runNode(block: DocBlock) {
