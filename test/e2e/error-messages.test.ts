@@ -189,9 +189,9 @@ describe('the devserver', () => {
       scope: 'openid profile email',
     })
     const callback = await server.login(url, { user: 'alice' })
-    const tokenSet = await web.authorizationCodeGrant(new URL(callback), transaction)
-    expect(tokenSet.accessToken).toBeTruthy()
-    expect(web.getIdTokenClaims(tokenSet)).toMatchObject({
+    const session = await web.authorizationCodeGrant(new URL(callback), transaction)
+    expect(session.tokenSet.accessToken).toBeTruthy()
+    expect(session.claims).toMatchObject({
       sub: 'user-alice',
       name: 'Alice Liddell',
       email: 'alice@example.com',

@@ -47,6 +47,8 @@ export type OAuthKitErrorCode =
   | 'ERR_JWKS_FAILED'
   | 'ERR_UNSUPPORTED'
   | 'ERR_SUBJECT_MISMATCH'
+  | 'ERR_ID_TOKEN_INVALID'
+  | 'ERR_LOGOUT_TOKEN_INVALID'
   // Logins (the callback and the browser).
   | 'ERR_STATE_MISMATCH'
   | 'ERR_TRANSACTION_MISSING'
@@ -65,6 +67,8 @@ export type OAuthKitErrorCode =
   | 'ERR_STORE_FAILED'
   | 'ERR_STORE_LOCKED'
   | 'ERR_STORE_CORRUPT'
+  // Reported (`onError`), not thrown: a best-effort revocation of a discarded refresh token.
+  | 'ERR_REVOCATION_FAILED'
   // The `oauthkit` command was called wrongly.
   | 'ERR_USAGE'
   // Anything else a dependency threw; `cause` says what.
