@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest'
 const root = resolve(import.meta.dirname, '../..')
 const reference = readFileSync(join(root, 'docs', 'errors.md'), 'utf8')
 const documented = new Set(
-  [...reference.matchAll(/^\| `([A-Z0-9_*]+)` \|/gm)].map(([, code]) => code as string),
+  [...reference.matchAll(/^\| `([A-Z0-9_*]+)`\s*\|/gm)].map(([, code]) => code as string),
 )
 
 function sources(dir: string): string[] {
