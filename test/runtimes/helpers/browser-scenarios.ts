@@ -20,7 +20,7 @@ interface ConformancePage {
 }
 declare global {
   interface Window {
-    conformance: ConformancePage
+    matrix: ConformancePage
   }
 }
 
@@ -74,7 +74,7 @@ export function describeBrowserScenarios(runtime: BrowserRuntime): void {
     async function openTab(context: BrowserContext, path: string): Promise<Page> {
       const page = await context.newPage()
       await page.goto(`${spa.origin}${path}`)
-      await page.waitForFunction(() => window.conformance !== undefined)
+      await page.waitForFunction(() => window.matrix !== undefined)
       return page
     }
 
@@ -83,7 +83,7 @@ export function describeBrowserScenarios(runtime: BrowserRuntime): void {
       await Promise.all([
         page.waitForNavigation(),
         page.evaluate(() => {
-          void window.conformance.auth.login({ returnTo: '/orders' })
+          void window.matrix.auth.login({ returnTo: '/orders' })
         }),
       ])
       expect(new URL(page.url()).pathname).toMatch(/^\/interaction\//)
@@ -99,12 +99,12 @@ export function describeBrowserScenarios(runtime: BrowserRuntime): void {
           page.click('form[data-prompt=consent] button[type=submit]'),
         ])
       }
-      await page.waitForFunction(() => window.conformance !== undefined)
-      return page.evaluate(() => window.conformance.ready)
+      await page.waitForFunction(() => window.matrix !== undefined)
+      return page.evaluate(() => window.matrix.ready)
     }
 
     async function storedTokens(page: Page) {
-      const entries = await page.evaluate(() => window.conformance.dump())
+      const entries = await page.evaluate(() => window.matrix.dump())
       const key = Object.keys(entries).find((name) => name.endsWith(' session'))
       return key
         ? (entries[key] as { tokenSet: { accessToken: string; refreshToken?: string } }).tokenSet
@@ -138,14 +138,14 @@ export function describeBrowserScenarios(runtime: BrowserRuntime): void {
         expect(await signIn(page)).toEqual({ returnTo: '/orders' })
         const { pathname, search } = new URL(page.url())
         expect([pathname, search]).toEqual(['/callback', '']) // code and state are gone
-        expect(await page.evaluate(() => window.conformance.auth.getUser())).toMatchObject({
+        expect(await page.evaluate(() => window.matrix.auth.getUser())).toMatchObject({
           sub: 'user-alice',
           iss: server.issuer,
         })
       })
 
       it('getAccessToken() answers the stored access token', async () => {
-        const token = await page.evaluate(() => window.conformance.auth.getAccessToken())
+        const token = await page.evaluate(() => window.matrix.auth.getAccessToken())
         expect(token).toEqual(expect.any(String))
         expect(token).toBe((await storedTokens(page))?.accessToken)
       })
@@ -161,23 +161,23 @@ export function describeBrowserScenarios(runtime: BrowserRuntime): void {
 
       it('a reload keeps the session', async () => {
         await page.reload()
-        await page.waitForFunction(() => window.conformance !== undefined)
-        expect(await page.evaluate(() => window.conformance.auth.getUser())).toMatchObject({
+        await page.waitForFunction(() => window.matrix !== undefined)
+        expect(await page.evaluate(() => window.matrix.auth.getUser())).toMatchObject({
           sub: 'user-alice',
         })
-        const token = await page.evaluate(() => window.conformance.auth.getAccessToken())
+        const token = await page.evaluate(() => window.matrix.auth.getAccessToken())
         expect(token).toBe((await storedTokens(page))?.accessToken)
       })
 
       it('3 tabs asking at once after expiry make 1 refresh and end with the same token', async () => {
         others = [await openTab(context, '/other'), await openTab(context, '/other')]
         const tabs = [page, ...others]
-        for (const tab of tabs) await tab.evaluate(() => window.conformance.auth.getAccessToken())
+        for (const tab of tabs) await tab.evaluate(() => window.matrix.auth.getAccessToken())
         const before = await storedTokens(page)
         await sleep(ACCESS_TOKEN_TTL * 1000 + 100)
         server.resetStats()
         const tokens = await Promise.all(
-          tabs.map((tab) => tab.evaluate(() => window.conformance.auth.getAccessToken())),
+          tabs.map((tab) => tab.evaluate(() => window.matrix.auth.getAccessToken())),
         )
         expect(server.stats().endpoints.token).toBe(1)
         expect(new Set(tokens).size).toBe(1)
@@ -188,24 +188,24 @@ export function describeBrowserScenarios(runtime: BrowserRuntime): void {
 
       it('logout in one tab ends the session in every tab', async () => {
         for (const tab of others) {
-          expect(await tab.evaluate(() => window.conformance.auth.getUser())).toBeDefined()
+          expect(await tab.evaluate(() => window.matrix.auth.getUser())).toBeDefined()
         }
         server.resetStats()
         await page.evaluate(
-          (origin) => window.conformance.auth.logout({ postLogoutRedirectUri: `${origin}/` }),
+          (origin) => window.matrix.auth.logout({ postLogoutRedirectUri: `${origin}/` }),
           spa.origin,
         )
         for (const tab of others) {
           await tab.waitForFunction(() =>
-            window.conformance.events.some((e) => e.type === 'logout'),
+            window.matrix.events.some((e) => e.type === 'logout'),
           )
-          expect(await tab.evaluate(() => window.conformance.events.at(-1))).toEqual({
+          expect(await tab.evaluate(() => window.matrix.events.at(-1))).toEqual({
             type: 'logout',
             fromOtherTab: true,
           })
-          expect(await tab.evaluate(() => window.conformance.auth.getUser())).toBeUndefined()
+          expect(await tab.evaluate(() => window.matrix.auth.getUser())).toBeUndefined()
           const code = await tab.evaluate(() =>
-            window.conformance.auth.getAccessToken().catch((err: { code?: string }) => err.code),
+            window.matrix.auth.getAccessToken().catch((err: { code?: string }) => err.code),
           )
           expect(code).toBe('ERR_LOGIN_REQUIRED')
         }

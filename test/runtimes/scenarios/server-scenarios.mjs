@@ -62,7 +62,8 @@ export async function runServerScenarios(refereeUrl) {
       scope: 'openid profile email',
     })
     const { callback } = await call('POST', '/login', { url: String(url) })
-    return { url: new URL(url), tokenSet: await web.authorizationCodeGrant(callback, transaction) }
+    const session = await web.authorizationCodeGrant(callback, transaction)
+    return { url: new URL(url), session, tokenSet: session.tokenSet }
   }
   const api = () => {
     const verifier = createAccessTokenVerifier({
@@ -78,6 +79,13 @@ export async function runServerScenarios(refereeUrl) {
         }),
       )
   }
+  // A session survives JSON (a cookie store, a database, Redis) without losing anything.
+  const deepEqualJson = (session) =>
+    equal(
+      JSON.stringify(JSON.parse(JSON.stringify(session))),
+      JSON.stringify(session),
+      'JSON round trip',
+    )
   const refused = async (response, what) => {
     equal(response.status, 401, `${what}: status`)
     ok(
@@ -115,13 +123,15 @@ export async function runServerScenarios(refereeUrl) {
       equal(url.searchParams.get('code_challenge_method'), 'S256', 'code_challenge_method')
       ok(url.searchParams.get('code_challenge')?.length === 43, 'a SHA-256 code_challenge')
       ok(tokenSet.accessToken && tokenSet.refreshToken && tokenSet.idToken, 'all three tokens')
-      equal(client('web').getIdTokenClaims(tokenSet), undefined, 'claims of a foreign TokenSet')
+      const { session } = await login(client('web'))
+      equal(session.claims?.sub, 'user-alice', 'the validated ID Token claims are in the session')
+      deepEqualJson(session)
     },
 
     'authorization code as a private_key_jwt client (private JWK)': async () => {
       const webJwt = client('web-jwt')
-      const { tokenSet } = await login(webJwt)
-      equal(webJwt.getIdTokenClaims(tokenSet)?.aud, 'web-jwt', 'ID Token audience')
+      const { session } = await login(webJwt)
+      equal(session.claims?.aud, 'web-jwt', 'ID Token audience')
     },
 
     'a private JWK without its private member is refused when the client is created': async () => {
@@ -147,8 +157,9 @@ export async function runServerScenarios(refereeUrl) {
 
     'refresh rotates the refresh token and the old one is refused': async () => {
       const web = client('web')
-      const { tokenSet } = await login(web)
-      const refreshed = await web.refreshTokenGrant(tokenSet.refreshToken)
+      const { session, tokenSet } = await login(web)
+      const { tokenSet: refreshed, claims } = await web.refreshTokenGrant(session)
+      equal(claims?.sub, 'user-alice', 'the refreshed session keeps its subject')
       ok(refreshed.accessToken !== tokenSet.accessToken, 'a new access token')
       ok(refreshed.refreshToken && refreshed.refreshToken !== tokenSet.refreshToken, 'rotated')
       const err = await rejects(web.refreshTokenGrant(tokenSet.refreshToken), 'reused token')

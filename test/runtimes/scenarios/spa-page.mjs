@@ -1,5 +1,5 @@
 // The page of the browser scenarios: a plain SPA on the packed @oauthkit/browser (bundled from
-// the installed project, so what runs is what would be published), driven through `window.conformance`.
+// the installed project, so what runs is what would be published), driven through `window.matrix`.
 import { createBrowserClient } from '@oauthkit/browser'
 
 const config = JSON.parse(document.getElementById('config')?.textContent ?? '{}')
@@ -39,7 +39,7 @@ function dump() {
 
 const events = []
 auth.subscribe((event) => events.push(event))
-window.conformance = {
+window.matrix = {
   auth,
   events,
   dump,
