@@ -82,6 +82,7 @@ export { clearDiscoveryCache, discover } from './discover.js'
 export type { EndSessionParameters } from './end-session-url.js'
 export { buildEndSessionUrl } from './end-session-url.js'
 export type {
+  OAuth4WebApiErrorCode,
   OAuthKitErrorCode,
   OAuthKitErrorOptions,
   OAuthResponseErrorOptions,

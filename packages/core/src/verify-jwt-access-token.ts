@@ -4,7 +4,7 @@ import { assertString, invalidArgument } from './assert.js'
 import { isCompactJwe, type JweDecryptor } from './create-jwe-decryptor.js'
 import { base64UrlDecode } from './decode-jwt.js'
 import type { ServerMetadata } from './discover.js'
-import { isOAuthKitError, OAuthKitError } from './errors.js'
+import { isOAuthKitError, OAuthKitError, type OAuthKitErrorCode } from './errors.js'
 import { type HttpOptions, toRequestOptions } from './http-options.js'
 import { createJwksCache, type JwksCache, type JwksGeneration } from './jwks-cache.js'
 import { DEFAULT_JWS_ALGORITHMS } from './jws-algorithms.js'
@@ -287,7 +287,7 @@ function isStringArray(value: unknown): value is string[] {
 
 function refusal(
   message: string,
-  code: string,
+  code: OAuthKitErrorCode,
   realm: string | undefined,
   error?: 'invalid_request' | 'invalid_token',
   cause?: unknown,
