@@ -67,6 +67,11 @@ export type OAuthKitErrorCode =
   | 'ERR_STORE_FAILED'
   | 'ERR_STORE_LOCKED'
   | 'ERR_STORE_CORRUPT'
+  // @oauthkit/redis: reported through `onError` (the store falls back to memory) or thrown by
+  // a fenced write.
+  | 'ERR_STORE_UNAVAILABLE'
+  | 'ERR_STORE_VALUE_INVALID'
+  | 'ERR_LOCK_LOST'
   // Reported (`onError`), not thrown: a best-effort revocation of a discarded refresh token.
   | 'ERR_REVOCATION_FAILED'
   // The `oauthkit` command was called wrongly.
