@@ -27,11 +27,8 @@
 // is classified as a transport failure (ERR_NETWORK / ERR_TIMEOUT, retryable) instead of a parse
 // error.
 
-import { fileURLToPath } from 'node:url'
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
-import { build } from 'esbuild'
+import { measureBundle } from './lib/bundle-size.mjs'
 
-const root = fileURLToPath(new URL('..', import.meta.url))
 const check = process.argv.includes('--check')
 const BUDGET = 15_250
 
@@ -136,45 +133,9 @@ const apps = {
   ),
 }
 
-async function measure(name, contents) {
-  const result = await build({
-    stdin: { contents, resolveDir: root, sourcefile: 'app.js', loader: 'js' },
-    bundle: true,
-    minify: true,
-    treeShaking: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    conditions: ['@oauthkit/source'],
-    legalComments: 'none',
-    write: false,
-    metafile: true,
-    logLevel: 'error',
-  })
-  const code = result.outputFiles[0].contents
-  const inputs = Object.values(result.metafile.outputs)[0].inputs
-  const byPackage = {}
-  for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
-    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)|packages\/([^/]+)/.exec(path)
-    const key = match ? (match[1] ?? `@oauthkit/${match[2]}`) : 'app'
-    byPackage[key] = (byPackage[key] ?? 0) + bytesInOutput
-  }
-  return {
-    name,
-    min: code.length,
-    gzip: gzipSync(code, { level: 9 }).length,
-    brotli: brotliCompressSync(code, {
-      params: {
-        [constants.BROTLI_PARAM_QUALITY]: 11,
-        [constants.BROTLI_PARAM_SIZE_HINT]: code.length,
-      },
-    }).length,
-    byPackage,
-  }
-}
-
 const rows = []
-for (const [name, contents] of Object.entries(apps)) rows.push(await measure(name, contents))
+for (const [name, contents] of Object.entries(apps))
+  rows.push(await measureBundle(name, contents, { conditions: ['@oauthkit/source'] }))
 const floor = rows.find((row) => row.name.startsWith('floor:'))
 const ours = rows[0]
 const fmt = (n) => n.toLocaleString('en-US')

@@ -13,11 +13,8 @@
 // uses @oauthkit/browser by hand.
 
 import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
-import { build } from 'esbuild'
+import { measureBundle } from './lib/bundle-size.mjs'
 
-const root = fileURLToPath(new URL('..', import.meta.url))
 const check = process.argv.includes('--check')
 const BUDGET = 1_500
 
@@ -129,46 +126,15 @@ const apps = {
   `,
 }
 
-async function measure(name, contents) {
-  const result = await build({
-    stdin: { contents, resolveDir: root, sourcefile: 'app.jsx', loader: 'jsx' },
-    bundle: true,
-    minify: true,
-    treeShaking: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    jsx: 'automatic',
-    define: { 'process.env.NODE_ENV': '"production"' },
-    legalComments: 'none',
-    write: false,
-    metafile: true,
-    logLevel: 'error',
-  })
-  const code = result.outputFiles[0].contents
-  const inputs = Object.values(result.metafile.outputs)[0].inputs
-  const byPackage = {}
-  for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
-    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)|packages\/([^/]+)/.exec(path)
-    const key = match ? (match[1] ?? `@oauthkit/${match[2]}`) : 'app'
-    byPackage[key] = (byPackage[key] ?? 0) + bytesInOutput
-  }
-  return {
-    name,
-    min: code.length,
-    gzip: gzipSync(code, { level: 9 }).length,
-    brotli: brotliCompressSync(code, {
-      params: {
-        [constants.BROTLI_PARAM_QUALITY]: 11,
-        [constants.BROTLI_PARAM_SIZE_HINT]: code.length,
-      },
-    }).length,
-    byPackage,
-  }
-}
-
 const rows = []
-for (const [name, contents] of Object.entries(apps)) rows.push(await measure(name, contents))
+for (const [name, contents] of Object.entries(apps))
+  rows.push(
+    await measureBundle(name, contents, {
+      loader: 'jsx',
+      jsx: 'automatic',
+      define: { 'process.env.NODE_ENV': '"production"' },
+    }),
+  )
 const [floor, byHand, ours] = rows
 const fmt = (n) => n.toLocaleString('en-US')
 const lines = [

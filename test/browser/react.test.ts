@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createExample, type Example, listenExample } from '../../packages/react/example/server.mjs'
 import { launchChromium } from './helpers/launch-chromium.js'
+import { signInAsAlice } from './helpers/sign-in.js'
 
 // The React example app (packages/react/example: React 19 in its development build, under
 // StrictMode, so every effect runs twice) in Chromium against the devserver. Two set-ups: access
@@ -84,18 +85,9 @@ async function openTab(stack: Stack, path = '/'): Promise<Page> {
 
 const status = (page: Page) => page.getByTestId('status')
 
-/** On the devserver's pages: sign in as alice, consent when asked, and wait to be back. */
+/** On the devserver's pages: sign in as alice, and wait for the app to say so. */
 async function signIn(page: Page, stack: Stack): Promise<void> {
-  await page.waitForURL((url) => url.pathname.startsWith('/interaction/'))
-  await page.fill('#username', 'alice')
-  await page.fill('#password', 'alice-password')
-  const loginPage = page.url()
-  await page.click('form[data-prompt=login] button[type=submit]')
-  await page.waitForURL((url) => url.href !== loginPage)
-  if (!page.url().startsWith(stack.origin)) {
-    await page.click('form[data-prompt=consent] button[type=submit]')
-  }
-  await page.waitForURL((url) => url.href.startsWith(stack.origin))
+  await signInAsAlice(page, stack.origin)
   await expect.poll(() => status(page).textContent()).toBe('Signed in as Alice Liddell')
 }
 

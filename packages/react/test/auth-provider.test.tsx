@@ -1,25 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { REDIRECT_URI, setupClient } from '../../browser/test/helpers/setup-client.js'
 import { type Auth, AuthProvider } from '../src/index.js'
-import { Catch, Grab, Probe, probed, render } from './render.js'
+import { Catch, Grab, mount, Probe, probed, unmountAll } from './render.js'
 
 // The real @oauthkit/browser client against the in-process fake authorization server of the
 // browser package's tests; StrictMode everywhere. The same flows run in Chromium against the
 // devserver in test/browser/react.test.ts.
 const ANONYMOUS = { isLoading: false, isAuthenticated: false, error: undefined }
 const SIGNED_IN = { isLoading: false, isAuthenticated: true, user: 'user-1', error: undefined }
-const cleanups: (() => void)[] = []
-
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup()
-  history.replaceState(null, '', '/')
-})
-
-function mount(ui: Parameters<typeof render>[0]) {
-  const view = render(ui)
-  cleanups.push(view.unmount)
-  return view
-}
+afterEach(unmountAll)
 
 describe('AuthProvider', () => {
   it('reads a logged-out session as anonymous, which is not an error', async () => {

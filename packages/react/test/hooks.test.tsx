@@ -1,19 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { setupClient } from '../../browser/test/helpers/setup-client.js'
 import { type Auth, AuthProvider, RequireAuth, withAuthenticationRequired } from '../src/index.js'
-import { Grab, Probe, probed, render, ShowToken } from './render.js'
+import { Grab, mount, Probe, probed, ShowToken, unmountAll } from './render.js'
 
-const cleanups: (() => void)[] = []
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup()
-  history.replaceState(null, '', '/')
-})
-
-function mount(ui: Parameters<typeof render>[0]) {
-  const view = render(ui)
-  cleanups.push(view.unmount)
-  return view
-}
+afterEach(unmountAll)
 
 const text = (container: HTMLElement, id: string) =>
   container.querySelector(`[data-testid=${id}]`)?.textContent

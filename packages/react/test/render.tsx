@@ -3,6 +3,21 @@ import { flushSync } from 'react-dom'
 import { createRoot, type Root } from 'react-dom/client'
 import { type Auth, useAccessToken, useAuth, useUser } from '../src/index.js'
 
+const mounted: (() => void)[] = []
+
+/** Renders `ui` like {@link render} and unmounts it in {@link unmountAll}. */
+export function mount(ui: ReactNode): { container: HTMLElement; unmount(): void } {
+  const view = render(ui)
+  mounted.push(view.unmount)
+  return view
+}
+
+/** Unmounts what {@link mount} rendered, and puts the address bar back: for `afterEach`. */
+export function unmountAll(): void {
+  for (const unmount of mounted.splice(0)) unmount()
+  history.replaceState(null, '', '/')
+}
+
 /** Renders `ui` under StrictMode (every effect runs twice) into a fresh element. */
 export function render(ui: ReactNode): { container: HTMLElement; unmount(): void } {
   const container = document.createElement('div')
