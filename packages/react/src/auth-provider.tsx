@@ -9,7 +9,11 @@ import { type ReactNode, useEffect, useState } from 'react'
 import { AuthContext } from './auth-context.js'
 import { authStoreFor } from './create-auth-store.js'
 
-/** Props of {@link AuthProvider}: a client, or the options to create one. */
+/**
+ * Props of {@link AuthProvider}: a client, or the options to create one.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1
+ */
 export type AuthProviderProps = AuthProviderOwnProps &
   (
     | {
@@ -27,7 +31,11 @@ export type AuthProviderProps = AuthProviderOwnProps &
       }
   )
 
-/** The props of {@link AuthProvider} other than the client. */
+/**
+ * The props of {@link AuthProvider} other than the client.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+ */
 export interface AuthProviderOwnProps {
   children?: ReactNode
   /**

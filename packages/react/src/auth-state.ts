@@ -3,6 +3,8 @@ import type { IdTokenClaims } from '@oauthkit/browser'
 /**
  * What the provider knows about the session, as React state. Logged out is a state, not an error:
  * `isAuthenticated` is `false` and `error` stays `undefined` until something actually fails.
+ *
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#IDToken
  */
 export interface AuthState {
   /** `true` until the first read of the session (and the redirect callback, on that page) is done. */

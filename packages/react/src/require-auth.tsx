@@ -2,7 +2,11 @@ import type { LoginOptions } from '@oauthkit/browser'
 import { type ReactNode, useEffect, useSyncExternalStore } from 'react'
 import { useAuthStore } from './auth-context.js'
 
-/** Props of {@link RequireAuth}. */
+/**
+ * Props of {@link RequireAuth}.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+ */
 export interface RequireAuthProps {
   /** Rendered only for a signed-in user. */
   children?: ReactNode

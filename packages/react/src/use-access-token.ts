@@ -2,7 +2,11 @@ import type { SessionEvent } from '@oauthkit/browser'
 import { useEffect, useReducer, useState, useSyncExternalStore } from 'react'
 import { useAuthStore } from './auth-context.js'
 
-/** What {@link useAccessToken} returns. */
+/**
+ * What {@link useAccessToken} returns.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+ */
 export interface AccessTokenState {
   /** The access token, or `undefined` while loading, when logged out, or after a failure. */
   readonly accessToken: string | undefined

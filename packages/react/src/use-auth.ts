@@ -8,7 +8,11 @@ import { useMemo, useSyncExternalStore } from 'react'
 import { useAuthStore } from './auth-context.js'
 import type { AuthState } from './auth-state.js'
 
-/** What {@link useAuth} returns: the state and the client's methods. */
+/**
+ * What {@link useAuth} returns: the state and the client's methods.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1
+ */
 export interface Auth extends AuthState {
   /** Sends the user to the authorization server; `returnTo` comes back to `onRedirect`. */
   login(options?: LoginOptions): Promise<void>
