@@ -32,7 +32,7 @@ export interface AuthStore {
   /** Reads the session, handling the redirect callback first when `url` is one. Idempotent. */
   start(options: StartOptions): void
   login(options?: LoginOptions): Promise<void>
-  /** `login()`, unless one started by this method is still under way. */
+  /** `login()`, unless one started by this method is under way or has sent the user off. */
   loginOnce(options?: LoginOptions): Promise<void>
   getAccessToken(options?: GetAccessTokenOptions): Promise<string>
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>
@@ -100,6 +100,7 @@ function createAuthStore(client: BrowserClient): AuthStore {
   }
 
   function onSessionEvent({ type }: SessionEvent): void {
+    loggingIn = undefined
     if (type === 'logout') {
       generation++
       update({ isLoading: false, isAuthenticated: false, user: undefined, error: undefined })
@@ -169,8 +170,11 @@ function createAuthStore(client: BrowserClient): AuthStore {
       }
     },
     loginOnce(options) {
-      loggingIn ??= this.login(options).finally(() => {
+      // Kept after success: the page is leaving, and a second RequireAuth whose effect runs a
+      // moment later must not start another login. A failure, or news of the session, frees it.
+      loggingIn ??= this.login(options).catch((err: unknown) => {
         loggingIn = undefined
+        throw err
       })
       return loggingIn
     },

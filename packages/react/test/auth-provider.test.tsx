@@ -1,3 +1,4 @@
+import { Suspense, use } from 'react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { REDIRECT_URI, setupClient } from '../../browser/test/helpers/setup-client.js'
 import { type Auth, AuthProvider } from '../src/index.js'
@@ -9,6 +10,12 @@ import { Catch, Grab, mount, Probe, probed, unmountAll } from './render.js'
 const ANONYMOUS = { isLoading: false, isAuthenticated: false, error: undefined }
 const SIGNED_IN = { isLoading: false, isAuthenticated: true, user: 'user-1', error: undefined }
 afterEach(unmountAll)
+
+/** Suspends its parent's render until `until` settles. */
+function Suspends({ until }: { until: Promise<void> }) {
+  use(until)
+  return null
+}
 
 describe('AuthProvider', () => {
   it('reads a logged-out session as anonymous, which is not an error', async () => {
@@ -61,6 +68,38 @@ describe('AuthProvider', () => {
       await vi.waitFor(() => expect(probed(container)).toEqual(SIGNED_IN))
     }
     expect(handleRedirect).toHaveBeenCalledTimes(1)
+  })
+
+  it('a render that concurrent React throws away (a suspending child) exchanges nothing', async () => {
+    const { auth, server, navigations, store } = await setupClient()
+    await auth.login()
+    history.replaceState(null, '', server.authorize(navigations.at(-1) ?? ''))
+    const options = {
+      issuer: server.issuer,
+      clientId: server.clientId,
+      redirectUri: REDIRECT_URI,
+      scope: 'openid offline_access',
+      fetch: server.fetch,
+      store,
+    }
+    let open = () => {}
+    const gate = new Promise<void>((resolve) => {
+      open = resolve
+    })
+    const { container } = mount(
+      <Suspense fallback={<p data-testid="waiting">waiting</p>}>
+        <AuthProvider options={options}>
+          <Probe />
+          <Suspends until={gate} />
+        </AuthProvider>
+      </Suspense>,
+    )
+    expect(container.textContent).toBe('waiting')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(server.count('authorization_code')).toBe(0) // nothing ran for the discarded render
+    open()
+    await vi.waitFor(() => expect(probed(container)).toEqual(SIGNED_IN))
+    expect(server.count('authorization_code')).toBe(1)
   })
 
   it('shows a refused callback as the error state, with the user anonymous', async () => {

@@ -25,6 +25,14 @@ describe('RequireAuth', () => {
     )
     expect(text(container, 'fallback')).toBe('wait')
     await vi.waitFor(() => expect(navigations).toHaveLength(1))
+    // The page is leaving: a protected part that mounts now starts no second login.
+    mount(
+      <AuthProvider client={auth}>
+        <RequireAuth>late</RequireAuth>
+      </AuthProvider>,
+    )
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(navigations).toHaveLength(1)
     expect(login).toHaveBeenCalledTimes(1)
     expect(login).toHaveBeenCalledWith({ returnTo: '/orders?page=2#top' })
     expect(text(container, 'secret')).toBeUndefined()
