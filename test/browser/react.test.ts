@@ -37,6 +37,8 @@ async function startStack(accessTokenTtl?: number): Promise<Stack> {
 }
 
 const SHORT_TTL = 2
+// What a page does after a click (a token request, a re-render) can take seconds on a loaded box.
+const eventually = { timeout: 15_000 }
 let browser: Browser
 let long: Stack
 let short: Stack
@@ -88,7 +90,7 @@ const status = (page: Page) => page.getByTestId('status')
 /** On the devserver's pages: sign in as alice, and wait for the app to say so. */
 async function signIn(page: Page, stack: Stack): Promise<void> {
   await signInAsAlice(page, stack.origin)
-  await expect.poll(() => status(page).textContent()).toBe('Signed in as Alice Liddell')
+  await expect.poll(() => status(page).textContent(), eventually).toBe('Signed in as Alice Liddell')
 }
 
 /** Every entry of the SDK's IndexedDB database in `page`. */
@@ -120,7 +122,7 @@ describe('@oauthkit/react in Chromium', () => {
   it('public page → protected page → login → API call → logout, the code exchanged once under StrictMode', async () => {
     await newContext()
     const page = await openTab(long)
-    await expect.poll(() => status(page).textContent()).toBe('Not signed in')
+    await expect.poll(() => status(page).textContent(), eventually).toBe('Not signed in')
     expect(await page.getByTestId('greeting').textContent()).toBe('Hello, stranger.')
     long.server.resetStats()
 
@@ -153,7 +155,7 @@ describe('@oauthkit/react in Chromium', () => {
     )
     await page.click('button[name=logout][value=yes]')
     await page.waitForURL(`${long.origin}/**`)
-    await expect.poll(() => status(page).textContent()).toBe('Not signed in')
+    await expect.poll(() => status(page).textContent(), eventually).toBe('Not signed in')
     expect(await storedSession(page)).toBeUndefined()
     expect(long.server.stats().endpoints.revocation).toBe(1)
     expect(tokenRequests(long)).toBe(1)
@@ -163,17 +165,21 @@ describe('@oauthkit/react in Chromium', () => {
     await newContext()
     const first = await openTab(short)
     const second = await openTab(short)
-    await expect.poll(() => status(second).textContent()).toBe('Not signed in')
+    await expect.poll(() => status(second).textContent(), eventually).toBe('Not signed in')
 
     await first.getByTestId('login').click()
     await signIn(first, short)
-    await expect.poll(() => status(second).textContent()).toBe('Signed in as Alice Liddell')
+    await expect
+      .poll(() => status(second).textContent(), eventually)
+      .toBe('Signed in as Alice Liddell')
 
     // Both on the protected page, each holding the token as state (useAccessToken).
     await first.click('a[href="/orders"]')
     await second.click('a[href="/orders"]')
     for (const tab of [first, second]) {
-      await expect.poll(() => tab.getByTestId('tokens').textContent()).toBe('access tokens seen: 1')
+      await expect
+        .poll(() => tab.getByTestId('tokens').textContent(), eventually)
+        .toBe('access tokens seen: 1')
     }
     await first.waitForTimeout(SHORT_TTL * 1000 + 100)
     short.server.resetStats()
@@ -188,7 +194,7 @@ describe('@oauthkit/react in Chromium', () => {
 
     await second.click('a[href="/"]')
     await first.getByTestId('logout').click()
-    await expect.poll(() => status(second).textContent()).toBe('Not signed in')
+    await expect.poll(() => status(second).textContent(), eventually).toBe('Not signed in')
     expect(await second.getByTestId('greeting').textContent()).toBe('Hello, stranger.')
   })
 
@@ -201,7 +207,9 @@ describe('@oauthkit/react in Chromium', () => {
     // A network failure is what the devserver cannot be made to do: the browser drops the request.
     await context.route(`${short.server.issuer}/token`, (route) => route.abort('connectionreset'))
     await page.getByTestId('load-orders').click()
-    await expect.poll(() => page.getByTestId('error').getAttribute('data-code')).toBe('ERR_NETWORK')
+    await expect
+      .poll(() => page.getByTestId('error').getAttribute('data-code'), eventually)
+      .toBe('ERR_NETWORK')
     expect(await page.getByTestId('orders-failure').textContent()).toBe('ERR_NETWORK')
     expect(await status(page).textContent()).toBe('Signed in as Alice Liddell')
     expect(new URL(page.url()).pathname).toBe('/orders')
@@ -210,7 +218,7 @@ describe('@oauthkit/react in Chromium', () => {
     await context.unroute(`${short.server.issuer}/token`)
     await page.getByTestId('load-orders').click()
     await page.getByTestId('orders').waitFor()
-    await expect.poll(() => page.getByTestId('error').count()).toBe(0)
+    await expect.poll(() => page.getByTestId('error').count(), eventually).toBe(0)
   })
 
   it('a refresh token the server refuses ends the session with the error shown, and no login loop', async () => {
