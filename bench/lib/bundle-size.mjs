@@ -1,6 +1,7 @@
 // Bundles an app given as source text with esbuild (minified ESM for browsers, es2022,
 // tree-shaken, every dependency included) and measures it: minified, gzip -9 and brotli 11 bytes,
-// and the minified bytes each package contributes. Shared by browser-size.mjs and react-size.mjs.
+// and the minified bytes each package and each module contributes. Shared by browser-size.mjs and
+// react-size.mjs.
 import { fileURLToPath } from 'node:url'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
@@ -10,12 +11,17 @@ const root = fileURLToPath(new URL('../..', import.meta.url))
 /**
  * @param {string} name the row's name
  * @param {string} contents the app's source
- * @param {import('esbuild').BuildOptions & { loader?: import('esbuild').Loader }} [options]
- *   extra esbuild options (`conditions`, `jsx`, `define`…); `loader` is the source's loader
+ * @param {import('esbuild').BuildOptions & { loader?: import('esbuild').Loader, resolveDir?: string }} [options]
+ *   extra esbuild options (`conditions`, `jsx`, `define`…); `loader` is the source's loader and
+ *   `resolveDir` where its imports resolve from (default: the repository, so the workspace)
  */
-export async function measureBundle(name, contents, { loader = 'js', ...options } = {}) {
+export async function measureBundle(
+  name,
+  contents,
+  { loader = 'js', resolveDir = root, ...options } = {},
+) {
   const result = await build({
-    stdin: { contents, resolveDir: root, sourcefile: `app.${loader}`, loader },
+    stdin: { contents, resolveDir, sourcefile: `app.${loader}`, loader },
     bundle: true,
     minify: true,
     treeShaking: true,
@@ -31,10 +37,13 @@ export async function measureBundle(name, contents, { loader = 'js', ...options 
   const code = result.outputFiles[0].contents
   const inputs = Object.values(result.metafile.outputs)[0].inputs
   const byPackage = {}
+  const byModule = {}
   for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
     const match = /node_modules\/((?:@[^/]+\/)?[^/]+)|packages\/([^/]+)/.exec(path)
     const key = match ? (match[1] ?? `@oauthkit/${match[2]}`) : 'app'
     byPackage[key] = (byPackage[key] ?? 0) + bytesInOutput
+    const file = /(?:node_modules\/(?:@[^/]+\/)?[^/]+|packages\/[^/]+)\/(.*)$/.exec(path)
+    byModule[file ? `${key}/${file[1]}` : key] = bytesInOutput
   }
   return {
     name,
@@ -47,5 +56,6 @@ export async function measureBundle(name, contents, { loader = 'js', ...options 
       },
     }).length,
     byPackage,
+    byModule,
   }
 }

@@ -5,7 +5,7 @@ import { launchChromium } from './helpers/launch-chromium.js'
 import { type SpaServer, serveSpa } from './helpers/serve-spa.js'
 import { signInAsAlice } from './helpers/sign-in.js'
 
-// Access tokens live 2 s, so expiry can be waited for; the client refreshes a quarter of the
+// Access tokens live 2 s, so expiry can be waited for; the client refreshes half of the
 // lifetime ahead of it.
 const ACCESS_TOKEN_TTL = 2
 const afterExpiry = (page: Page) => page.waitForTimeout(ACCESS_TOKEN_TTL * 1000 + 100)

@@ -66,7 +66,7 @@ describe('createAccessTokenVerifier() with real RFC 9068 tokens from the devserv
       scope: 'openid api:read api:write',
       resource: server.resource,
     })
-    const tokenSet = await web.authorizationCodeGrant(await server.login(url), transaction)
+    const { tokenSet } = await web.authorizationCodeGrant(await server.login(url), transaction)
     const claims = await verifierFor(server).verify(tokenSet.accessToken, {
       scopes: ['api:read', 'api:write'],
     })

@@ -122,25 +122,26 @@ describe.each([
     const callback = await server.login(url, { user: 'alice', cookies })
     expect(new URL(callback).searchParams.get('iss')).toBe(server.issuer)
 
-    const tokenSet = await web.authorizationCodeGrant(callback, transaction)
+    const session = await web.authorizationCodeGrant(callback, transaction)
+    const { tokenSet, claims } = session
     expect(tokenSet).toMatchObject({
       accessToken: expect.any(String),
       tokenType: 'Bearer',
       idToken: expect.any(String),
       refreshToken: expect.any(String),
+      receivedAt: expect.any(Number),
     })
-    const claims = web.getIdTokenClaims(tokenSet)
     expect(claims).toMatchObject({ sub: 'user-alice', iss: server.issuer, aud: clientId })
-    expect(web.getIdTokenClaims({ ...tokenSet })).toBeUndefined()
+    // A plain value: what a cookie store or a database keeps is the whole session.
+    expect(JSON.parse(JSON.stringify(session))).toEqual(session)
 
     const userInfo = await web.fetchUserInfo(tokenSet.accessToken, {
       expectedSubject: 'user-alice',
     })
     expect(userInfo).toMatchObject({ sub: 'user-alice', email: 'alice@example.com' })
 
-    const refreshed = await web.refreshTokenGrant(tokenSet.refreshToken as string, {
-      expectedSubject: 'user-alice',
-    })
+    const { tokenSet: refreshed, claims: refreshedClaims } = await web.refreshTokenGrant(session)
+    expect(refreshedClaims?.sub).toBe('user-alice')
     expect(refreshed.accessToken).not.toBe(tokenSet.accessToken)
     expect(refreshed.refreshToken).not.toBe(tokenSet.refreshToken) // the devserver rotates
 

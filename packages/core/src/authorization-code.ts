@@ -1,11 +1,13 @@
 import * as oauth from 'oauth4webapi'
 import { toUrl } from './assert.js'
 import type { AuthorizationTransaction } from './authorization-url.js'
+import { checkIdTokenOf } from './check-id-token-claims.js'
 import type { ClientContext } from './client-context.js'
 import { invalidResponse, OAuthKitError } from './errors.js'
 import { requestOptionsFor } from './request-options.js'
 import { rethrow } from './to-oauthkit-error.js'
 import { type TokenSet, toTokenSet } from './token-set.js'
+import { verifyIdTokenSignature } from './verify-id-token.js'
 import { withDPoPRetry } from './with-dpop-retry.js'
 
 /** ID Token claims (OpenID Connect Core §2), validated. */
@@ -17,6 +19,14 @@ export interface TokenResult {
   tokenSet: TokenSet
   /** The ID Token's claims, validated (signature, `iss`, `aud`, `exp`, `iat`, `nonce`). */
   claims?: IdTokenClaims
+  /**
+   * Only from a refresh: an ID Token whose claims passed but whose signature could not be checked
+   * because the issuer's keys were out of reach (OIDC Core §3.1.3.7 lets TLS stand in for it on
+   * the token endpoint). It is not in `tokenSet` and its claims are not in `claims`; check it
+   * later with {@link verifyIdToken}. The rest of the response (a rotated refresh token
+   * included) is valid and must be kept.
+   */
+  pendingIdToken?: string
 }
 
 /** Options of {@link authorizationCodeGrant}. */
@@ -89,9 +99,12 @@ export async function authorizationCodeGrant(
       const body = await oauth.processAuthorizationCodeResponse(metadata, client, response, {
         expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
         requireIdToken: isOpenId,
+        // §3.1.3.7 item 13: with max_age requested, auth_time is required and checked.
+        ...(transaction.maxAge === undefined ? {} : { maxAge: transaction.maxAge }),
       })
       return { response, body }
     })
+    await checkIdTokenOf(context, body)
     await verifyIdTokenSignature(context, response, body, options?.signal)
     return toTokenResult(body)
   } catch (err) {
@@ -109,29 +122,4 @@ export function toTokenResult(body: oauth.TokenEndpointResponse): TokenResult {
   const claims = oauth.getValidatedIdTokenClaims(body)
   if (claims) result.claims = claims
   return result
-}
-
-/**
- * Verifies the signature of the ID Token in a processed token response against the keys at the
- * issuer's `jwks_uri`. oauth4webapi checks the ID Token's claims and that its `alg` is one the
- * server advertises, but not its signature: without this, anyone who can answer the token request
- * (a mis-issued certificate, a compromised proxy, a mix-up) could name any user in `sub`. Keys
- * offered in the token's own header (`jwk`, `jku`, `x5u`, `x5c`) are never used; `none` and
- * HMAC algorithms are refused.
- *
- * @internal
- * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
- */
-export async function verifyIdTokenSignature(
-  context: ClientContext,
-  response: Response,
-  body: oauth.TokenEndpointResponse,
-  signal?: AbortSignal,
-): Promise<void> {
-  if (body.id_token === undefined) return
-  await oauth.validateApplicationLevelSignature(
-    context.metadata,
-    response,
-    requestOptionsFor(context, signal),
-  )
 }

@@ -43,6 +43,9 @@ export type { ClientCredentialsParameters } from './client-credentials.js'
 export { clientCredentialsGrant } from './client-credentials.js'
 export type { DPoPHandle } from './create-dpop-handle.js'
 export { createDPoPHandle } from './create-dpop-handle.js'
+export type { MemorySessionStoreOptions } from './create-memory-session-store.js'
+export { createMemorySessionStore } from './create-memory-session-store.js'
+export { createProcessLock } from './create-process-lock.js'
 export type { DecodedJwt } from './decode-jwt.js'
 export { decodeJwt } from './decode-jwt.js'
 export type {
@@ -78,10 +81,27 @@ export type { IntrospectionResponse, IntrospectTokenOptions } from './introspect
 export { introspectToken } from './introspect-token.js'
 export type { JwksCache, JwksCacheOptions, JwksGeneration } from './jwks-cache.js'
 export { createJwksCache } from './jwks-cache.js'
+export type { NeedsRefreshOptions } from './refresh-policy.js'
+export { DEFAULT_REFRESH_AHEAD, needsRefresh, refreshAt } from './refresh-policy.js'
 export type { RefreshTokenGrantOptions } from './refresh-token.js'
 export { refreshTokenGrant } from './refresh-token.js'
 export type { RevokeTokenOptions } from './revoke-token.js'
 export { revokeToken } from './revoke-token.js'
+export type {
+  HeldLock,
+  Session,
+  SessionChange,
+  SessionEndOptions,
+  SessionEngine,
+  SessionEngineOptions,
+  SessionGetOptions,
+  SessionGrant,
+  SessionLock,
+  SessionLockOptions,
+  SessionStore,
+  SessionWriteOptions,
+} from './session-engine.js'
+export { createSessionEngine } from './session-engine.js'
 export type { SingleFlight } from './single-flight.js'
 export { createSingleFlight } from './single-flight.js'
 export { toOAuthKitError } from './to-oauthkit-error.js'
@@ -89,6 +109,8 @@ export type { IsExpiredOptions, TokenSet, ToTokenSetOptions } from './token-set.
 export { isExpired, toTokenSet } from './token-set.js'
 export type { VerifiedTokenCache, VerifiedTokenCacheOptions } from './verified-token-cache.js'
 export { createVerifiedTokenCache } from './verified-token-cache.js'
+export type { VerifyIdTokenOptions } from './verify-id-token.js'
+export { verifyIdToken } from './verify-id-token.js'
 export type {
   JwtAccessTokenClaims,
   VerifyJwtAccessTokenOptions,

@@ -21,6 +21,12 @@ export interface TokenSet {
   idToken?: string
   /** The granted scope, when the server returned it. */
   scope?: string
+  /**
+   * When the token response was received, in epoch seconds. With `expiresAt` it gives the access
+   * token's lifetime, from which {@link refreshAt} decides when to refresh. Absent only in token
+   * sets made by hand or stored by an older version.
+   */
+  receivedAt?: number
 }
 
 /** Options of {@link toTokenSet}. */
@@ -33,32 +39,61 @@ export interface ToTokenSetOptions {
  * Converts a validated token endpoint response (RFC 6749 §5.1) into a {@link TokenSet}.
  * Expiry is computed from `expires_in` at receipt, never from the client clock against `exp`.
  *
- * @throws {@link OAuthKitError} `ERR_INVALID_RESPONSE` when `access_token` or `token_type` is not a
- *   non-empty string, or `expires_in` is not a non-negative number.
+ * @throws {@link OAuthKitError} `ERR_INVALID_RESPONSE` when a member is not what RFC 6749
+ *   Appendix A allows: `access_token`/`refresh_token` not 1*VSCHAR, `token_type` not a type name,
+ *   `expires_in` not a non-negative integer, `scope` not space-separated scope tokens, `id_token`
+ *   not a compact JWS.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ * @see https://www.rfc-editor.org/rfc/rfc6749#appendix-A
  */
 export function toTokenSet(response: TokenEndpointResponse, options?: ToTokenSetOptions): TokenSet {
   const { access_token, token_type, expires_in, refresh_token, id_token, scope } = response
-  if (!isNonEmptyString(access_token)) throw invalidMember('access_token')
-  if (!isNonEmptyString(token_type)) throw invalidMember('token_type')
+  // Every member is checked against its ABNF (RFC 6749 Appendix A) before anything is stored:
+  // a value a later request would send (a refresh token with a line break, say) is refused here.
+  if (!isVsChars(access_token)) throw invalidMember('access_token')
+  if (typeof token_type !== 'string' || !TYPE_NAME.test(token_type)) {
+    throw invalidMember('token_type')
+  }
+  const receivedAt = Math.floor((options?.now ?? Date.now()) / 1000)
   const tokenSet: TokenSet = {
     accessToken: access_token,
     tokenType: canonicalTokenType(token_type),
+    receivedAt,
   }
   if (expires_in !== undefined) {
-    // Number.isFinite is false for anything but a finite number: no string coercion.
-    if (!(Number.isFinite(expires_in) && expires_in >= 0)) throw invalidMember('expires_in')
-    const now = options?.now ?? Date.now()
-    tokenSet.expiresAt = Math.floor(now / 1000) + Math.floor(expires_in)
+    // Appendix A.14: 1*DIGIT. Number.isSafeInteger is false for strings, fractions and NaN.
+    if (!(Number.isSafeInteger(expires_in) && expires_in >= 0)) throw invalidMember('expires_in')
+    tokenSet.expiresAt = receivedAt + expires_in
   }
-  if (isNonEmptyString(refresh_token)) tokenSet.refreshToken = refresh_token
-  if (isNonEmptyString(id_token)) tokenSet.idToken = id_token
-  if (typeof scope === 'string') tokenSet.scope = scope
+  if (refresh_token !== undefined) {
+    if (!isVsChars(refresh_token)) throw invalidMember('refresh_token')
+    tokenSet.refreshToken = refresh_token
+  }
+  if (id_token !== undefined) {
+    if (typeof id_token !== 'string' || !COMPACT_JWS.test(id_token)) throw invalidMember('id_token')
+    tokenSet.idToken = id_token
+  }
+  if (scope !== undefined) {
+    // Appendix A.4: scope-token *( SP scope-token ); an empty string is tolerated as "no scope".
+    if (typeof scope !== 'string' || (scope !== '' && !SCOPE.test(scope))) {
+      throw invalidMember('scope')
+    }
+    if (scope !== '') tokenSet.scope = scope
+  }
   return tokenSet
 }
 
-function isNonEmptyString(value: unknown): value is string {
-  return typeof value === 'string' && value !== ''
+// RFC 6749 Appendix A.12/A.17: 1*VSCHAR, VSCHAR = %x20-7E.
+const VS_CHARS = /^[\x20-\x7e]+$/
+// Appendix A.13: type-name = 1*name-char, name-char = "-" / "." / "_" / DIGIT / ALPHA.
+const TYPE_NAME = /^[-._0-9A-Za-z]+$/
+// Appendix A.4: scope-token = 1*NQCHAR, NQCHAR = %x21 / %x23-5B / %x5D-7E.
+const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/
+// OIDC Core §2: the ID Token is a JWT; a JWS in compact serialisation (RFC 7515 §7.1).
+const COMPACT_JWS = /^[-_0-9A-Za-z]+\.[-_0-9A-Za-z]+\.[-_0-9A-Za-z]*$/
+
+function isVsChars(value: unknown): value is string {
+  return typeof value === 'string' && VS_CHARS.test(value)
 }
 
 function invalidMember(name: string): OAuthKitError {

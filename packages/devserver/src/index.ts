@@ -18,6 +18,7 @@ export {
   type RequirePkce,
 } from './dev-server-options.js'
 export type { LoginOptions, LogoutOptions } from './headless-browser.js'
+export type { LiveRefreshToken } from './memory-adapter.js'
 export type { MintAccessTokenOptions } from './mint-access-token.js'
 export { API_SCOPES, SCOPES } from './provider-configuration.js'
 export type { DevServerStats } from './request-log.js'

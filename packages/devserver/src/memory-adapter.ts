@@ -88,3 +88,31 @@ export function createMemoryAdapter(store: MemoryStore): (model: string) => Memo
     }
   }
 }
+
+/** A refresh token the server would still accept: issued, not rotated out, revoked or expired. */
+export interface LiveRefreshToken {
+  /** The client it was issued to. */
+  clientId: string
+  /** The user's account id. */
+  accountId: string
+  /** The grant it belongs to. */
+  grantId: string
+}
+
+/**
+ * The refresh tokens in `store` that the server would still accept. With rotation, a used one is
+ * marked consumed (and its reuse revokes the grant): only unconsumed, unexpired ones are live.
+ */
+export function liveRefreshTokens(store: MemoryStore): LiveRefreshToken[] {
+  const live: LiveRefreshToken[] = []
+  const now = Date.now()
+  for (const [key, { payload, expiresAt }] of store.entries) {
+    if (!key.startsWith('RefreshToken:') || expiresAt <= now || payload.consumed) continue
+    live.push({
+      clientId: String(payload.clientId),
+      accountId: String(payload.accountId),
+      grantId: String(payload.grantId),
+    })
+  }
+  return live
+}

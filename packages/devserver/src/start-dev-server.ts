@@ -15,7 +15,7 @@ import { approveDeviceCode, denyDeviceCode } from './device-decision.js'
 import { type DevServerErrorEvent, ErrorEventLog } from './error-event-log.js'
 import { HeadlessBrowser, type LoginOptions, type LogoutOptions } from './headless-browser.js'
 import { createInteractionMiddleware } from './interaction-middleware.js'
-import { createMemoryStore } from './memory-adapter.js'
+import { createMemoryStore, type LiveRefreshToken, liveRefreshTokens } from './memory-adapter.js'
 import { mergeClients } from './merge-clients.js'
 import { type MintAccessTokenOptions, mintAccessToken } from './mint-access-token.js'
 import { registerPasswordGrant } from './password-grant.js'
@@ -81,6 +81,11 @@ export interface DevServer {
    * with `ttl: 0` or less), for `server.resource` by default. See {@link MintAccessTokenOptions}.
    */
   mintAccessToken(options: MintAccessTokenOptions): Promise<string>
+  /**
+   * The refresh tokens the server would still accept (not rotated out, revoked or expired), to
+   * check that a client revoked what it discarded.
+   */
+  liveRefreshTokens(): LiveRefreshToken[]
   /** Requests seen so far (method, path, endpoint, status), oldest first. */
   requests(): DevServerRequest[]
   /** Request counts per endpoint, for assertions such as "exactly one token request". */
@@ -307,6 +312,7 @@ export async function startDevServer(options?: DevServerOptions): Promise<DevSer
           mintOptions,
         )
       },
+      liveRefreshTokens: () => liveRefreshTokens(store),
       requests: () => log.entries(),
       stats: () => log.stats(),
       resetStats: () => log.reset(),

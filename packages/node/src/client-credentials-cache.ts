@@ -1,33 +1,39 @@
 import {
-  createSingleFlight,
-  isExpired,
+  createSessionEngine,
   isOAuthResponseError,
-  OAuthKitError,
+  type OAuthKitError,
+  type SessionGrant,
+  type SessionLock,
+  type SessionStore,
   type TokenSet,
 } from '@oauthkit/core'
-import { abortError, raceSignal } from '@oauthkit/core/internal'
-import type { StoredTokenSet, TokenStore } from './token-store.js'
+import { abortError } from '@oauthkit/core/internal'
 
 /** Options of {@link createClientCredentialsCache}. Durations in seconds. */
 export interface ClientCredentialsCacheOptions {
   /** Where tokens are kept. */
-  store: TokenStore
+  store: SessionStore
+  /** Serialises requests for one key across the processes that share `store`. */
+  lock: SessionLock
   /** Renew this many seconds before expiry, at most half the token's lifetime. */
-  skew: number
+  refreshAhead: number
   /** How long a refused credential is answered from memory, and a failed renewal not retried. */
   failureCooldown: number
   /** Lifetime assumed for a token whose response had no `expires_in`. */
   defaultTtl: number
   /** The clock, epoch milliseconds. */
   now: () => number
+  /** Told of store failures that were worked around. */
+  onError?: (error: OAuthKitError) => void
+  /** Requests a new token for `key`. */
+  request(key: string): Promise<SessionGrant>
+  /** Unused: client-credentials tokens have no refresh token to revoke. */
+  revoke?: undefined
 }
 
-/** Fetches a fresh token; given by the client. */
-export type TokenRequest = () => Promise<TokenSet>
-
-/** Reads a token for `key`, requesting one through `request` only when needed. */
+/** Reads a token for `key`, requesting one only when needed. */
 export interface ClientCredentialsCache {
-  get(key: string, request: TokenRequest, signal?: AbortSignal): Promise<TokenSet>
+  get(key: string, signal?: AbortSignal): Promise<TokenSet>
   delete(key: string): Promise<void>
 }
 
@@ -44,117 +50,49 @@ const PERMANENT = new Set([
 ])
 
 /**
- * The client-credentials token cache: one entry per key in a {@link TokenStore}; one request per
- * key under any concurrency; renewed ahead of expiry in the background while the cached token is
- * still served; a cached token is replaced only by a valid new one.
- *
- * How far ahead: `skew` seconds, but never more than half the token's lifetime (`expiresAt` minus
- * the receipt time kept in the entry). Without that bound a token issued for `skew` seconds or
- * less would be due for renewal the moment it arrives: every read would start a renewal, and the
- * renewal would discard the token it just got and ask again.
+ * The client-credentials token cache, on the session engine: one entry per key in the store; one
+ * request per key under any concurrency (and across processes with a shared store and lock);
+ * renewed ahead of expiry in the background while the cached token is still served; a cached
+ * token replaced only by a valid new one; a store that fails worked around with this process's
+ * memory. On top of the engine: a refused credential is answered from memory for the cooldown.
  */
 export function createClientCredentialsCache(
   options: ClientCredentialsCacheOptions,
 ): ClientCredentialsCache {
-  const { store, skew, failureCooldown, defaultTtl, now } = options
-  const flight = createSingleFlight<string, TokenSet>()
-  const failedAt = new Map<string, number>()
+  const { store, now, failureCooldown } = options
   const refusals = new Map<string, { error: unknown; until: number }>()
+  const engine = createSessionEngine({
+    store,
+    lock: options.lock,
+    request: (_, key) => options.request(key),
+    requestWithoutSession: true,
+    renewInBackground: true,
+    refreshAhead: options.refreshAhead,
+    failureCooldown,
+    defaultTtl: options.defaultTtl,
+    now,
+    ...(options.onError ? { onError: options.onError } : {}),
+  })
 
-  const read = async (key: string): Promise<StoredTokenSet | undefined> => {
-    try {
-      return await store.get(key)
-    } catch (cause) {
-      throw new OAuthKitError('token store failed to read', { code: 'ERR_STORE_FAILED', cause })
-    }
-  }
-
-  // Whether `entry` is still before its renewal point at `time` (epoch milliseconds).
-  const fresh = (entry: StoredTokenSet, time: number): boolean => {
-    const at = renewalPoint(entry, skew)
-    return at === undefined || time / 1000 < at
-  }
-
-  const renew = (key: string, request: TokenRequest): Promise<TokenSet> =>
-    flight(key, async () => {
-      // Another caller, or another process sharing the store, may have renewed already.
-      const current = await read(key)
-      if (current && fresh(current, now())) return withoutReceipt(current)
-      let tokenSet: TokenSet
+  return {
+    async get(key, signal) {
+      if (signal?.aborted) throw abortError(signal)
+      const refusal = refusals.get(key)
+      if (refusal && refusal.until > now()) throw refusal.error
       try {
-        tokenSet = await request()
+        const { tokenSet } = await engine.get(key, signal ? { signal } : undefined)
+        refusals.delete(key)
+        return tokenSet
       } catch (err) {
-        failedAt.set(key, now())
         if (isOAuthResponseError(err) && PERMANENT.has(err.error)) {
           refusals.set(key, { error: err, until: now() + failureCooldown * 1000 })
         }
         throw err
       }
-      failedAt.delete(key)
-      refusals.delete(key)
-      const received = now()
-      const ttl =
-        tokenSet.expiresAt === undefined
-          ? defaultTtl
-          : // Rounded up: a 1 s token received late in its second still gets stored; `get`
-            // checks expiry itself, so the store keeping it a little longer serves nothing stale.
-            Math.ceil(tokenSet.expiresAt - received / 1000)
-      if (ttl > 0) {
-        // Whole seconds, like `expiresAt`: the lifetime is then exactly the `expires_in` given.
-        const entry: StoredTokenSet = { ...tokenSet, receivedAt: Math.floor(received / 1000) }
-        try {
-          await store.set(key, entry, ttl)
-        } catch (cause) {
-          throw new OAuthKitError('token store failed to write', {
-            code: 'ERR_STORE_FAILED',
-            cause,
-          })
-        }
-      }
-      return tokenSet
-    })
-
-  return {
-    async get(key, request, signal) {
-      if (signal?.aborted) throw abortError(signal)
-      const cached = await read(key)
-      const time = now()
-      if (cached && !isExpired(cached, { now: time })) {
-        if (!fresh(cached, time)) {
-          const last = failedAt.get(key)
-          // Refresh ahead in the background: callers keep the valid token, and a failure only
-          // delays the next attempt by the cooldown.
-          if (last === undefined || time - last >= failureCooldown * 1000) {
-            renew(key, request).catch(() => {})
-          }
-        }
-        return withoutReceipt(cached)
-      }
-      const refusal = refusals.get(key)
-      if (refusal && refusal.until > time) throw refusal.error
-      // The request is shared by every waiter, so one caller's abort ends only its own wait.
-      return raceSignal(renew(key, request), signal)
     },
     async delete(key) {
+      engine.forget(key)
       await store.delete(key)
     },
   }
-}
-
-/**
- * When (epoch seconds) `entry` is renewed ahead of expiry: `skew` seconds before `expiresAt`, at
- * most half its lifetime. `undefined` without `expiresAt` (the store's time-to-live ends it);
- * `expiresAt` itself when the receipt time is unknown (renewed when it expires, never in a loop).
- */
-function renewalPoint(entry: StoredTokenSet, skew: number): number | undefined {
-  const { expiresAt, receivedAt } = entry
-  if (expiresAt === undefined) return undefined
-  if (typeof receivedAt !== 'number' || !Number.isFinite(receivedAt)) return expiresAt
-  return expiresAt - Math.max(0, Math.min(skew, (expiresAt - receivedAt) / 2))
-}
-
-// Callers get the contract's TokenSet: the receipt time is the cache's bookkeeping.
-function withoutReceipt(entry: StoredTokenSet): TokenSet {
-  const { receivedAt: _receivedAt, ...tokenSet } = entry
-  return tokenSet
 }

@@ -27,15 +27,22 @@ export type {
   ClientAuthMethod,
   EndSessionParameters,
   FetchUserInfoOptions,
+  HeldLock,
   IdTokenClaims,
   IntrospectionResponse,
   IntrospectTokenOptions,
   JwksCacheOptions,
   JwtAccessTokenClaims,
+  MemorySessionStoreOptions,
   OAuthKitErrorCode,
   RefreshTokenGrantOptions,
   RevokeTokenOptions,
   ServerMetadata,
+  Session,
+  SessionGetOptions,
+  SessionLock,
+  SessionStore,
+  SessionWriteOptions,
   TokenSet,
   UserInfo,
   VerifiedTokenCache,
@@ -43,6 +50,8 @@ export type {
 } from '@oauthkit/core'
 export {
   AccessTokenError,
+  createMemorySessionStore,
+  createProcessLock,
   isExpired,
   isOAuthKitError,
   isOAuthResponseError,
@@ -57,18 +66,16 @@ export type {
   VerifyOptions,
 } from './create-access-token-verifier.js'
 export { createAccessTokenVerifier } from './create-access-token-verifier.js'
-export type { MemoryTokenStoreOptions } from './create-memory-token-store.js'
-export { createMemoryTokenStore } from './create-memory-token-store.js'
 export type {
   ClientCredentialsOptions,
   ServerAuthorizationCodeGrantOptions,
   ServerClient,
   ServerClientOptions,
   ServerEndSessionParameters,
+  SessionOptions,
   TokenCacheOptions,
 } from './server-client.js'
 export { createServerClient } from './server-client.js'
-export type { StoredTokenSet, TokenStore } from './token-store.js'
 export { verifyNodeRequest } from './verify-node-request.js'
 export type { AuthenticatedFetchHandler } from './with-access-token.js'
 export { withAccessToken } from './with-access-token.js'

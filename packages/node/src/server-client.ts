@@ -11,14 +11,17 @@ import {
   buildEndSessionUrl as coreBuildEndSessionUrl,
   createClientAuth,
   createClientContext,
+  createMemorySessionStore,
+  createProcessLock,
+  createSessionEngine,
   discover,
   type EndSessionParameters,
   type FetchUserInfoOptions,
   fetchUserInfo,
-  type IdTokenClaims,
   type IntrospectionResponse,
   type IntrospectTokenOptions,
   introspectToken,
+  type OAuthKitError,
   type PrivateJwk,
   type RefreshTokenGrantOptions,
   type RevokeTokenOptions,
@@ -26,18 +29,21 @@ import {
   resolveClientAuthMethod,
   revokeToken,
   type ServerMetadata,
-  type TokenResult,
+  type Session,
+  type SessionEngine,
+  type SessionGetOptions,
+  type SessionLock,
+  type SessionStore,
   type TokenSet,
   type UserInfo,
+  verifyIdToken,
 } from '@oauthkit/core'
-import { assertIssuer, invalidArgument, isCryptoKey } from '@oauthkit/core/internal'
+import { assertIssuer, invalidArgument, isCryptoKey, nextSession } from '@oauthkit/core/internal'
 import { assertMetadata } from './assert-metadata.js'
 import { assertPrivateJwk } from './assert-private-jwk.js'
 import { createClientCredentialsCache } from './client-credentials-cache.js'
-import { createMemoryTokenStore } from './create-memory-token-store.js'
 import { numberOption } from './number-option.js'
 import { toHttpOptions } from './to-http-options.js'
-import type { TokenStore } from './token-store.js'
 
 /** Options of {@link createServerClient}. */
 export interface ServerClientOptions {
@@ -79,17 +85,34 @@ export interface ServerClientOptions {
   metadata?: ServerMetadata
   /** The client-credentials token cache. */
   tokenCache?: TokenCacheOptions
+  /** Server-side sessions: {@link ServerClient.getSession} and its siblings. */
+  sessions?: SessionOptions
+}
+
+/** Options of server-side sessions. */
+export interface SessionOptions {
+  /**
+   * Where sessions live. Default: this process's memory (`createMemorySessionStore`); a fleet
+   * shares one, for example `@oauthkit/redis`.
+   */
+  store?: SessionStore
+  /** Serialises refreshes of one session. Default: within this process; give the store's own lock when it is shared. */
+  lock?: SessionLock
+  /** Problems worked around without failing a call: a store that failed, a revocation refused. */
+  onError?: (error: OAuthKitError) => void
 }
 
 /** Options of the client-credentials token cache. Durations in seconds. */
 export interface TokenCacheOptions {
-  /** Where tokens are cached. Default: this process's memory ({@link createMemoryTokenStore}). */
-  store?: TokenStore
+  /** Where tokens are cached. Default: this process's memory (`createMemorySessionStore`). */
+  store?: SessionStore
+  /** Serialises token requests across the processes sharing `store`. Default: within this process. */
+  lock?: SessionLock
   /**
    * Renew a token this many seconds before it expires, but never before half its lifetime has
-   * passed (a token issued for 30 seconds is renewed after 15). Default 60.
+   * passed (a token issued for 30 seconds is renewed after 15). Default 60 (see `refreshAt`).
    */
-  skew?: number
+  refreshAhead?: number
   /**
    * After a refused credential (`invalid_client`, `unauthorized_client`, `invalid_scope`, ...)
    * the same error is returned for this long without asking the server again; after any failed
@@ -98,6 +121,11 @@ export interface TokenCacheOptions {
   failureCooldown?: number
   /** Cache lifetime of a token issued without `expires_in`. Default 300. */
   defaultTtl?: number
+  /**
+   * Told of problems worked around: a store that failed (`ERR_STORE_FAILED`; the token in this
+   * process's memory is used meanwhile, so a failing store never becomes a request per call).
+   */
+  onError?: (error: OAuthKitError) => void
   /** The clock, epoch milliseconds. For tests. */
   now?: () => number
 }
@@ -153,8 +181,9 @@ export interface ServerClient {
   buildAuthorizationUrl(parameters: AuthorizationUrlParameters): Promise<AuthorizationRequest>
   /**
    * Checks the callback (`state`, RFC 9207 `iss`, no front-channel tokens), exchanges the code
-   * with PKCE and validates the ID Token. Its validated claims are then available from
-   * {@link ServerClient.getIdTokenClaims}.
+   * with PKCE and validates the ID Token. The result is a plain, JSON-serialisable
+   * {@link Session}: the tokens and the validated ID Token claims, ready for any session store
+   * (a database, an encrypted cookie, {@link ServerClient.saveSession}).
    *
    * @throws `ERR_STATE_MISMATCH`, {@link OAuthResponseError}, oauth4webapi codes.
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
@@ -163,18 +192,38 @@ export interface ServerClient {
     callbackUrl: string | URL,
     transaction: AuthorizationTransaction,
     options?: ServerAuthorizationCodeGrantOptions,
-  ): Promise<TokenSet>
+  ): Promise<Session>
   /**
-   * Exchanges a refresh token (RFC 6749 §6). The result keeps the old refresh token when the
-   * server did not rotate it.
+   * Exchanges a refresh token (RFC 6749 §6) and gives the next {@link Session}. Given a session
+   * rather than a bare refresh token, a refreshed ID Token must name the same subject (OIDC Core
+   * §12.2), and the claims and ID Token are kept when the response has none. The old refresh
+   * token is kept when the server did not rotate it. When the issuer's keys are out of reach the
+   * new tokens are returned all the same (the server may have rotated the refresh token) with
+   * the new ID Token in `pendingIdToken` and the previous claims.
    */
-  refreshTokenGrant(refreshToken: string, options?: RefreshTokenGrantOptions): Promise<TokenSet>
+  refreshTokenGrant(
+    refreshTokenOrSession: string | Session,
+    options?: RefreshTokenGrantOptions,
+  ): Promise<Session>
   /**
-   * The validated ID Token claims of a token set that this client's `authorizationCodeGrant` or
-   * `refreshTokenGrant` returned, or `undefined` (no ID Token, or a token set from elsewhere:
-   * claims are never taken from an unverified token).
+   * Stores a session (the result of {@link ServerClient.authorizationCodeGrant}) under `id` in
+   * the sessions store. Choose ids that are unguessable, or derived from one (a hash of the
+   * session cookie): the store's keys may be logged.
    */
-  getIdTokenClaims(tokenSet: TokenSet): IdTokenClaims | undefined
+  saveSession(id: string, session: Session): Promise<void>
+  /**
+   * The session stored under `id`, refreshed first when its access token is due (the session
+   * engine: one refresh at a time per session, across processes with a shared store and lock).
+   *
+   * @throws `ERR_LOGIN_REQUIRED` when there is no session, or its refresh token was refused.
+   */
+  getSession(id: string, options?: SessionGetOptions): Promise<Session>
+  /**
+   * Ends the session stored under `id`: removes it, and revokes its refresh token (and one a
+   * concurrent refresh obtained) where the server has a revocation endpoint. Resolves the
+   * session that was stored.
+   */
+  endSession(id: string): Promise<Session | undefined>
   /** Revokes a token (RFC 7009). */
   revokeToken(token: string, options?: RevokeTokenOptions): Promise<void>
   /** Introspects a token (RFC 7662). */
@@ -231,8 +280,8 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
     }) ?? 5
   const fixedMetadata = options.metadata
   if (fixedMetadata !== undefined) assertMetadata(fixedMetadata, issuer)
-  const cache = createClientCredentialsCache(tokenCacheOptions(options.tokenCache))
-  const idTokenClaims = new WeakMap<TokenSet, IdTokenClaims>()
+  const cacheOptions = tokenCacheOptions(options.tokenCache)
+  const sessionOptions = checkSessionOptions(options.sessions)
 
   // Importing a private JWK is async and a factory stays sync, so the import starts here and is
   // normally done by the first call. One that failed is not kept: the next call imports again.
@@ -261,9 +310,56 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
       clockTolerance,
     })
   }
-  const remember = (result: TokenResult): TokenSet => {
-    if (result.claims) idTokenClaims.set(result.tokenSet, result.claims)
-    return result.tokenSet
+  const cache = createClientCredentialsCache({
+    ...cacheOptions,
+    request: async (key) => {
+      const parameters = credentialsParameters.get(key) ?? {}
+      // The request carries no caller's signal: one caller giving up must not fail the others.
+      // The client's timeout still bounds it.
+      return { tokenSet: await clientCredentialsGrant(await context(), parameters) }
+    },
+    revoke: undefined,
+  })
+  const credentialsParameters = new Map<string, { scope?: string; resource?: string[] }>()
+  const refresh = async (
+    refreshToken: string,
+    previous: Session | undefined,
+    callOptions?: RefreshTokenGrantOptions,
+  ): Promise<Session> => {
+    const grantOptions = {
+      ...callOptions,
+      expectedSubject: callOptions?.expectedSubject ?? previous?.claims?.sub,
+      previousClaims: callOptions?.previousClaims ?? previous?.claims,
+    }
+    const ctx = await context(callOptions?.signal)
+    const result = await refreshTokenGrant(ctx, refreshToken, grantOptions)
+    return nextSession(previous, result, Date.now())
+  }
+  const revokeRefreshToken = async (refreshToken: string): Promise<void> => {
+    const ctx = await context()
+    if (!ctx.metadata.revocation_endpoint) return
+    await revokeToken(ctx, refreshToken, { tokenTypeHint: 'refresh_token' })
+  }
+  let sessions: SessionEngine | undefined
+  const sessionEngine = (): SessionEngine => {
+    sessions ??= createSessionEngine({
+      store: sessionOptions.store ?? createMemorySessionStore(),
+      lock: sessionOptions.lock ?? createProcessLock(),
+      request: async (current) => {
+        const refreshToken = current?.tokenSet.refreshToken
+        if (!refreshToken) throw invalidArgument('session', 'a session with a refresh token')
+        return refresh(refreshToken, current)
+      },
+      revoke: revokeRefreshToken,
+      verifyIdToken: async (idToken, session) =>
+        verifyIdToken(await context(), idToken, { previousClaims: session.claims }),
+      ...(sessionOptions.onError ? { onError: sessionOptions.onError } : {}),
+    })
+    return sessions
+  }
+  const sessionKey = (id: unknown): string => {
+    if (typeof id !== 'string' || id === '') throw invalidArgument('id', 'a non-empty string')
+    return `oauthkit:session:${JSON.stringify([issuer, clientId, id])}`
   }
 
   return {
@@ -273,18 +369,13 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
     async clientCredentials(parameters) {
       const { scope, resource, signal } = checkCredentialsOptions(parameters)
       const key = cacheKey(issuer, clientId, scope, resource)
-      return cache.get(
-        key,
-        async () => {
-          const parameters: { scope?: string; resource?: string[] } = {}
-          if (scope) parameters.scope = scope
-          if (resource.length > 0) parameters.resource = resource
-          // The shared request carries no caller's signal: one caller giving up must not fail
-          // the others. The client's timeout still bounds it.
-          return clientCredentialsGrant(await context(), parameters)
-        },
-        signal,
-      )
+      if (!credentialsParameters.has(key)) {
+        const parameters: { scope?: string; resource?: string[] } = {}
+        if (scope) parameters.scope = scope
+        if (resource.length > 0) parameters.resource = resource
+        credentialsParameters.set(key, parameters)
+      }
+      return cache.get(key, signal)
     },
     async invalidateClientCredentials(parameters) {
       const { scope, resource } = checkCredentialsOptions(parameters)
@@ -304,19 +395,39 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
         throw invalidArgument('callbackUrl', 'a URL')
       }
       const ctx = await context(callOptions?.signal)
-      return remember(await authorizationCodeGrant(ctx, callbackUrl, transaction, callOptions))
+      const { tokenSet, claims } = await authorizationCodeGrant(
+        ctx,
+        callbackUrl,
+        transaction,
+        callOptions,
+      )
+      const session: Session = { tokenSet, since: Date.now() }
+      if (claims) session.claims = claims
+      return session
     },
-    async refreshTokenGrant(refreshToken, callOptions) {
+    async refreshTokenGrant(refreshTokenOrSession, callOptions) {
+      const previous =
+        typeof refreshTokenOrSession === 'object' && refreshTokenOrSession !== null
+          ? refreshTokenOrSession
+          : undefined
+      const refreshToken = previous ? previous.tokenSet?.refreshToken : refreshTokenOrSession
       if (typeof refreshToken !== 'string' || refreshToken === '') {
-        throw invalidArgument('refreshToken', 'a non-empty string')
+        throw invalidArgument('refreshTokenOrSession', 'a refresh token or a session with one')
       }
-      const ctx = await context(callOptions?.signal)
-      return remember(await refreshTokenGrant(ctx, refreshToken, callOptions))
+      return refresh(refreshToken, previous, callOptions)
     },
-    getIdTokenClaims(tokenSet) {
-      return typeof tokenSet === 'object' && tokenSet !== null
-        ? idTokenClaims.get(tokenSet)
-        : undefined
+    async saveSession(id, session) {
+      const key = sessionKey(id)
+      if (typeof session?.tokenSet?.accessToken !== 'string') {
+        throw invalidArgument('session', 'a Session')
+      }
+      await sessionEngine().save(key, session)
+    },
+    async getSession(id, getOptions) {
+      return sessionEngine().get(sessionKey(id), getOptions)
+    },
+    async endSession(id) {
+      return sessionEngine().end(sessionKey(id))
     },
     async revokeToken(token, callOptions) {
       if (typeof token !== 'string' || token === '')
@@ -345,35 +456,61 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
   }
 }
 
-function tokenCacheOptions(
-  options: TokenCacheOptions | undefined,
-): Parameters<typeof createClientCredentialsCache>[0] {
+function tokenCacheOptions(options: TokenCacheOptions | undefined) {
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw invalidArgument('tokenCache', 'an object')
   }
-  const { store, now } = options ?? {}
-  if (
-    store !== undefined &&
-    (typeof store !== 'object' ||
-      store === null ||
-      typeof store.get !== 'function' ||
-      typeof store.set !== 'function' ||
-      typeof store.delete !== 'function')
-  ) {
-    throw invalidArgument('tokenCache.store', 'a TokenStore ({ get, set, delete })')
-  }
+  const { store, lock, now, onError } = options ?? {}
+  checkStore(store, 'tokenCache.store')
+  checkLock(lock, 'tokenCache.lock')
   if (now !== undefined && typeof now !== 'function') {
     throw invalidArgument('tokenCache.now', 'a function')
+  }
+  if (onError !== undefined && typeof onError !== 'function') {
+    throw invalidArgument('tokenCache.onError', 'a function')
   }
   const seconds = (name: keyof TokenCacheOptions, fallback: number): number =>
     numberOption(options?.[name], `tokenCache.${name}`, 'a number of seconds ≥ 0', { min: 0 }) ??
     fallback
   return {
-    store: store ?? createMemoryTokenStore(),
-    skew: seconds('skew', 60),
+    store: store ?? createMemorySessionStore(now ? { now } : undefined),
+    lock: lock ?? createProcessLock(),
+    refreshAhead: seconds('refreshAhead', 60),
     failureCooldown: seconds('failureCooldown', 10),
     defaultTtl: seconds('defaultTtl', 300),
     now: now ?? Date.now,
+    ...(onError ? { onError } : {}),
+  }
+}
+
+function checkSessionOptions(options: SessionOptions | undefined): SessionOptions {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw invalidArgument('sessions', 'an object')
+  }
+  checkStore(options?.store, 'sessions.store')
+  checkLock(options?.lock, 'sessions.lock')
+  if (options?.onError !== undefined && typeof options.onError !== 'function') {
+    throw invalidArgument('sessions.onError', 'a function')
+  }
+  return options ?? {}
+}
+
+function checkStore(store: unknown, name: string): void {
+  if (store === undefined) return
+  const { get, set, delete: remove } = (store ?? {}) as Partial<SessionStore>
+  if (
+    typeof store !== 'object' ||
+    typeof get !== 'function' ||
+    typeof set !== 'function' ||
+    typeof remove !== 'function'
+  ) {
+    throw invalidArgument(name, 'a SessionStore ({ get, set, delete })')
+  }
+}
+
+function checkLock(lock: unknown, name: string): void {
+  if (lock !== undefined && typeof (lock as Partial<SessionLock> | null)?.run !== 'function') {
+    throw invalidArgument(name, 'a SessionLock ({ run })')
   }
 }
 

@@ -1,12 +1,12 @@
 import { inspect } from 'node:util'
 import {
-  createMemoryTokenStore,
+  createMemorySessionStore,
   createServerClient,
   isOAuthKitError,
   OAuthResponseError,
   type ServerClientOptions,
-  type StoredTokenSet,
-  type TokenStore,
+  type Session,
+  type SessionStore,
 } from '@oauthkit/node'
 import { exportJWK, generateKeyPair, jwtVerify } from 'jose'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -38,9 +38,9 @@ const T0 = Date.UTC(2030, 0, 1, 12, 0, 0)
 // A memory store that tells when the cache has written a token: a background renewal is over
 // once its token is stored.
 function observedStore() {
-  const inner = createMemoryTokenStore()
+  const inner = createMemorySessionStore()
   const waiters: (() => void)[] = []
-  const store: TokenStore = {
+  const store: SessionStore = {
     get: (key) => inner.get(key),
     delete: (key) => inner.delete(key),
     async set(key, value, ttl) {
@@ -96,7 +96,7 @@ describe('clientCredentials()', () => {
   })
 
   it('keeps separate caches for separate clients sharing a store', async () => {
-    const store = createMemoryTokenStore()
+    const store = createMemorySessionStore()
     const server = fakeAuthorizationServer()
     const make = (clientId: string) =>
       createServerClient({
@@ -118,7 +118,7 @@ describe('clientCredentials()', () => {
   it('renews ahead of expiry in the background, serving the valid token meanwhile', async () => {
     vi.useFakeTimers({ toFake: ['Date'] })
     const { store, nextSet } = observedStore()
-    const { server, client } = setup(undefined, { tokenCache: { skew: 60, store } })
+    const { server, client } = setup(undefined, { tokenCache: { refreshAhead: 60, store } })
     const first = await client.clientCredentials()
     vi.advanceTimersByTime(239_000)
     expect((await client.clientCredentials()).accessToken).toBe(first.accessToken)
@@ -136,7 +136,7 @@ describe('clientCredentials()', () => {
   it('after expiry, 1,000 more concurrent callers cause exactly one more request', async () => {
     vi.useFakeTimers({ toFake: ['Date'] })
     const { server, client } = setup(() => tokenResponse({ expires_in: 30 }), {
-      tokenCache: { skew: 0 },
+      tokenCache: { refreshAhead: 0 },
     })
     await Promise.all(Array.from({ length: 1000 }, () => client.clientCredentials()))
     vi.advanceTimersByTime(31_000)
@@ -144,7 +144,7 @@ describe('clientCredentials()', () => {
     expect(server.state.tokenRequests).toHaveLength(2)
   })
 
-  it('a token shorter-lived than the skew: 1 request for 400 calls, 1 more at half its lifetime', async () => {
+  it('a token shorter-lived than the refreshAhead: 1 request for 400 calls, 1 more at half its lifetime', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: T0 })
     const { store, nextSet } = observedStore()
     // expires_in 30 with the default skew of 60: it must not count as due when it arrives.
@@ -182,17 +182,17 @@ describe('clientCredentials()', () => {
     // but a lifetime of 1 s: rounding the store TTL down would give 0 and store nothing.
     vi.useFakeTimers({ toFake: ['Date'], now: T0 + 900 })
     const { server, client } = setup(() => tokenResponse({ expires_in: 1 }), {
-      tokenCache: { skew: 0 },
+      tokenCache: { refreshAhead: 0 },
     })
     const first = await client.clientCredentials()
     expect((await client.clientCredentials()).accessToken).toBe(first.accessToken)
     expect(server.state.tokenRequests).toHaveLength(1)
   })
 
-  it('keeps the receipt time in the stored value; callers get a plain TokenSet', async () => {
+  it('keeps the receipt time in the stored session and in the TokenSet callers get', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: T0 })
-    const map = new Map<string, StoredTokenSet>()
-    const store: TokenStore = {
+    const map = new Map<string, Session>()
+    const store: SessionStore = {
       get: async (key) => map.get(key),
       set: async (key, value) => {
         map.set(key, JSON.parse(JSON.stringify(value)))
@@ -205,21 +205,24 @@ describe('clientCredentials()', () => {
     const fresh = await client.clientCredentials()
     const cached = await client.clientCredentials()
     const [value] = [...map.values()]
-    expect(value).toMatchObject({ receivedAt: T0 / 1000, expiresAt: T0 / 1000 + 30 })
-    expect(fresh).not.toHaveProperty('receivedAt')
-    expect(cached).not.toHaveProperty('receivedAt')
+    expect(value?.tokenSet).toMatchObject({ receivedAt: T0 / 1000, expiresAt: T0 / 1000 + 30 })
+    expect(fresh).toMatchObject({ receivedAt: T0 / 1000 })
     expect(cached).toEqual(fresh)
   })
 
   it('a stored token without a receipt time is renewed when it expires, never on every call', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: T0 })
-    const store = createMemoryTokenStore()
+    const store = createMemorySessionStore()
     const { server, client } = setup(() => tokenResponse({ expires_in: 30 }), {
       tokenCache: { store },
     })
     // As an older version (or a store that drops members) would have left it.
     const key = `oauthkit:client-credentials:${JSON.stringify([issuer, 'service', '', []])}`
-    await store.set(key, { accessToken: 'old', tokenType: 'Bearer', expiresAt: T0 / 1000 + 30 }, 30)
+    await store.set(
+      key,
+      { tokenSet: { accessToken: 'old', tokenType: 'Bearer', expiresAt: T0 / 1000 + 30 } },
+      { ttl: 30 },
+    )
     for (let i = 0; i < 50; i++) {
       expect((await client.clientCredentials()).accessToken).toBe('old')
     }
@@ -251,7 +254,7 @@ describe('clientCredentials()', () => {
     let down = false
     const { server, client } = setup(
       () => (down ? Promise.reject(new TypeError('fetch failed')) : tokenResponse()),
-      { tokenCache: { skew: 60, failureCooldown: 10 } },
+      { tokenCache: { refreshAhead: 60, failureCooldown: 10 } },
     )
     const first = await client.clientCredentials()
     down = true
@@ -356,7 +359,7 @@ describe('clientCredentials()', () => {
       vi.useFakeTimers({ toFake: ['Date'] })
       let broken = false
       const { server, client } = setup(() => (broken ? fault() : tokenResponse()), {
-        tokenCache: { skew: 60, failureCooldown: 5 },
+        tokenCache: { refreshAhead: 60, failureCooldown: 5 },
       })
       // With nothing cached, the caller gets the typed error.
       broken = true
@@ -428,11 +431,11 @@ describe('clientCredentials()', () => {
   })
 
   it('uses a pluggable store, with keys that hold no secret', async () => {
-    const map = new Map<string, { value: StoredTokenSet; ttl: number }>()
-    const store: TokenStore = {
+    const map = new Map<string, { value: Session; ttl: number | undefined }>()
+    const store: SessionStore = {
       get: async (key) => map.get(key)?.value,
-      set: async (key, value, ttl) => {
-        map.set(key, { value, ttl })
+      set: async (key, value, options) => {
+        map.set(key, { value, ttl: options?.ttl })
       },
       delete: async (key) => {
         map.delete(key)
@@ -441,11 +444,11 @@ describe('clientCredentials()', () => {
     const { server, client } = setup(undefined, { tokenCache: { store } })
     const token = await client.clientCredentials({ scope: 'read' })
     expect(map.size).toBe(1)
-    const [[key, entry]] = [...map.entries()] as [[string, { value: StoredTokenSet; ttl: number }]]
+    const [[key, entry]] = [...map.entries()] as [[string, { value: Session; ttl: number }]]
     expect(key).not.toContain(secret)
     expect(key).toContain('service')
     expect(entry.ttl).toBeGreaterThan(290)
-    expect(entry.value.accessToken).toBe(token.accessToken)
+    expect(entry.value.tokenSet.accessToken).toBe(token.accessToken)
     await client.invalidateClientCredentials({ scope: 'read' })
     expect(map.size).toBe(0)
     await client.clientCredentials({ scope: 'read' })
@@ -541,7 +544,7 @@ describe('argument errors', () => {
   const base = { issuer, clientId: 'service', clientSecret: secret, fetch }
   const TYPE = 'ERR_INVALID_ARG_TYPE'
   const VALUE = 'ERR_INVALID_ARG_VALUE'
-  const store = createMemoryTokenStore()
+  const store = createMemorySessionStore()
 
   it.each([
     ['issuer', TYPE, { issuer: undefined }],
@@ -576,8 +579,8 @@ describe('argument errors', () => {
     ['tokenCache.store', TYPE, { tokenCache: { store: 'redis' } }],
     ['tokenCache.store', TYPE, { tokenCache: { store: { ...store, delete: undefined } } }],
     ['tokenCache.now', TYPE, { tokenCache: { now: 0 } }],
-    ['tokenCache.skew', VALUE, { tokenCache: { skew: -1 } }],
-    ['tokenCache.skew', TYPE, { tokenCache: { skew: '60' } }],
+    ['tokenCache.refreshAhead', VALUE, { tokenCache: { refreshAhead: -1 } }],
+    ['tokenCache.refreshAhead', TYPE, { tokenCache: { refreshAhead: '60' } }],
     ['tokenCache.failureCooldown', VALUE, { tokenCache: { failureCooldown: Number.NaN } }],
     ['tokenCache.defaultTtl', VALUE, { tokenCache: { defaultTtl: Number.POSITIVE_INFINITY } }],
   ])('createServerClient names %s (%s)', (name, code, override) => {
