@@ -5,15 +5,16 @@
 //   bug included), and the same app with @oauthkit/react: their difference is what the bindings add;
 // - @auth0/auth0-react (with @auth0/auth0-spa-js) and react-oidc-context (with oidc-client-ts),
 //   the React bindings people compare us with.
-// Packages are loaded from their BUILT `dist` (default export conditions: run `npm run build`
-// first, as `npm run bench` does). Each app is bundled by esbuild (minified ESM for browsers,
-// es2022, tree-shaken, React's production build, every dependency included) and compressed with
-// gzip -9 and brotli 11.
+// Packages are the BUILT ones as users install them (packed and unpacked by
+// bench/lib/installed-packages.mjs: run `npm run build` first, as `npm run bench` does). Each app
+// is bundled by esbuild (minified ESM for browsers, es2022, tree-shaken, React's production build,
+// every dependency included) and compressed with gzip -9 and brotli 11.
 // Budget under --check: @oauthkit/react adds at most BUDGET (1,500) bytes gzip to the app that
 // uses @oauthkit/browser by hand.
 
 import { existsSync } from 'node:fs'
 import { measureBundle } from './lib/bundle-size.mjs'
+import { builtPackages } from './lib/installed-packages.mjs'
 
 const check = process.argv.includes('--check')
 const BUDGET = 1_500
@@ -23,6 +24,8 @@ if (!existsSync(new URL('../packages/react/dist/index.js', import.meta.url))) {
   process.exit(1)
 }
 
+// What users get: the packed packages, unpacked outside the workspace (bench/lib/installed-packages.mjs).
+const installed = builtPackages()
 const ISSUER = `'https://as.example.com'`
 const render = (app) => `
     createRoot(document.getElementById('root')).render(<StrictMode>${app}</StrictMode>)
@@ -131,6 +134,7 @@ for (const [name, contents] of Object.entries(apps))
   rows.push(
     await measureBundle(name, contents, {
       loader: 'jsx',
+      resolveDir: installed,
       jsx: 'automatic',
       define: { 'process.env.NODE_ENV': '"production"' },
     }),
@@ -154,7 +158,7 @@ lines.push(
   `**What @oauthkit/react adds** to the app that calls @oauthkit/browser by hand: +${fmt(added)} B gzip, +${fmt(ours.brotli - byHand.brotli)} B brotli (${fmt(ours.byPackage['@oauthkit/react'] ?? 0)} B of its own minified code in the bundle). Budget ≤ ${fmt(BUDGET)} B gzip: ${added <= BUDGET ? 'pass' : '**FAIL**'}.`,
 )
 lines.push(
-  'esbuild (bundle, minify, ESM, platform browser, es2022, tree-shaken, React production build, all dependencies included, packages from dist), one run.',
+  'esbuild (bundle, minify, ESM, platform browser, es2022, tree-shaken, React production build, all dependencies included, packages from the installed tarballs), one run.',
 )
 for (const row of rows.slice(1)) {
   const parts = Object.entries(row.byPackage)
