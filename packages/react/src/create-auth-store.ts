@@ -60,6 +60,10 @@ function createAuthStore(client: BrowserClient): AuthStore {
   let state = LOADING
   const listeners = new Set<() => void>()
   let started = false
+  // Until the first read (after the callback) is done, that read has the last word: an event or a
+  // new subscriber that read the store meanwhile would see the session before the code exchange
+  // saved it, and a RequireAuth would start a second login.
+  let loaded = false
   let stopEvents: (() => void) | undefined
   // Bumped by every read and every logout, so that a slow read cannot overwrite newer news.
   let generation = 0
@@ -101,6 +105,7 @@ function createAuthStore(client: BrowserClient): AuthStore {
 
   function onSessionEvent({ type }: SessionEvent): void {
     loggingIn = undefined
+    if (!loaded) return
     if (type === 'logout') {
       generation++
       update({ isLoading: false, isAuthenticated: false, user: undefined, error: undefined })
@@ -135,6 +140,7 @@ function createAuthStore(client: BrowserClient): AuthStore {
     }
     // After a refused callback a session from before may still be there.
     await refresh(error)
+    loaded = true
   }
 
   return {
@@ -146,7 +152,7 @@ function createAuthStore(client: BrowserClient): AuthStore {
       // Events while nobody listened are lost: read again when someone listens anew.
       if (!stopEvents) {
         stopEvents = client.subscribe(onSessionEvent)
-        if (started) void refresh()
+        if (loaded) void refresh()
       }
       return () => {
         listeners.delete(onChange)

@@ -1,7 +1,7 @@
 import { Suspense, use } from 'react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { REDIRECT_URI, setupClient } from '../../browser/test/helpers/setup-client.js'
-import { type Auth, AuthProvider } from '../src/index.js'
+import { type Auth, AuthProvider, RequireAuth } from '../src/index.js'
 import { Catch, Grab, mount, Probe, probed, unmountAll } from './render.js'
 
 // The real @oauthkit/browser client against the in-process fake authorization server of the
@@ -47,6 +47,32 @@ describe('AuthProvider', () => {
     expect(onRedirect).toHaveBeenCalledTimes(1)
     expect(onRedirect).toHaveBeenCalledWith({ returnTo: '/orders?tab=2' })
     expect(location.search).toBe('') // the client cleaned the address bar
+  })
+
+  it('stays loading until the exchange is done: a protected page starts no second login', async () => {
+    const { auth, server, navigations } = await setupClient()
+    await auth.login({ returnTo: '/orders' })
+    history.replaceState(null, '', server.authorize(navigations.at(-1) ?? ''))
+    let answer = () => {}
+    server.state.hold = new Promise<void>((resolve) => {
+      answer = resolve
+    })
+    const login = vi.spyOn(auth, 'login')
+    const { container } = mount(
+      <AuthProvider client={auth}>
+        <Probe />
+        <RequireAuth>secret</RequireAuth>
+      </AuthProvider>,
+    )
+    // The token endpoint has not answered: StrictMode's second subscription must not read the
+    // still-empty store and declare the user anonymous.
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(probed(container)).toMatchObject({ isLoading: true })
+    answer()
+    await vi.waitFor(() => expect(probed(container)).toEqual(SIGNED_IN))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(login).not.toHaveBeenCalled()
+    expect(server.count('authorization_code')).toBe(1)
   })
 
   it('two providers for one client share one callback exchange', async () => {
