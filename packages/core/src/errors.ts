@@ -54,6 +54,8 @@ export type OAuthKitErrorCode =
   | 'ERR_TRANSACTION_MISSING'
   | 'ERR_BROWSER'
   | 'ERR_LOOPBACK'
+  // @oauthkit/react: a hook used outside <AuthProvider>.
+  | 'ERR_NO_AUTH_PROVIDER'
   // JWTs: display decoding and resource-server verification (`AccessTokenError`).
   | 'ERR_JWT_MALFORMED'
   | 'ERR_JWT_INVALID'
