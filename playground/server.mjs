@@ -21,6 +21,7 @@ import { startDevServer } from '@oauthkit/devserver'
 import { createAccessTokenVerifier, createServerClient } from '@oauthkit/node'
 import { createBff, toNodeHandler } from '@oauthkit/node/bff'
 import * as oauth from 'oauth4webapi'
+import { createExample } from '../packages/react/example/server.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const API_SCOPE_READ = 'api:read'
@@ -257,15 +258,17 @@ export async function startPlayground(options = {}) {
   /** The resource server's encryption key pair, made while the dev server starts. */
   const encryptionKey = createEncryptionKey()
   const devServer = await startDevServer({
-    redirectUris: [redirectUri, bffRedirectUri],
-    // The BFF tour's logout comes back to /callback, where the page resumes its tour.
-    postLogoutRedirectUris: [`${origin}/`, redirectUri],
+    // The BFF tour's callback and its logout's return (/callback, where the page resumes its
+    // tour); the React example's pair, served under /react/.
+    redirectUris: [redirectUri, bffRedirectUri, `${origin}/react/callback`],
+    postLogoutRedirectUris: [`${origin}/`, redirectUri, `${origin}/react/`],
     corsOrigins: [origin],
     deviceInterval: 2,
     requirePkce: 'public-clients', // the `web` tour: code + client secret without PKCE
   })
   const issuer = devServer.issuer
   const resource = devServer.resource
+  const reactExample = await createExample({ issuer, resource, base: '/react' })
   const metadata = await discover(issuer, { allowInsecureRequests: true })
   const as = /** @type {oauth.AuthorizationServer} */ (metadata)
   const verifier = createVerifier({
@@ -737,6 +740,7 @@ export async function startPlayground(options = {}) {
 
   server.on('request', async (req, res) => {
     try {
+      if (await reactExample.handle(req, res)) return
       const url = new URL(req.url ?? '/', origin)
       const key = `${req.method} ${url.pathname}`
       if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/callback')) {
