@@ -251,12 +251,26 @@ describe('ID Token', () => {
       'OAUTH_JWT_CLAIM_COMPARISON_FAILED',
     ],
     ['no nonce', { nonce: undefined }, 'OAUTH_INVALID_RESPONSE'],
+    // The checks oauth4webapi leaves to its caller (OIDC Core §2, §3.1.3.7).
+    ['an azp of another client (single audience)', { azp: 'other-client' }, 'ERR_ID_TOKEN_INVALID'],
+    ['an iat one hour ahead', { iat: 3600 }, 'ERR_ID_TOKEN_INVALID'],
+    ['a sub of 256 characters', { sub: 'x'.repeat(256) }, 'ERR_ID_TOKEN_INVALID'],
+    ['an empty sub', { sub: '' }, 'ERR_ID_TOKEN_INVALID'],
+    ['a sub with a line break', { sub: 'user-1\nadmin' }, 'ERR_ID_TOKEN_INVALID'],
+    ['a non-ASCII sub', { sub: 'usér-1' }, 'ERR_ID_TOKEN_INVALID'],
+    ['an amr that is not an array', { amr: 'pwd' }, 'ERR_ID_TOKEN_INVALID'],
+    ['an acr that is not a string', { acr: 1 }, 'ERR_ID_TOKEN_INVALID'],
+    [
+      'an at_hash of another access token',
+      { at_hash: 'AAAAAAAAAAAAAAAAAAAAAA' },
+      'ERR_ID_TOKEN_INVALID',
+    ],
   ] as const) {
     it(`refuses an ID Token with ${title}`, async () => {
       await refusedLogin((nonce, s) => {
         const all: Record<string, unknown> = claims(nonce, extra)
         if (all.iss === 'TRAILING') all.iss = `${s.issuer}/`
-        for (const name of ['exp', 'nbf'] as const) {
+        for (const name of ['exp', 'nbf', 'iat'] as const) {
           if (typeof extra[name as keyof typeof extra] === 'number') {
             all[name] = now() + (extra[name as keyof typeof extra] as number)
           }
@@ -316,5 +330,89 @@ describe('ID Token', () => {
       'OAUTH_INVALID_RESPONSE',
       [...server().secrets, 'rt-presented-refresh-token-value'],
     )
+  })
+
+  it('control: an at_hash of the access token it came with is accepted', async () => {
+    const { transaction, finish } = await startLogin()
+    server().on('/token', async (_q, res, { server }) => {
+      const tokens = await server.tokens(CLIENT_ID, { idToken: false })
+      const digest = new Uint8Array(
+        await crypto.subtle.digest(
+          'SHA-256',
+          new TextEncoder().encode(String(tokens.access_token)),
+        ),
+      )
+      const atHash = Buffer.from(digest.slice(0, 16)).toString('base64url')
+      const idToken = await server.mintIdToken(CLIENT_ID, {
+        nonce: transaction.nonce,
+        at_hash: atHash,
+      })
+      json(res, 200, { ...tokens, id_token: idToken })
+    })
+    await expect(finish()).resolves.toMatchObject({ claims: { at_hash: expect.any(String) } })
+  })
+
+  it('refuses a login without auth_time, or an old one, when max_age was requested', async () => {
+    for (const authTime of [undefined, now() - 600]) {
+      const context = await contextFor(server())
+      const { url, transaction } = await buildAuthorizationUrl(context, {
+        redirectUri: REDIRECT_URI,
+        scope: 'openid',
+        extraParams: { max_age: '60' },
+      })
+      expect(transaction.maxAge).toBe(60)
+      answerTokens((s) =>
+        s.mintIdToken(CLIENT_ID, { nonce: transaction.nonce, auth_time: authTime }),
+      )
+      await expectRefusal(
+        authorizationCodeGrant(context, server().authorize(url), transaction),
+        /OAUTH_/,
+        server().secrets,
+      )
+    }
+  })
+
+  // OIDC Core §12.2: a refreshed ID Token describes the same authentication of the same user.
+  for (const [title, change] of [
+    ['another aud', { aud: [CLIENT_ID, 'other'], azp: CLIENT_ID }],
+    ['another auth_time', { auth_time: 1 }],
+    ['a nonce the first one did not have', { nonce: 'new-nonce' }],
+  ] as const) {
+    it(`refuses a refreshed ID Token with ${title}`, async () => {
+      const context = await contextFor(server())
+      const previous = {
+        iss: server().issuer,
+        sub: 'user-1',
+        aud: CLIENT_ID,
+        auth_time: now() - 10,
+        iat: now(),
+        exp: now() + 300,
+      }
+      answerTokens((s) => s.mintIdToken(CLIENT_ID, { auth_time: previous.auth_time, ...change }))
+      await expectRefusal(
+        refreshTokenGrant(context, 'rt-presented-refresh-token-value', {
+          previousClaims: previous,
+        }),
+        'ERR_ID_TOKEN_INVALID',
+        [...server().secrets, 'rt-presented-refresh-token-value'],
+      )
+    })
+  }
+
+  it('control: a refreshed ID Token for the same authentication is accepted', async () => {
+    const context = await contextFor(server())
+    const previous = {
+      iss: server().issuer,
+      sub: 'user-1',
+      aud: CLIENT_ID,
+      auth_time: now() - 10,
+      iat: now(),
+      exp: now() + 300,
+    }
+    answerTokens((s) => s.mintIdToken(CLIENT_ID, { auth_time: previous.auth_time }))
+    const result = await refreshTokenGrant(context, 'rt-presented-refresh-token-value', {
+      previousClaims: previous,
+    })
+    expect(result.claims?.sub).toBe('user-1')
   })
 })

@@ -1,6 +1,7 @@
 import * as oauth from 'oauth4webapi'
 import { toUrl } from './assert.js'
 import type { AuthorizationTransaction } from './authorization-url.js'
+import { checkIdTokenOf } from './check-id-token-claims.js'
 import type { ClientContext } from './client-context.js'
 import { invalidResponse, OAuthKitError } from './errors.js'
 import { requestOptionsFor } from './request-options.js'
@@ -98,9 +99,12 @@ export async function authorizationCodeGrant(
       const body = await oauth.processAuthorizationCodeResponse(metadata, client, response, {
         expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
         requireIdToken: isOpenId,
+        // §3.1.3.7 item 13: with max_age requested, auth_time is required and checked.
+        ...(transaction.maxAge === undefined ? {} : { maxAge: transaction.maxAge }),
       })
       return { response, body }
     })
+    await checkIdTokenOf(context, body)
     await verifyIdTokenSignature(context, response, body, options?.signal)
     return toTokenResult(body)
   } catch (err) {

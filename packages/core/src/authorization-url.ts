@@ -1,5 +1,5 @@
 import * as oauth from 'oauth4webapi'
-import { assertString, toUrl } from './assert.js'
+import { assertString, invalidArgument, toUrl } from './assert.js'
 import type { ClientContext } from './client-context.js'
 import { invalidResponse } from './errors.js'
 import { requestOptionsFor } from './request-options.js'
@@ -45,6 +45,11 @@ export interface AuthorizationTransaction {
   scope: string
   /** When the transaction was created, epoch milliseconds. */
   createdAt: number
+  /**
+   * The `max_age` requested through `extraParams`, in seconds: the ID Token must then carry an
+   * `auth_time` no older than that (OIDC Core §3.1.2.1, §3.1.3.7).
+   */
+  maxAge?: number
 }
 
 /** The result of {@link buildAuthorizationUrl}. */
@@ -98,6 +103,13 @@ export async function buildAuthorizationUrl(
   }
   if (parameters.scope.split(' ').includes('openid')) {
     transaction.nonce = oauth.generateRandomNonce()
+  }
+  const maxAge = parameters.extraParams?.max_age
+  if (maxAge !== undefined) {
+    if (!/^\d+$/.test(maxAge)) {
+      throw invalidArgument('extraParams.max_age', 'a number of seconds', 'ERR_INVALID_ARG_VALUE')
+    }
+    transaction.maxAge = Number(maxAge)
   }
   const params = new URLSearchParams()
   for (const [key, value] of Object.entries(parameters.extraParams ?? {})) {

@@ -1,6 +1,7 @@
 import * as oauth from 'oauth4webapi'
 import { invalidArgument } from './assert.js'
 import { type TokenResult, toTokenResult } from './authorization-code.js'
+import { checkIdTokenOf } from './check-id-token-claims.js'
 import type { ClientContext } from './client-context.js'
 import { accessDenied, isOAuthKitError, OAuthKitError, OAuthResponseError } from './errors.js'
 import { abortError } from './race-signal.js'
@@ -196,6 +197,7 @@ async function requestToken(
     const body = await oauth.processDeviceCodeResponse(context.metadata, context.client, response)
     return { response, body }
   })
+  await checkIdTokenOf(context, body)
   await verifyIdTokenSignature(context, response, body, signal)
   return toTokenResult(body)
 }

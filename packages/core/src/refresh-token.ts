@@ -1,6 +1,7 @@
 import * as oauth from 'oauth4webapi'
 import { assertString } from './assert.js'
-import { type TokenResult, toTokenResult } from './authorization-code.js'
+import { type IdTokenClaims, type TokenResult, toTokenResult } from './authorization-code.js'
+import { checkIdTokenOf } from './check-id-token-claims.js'
 import type { ClientContext } from './client-context.js'
 import { requestOptionsFor } from './request-options.js'
 import { rethrow } from './to-oauthkit-error.js'
@@ -17,7 +18,12 @@ export interface RefreshTokenGrantOptions {
    * The `sub` of the session's ID Token. A refreshed ID Token for another subject is refused
    * (OIDC Core §12.2).
    */
-  expectedSubject?: string
+  expectedSubject?: string | undefined
+  /**
+   * The claims of the session's ID Token: a refreshed ID Token must then keep its `iss`, `sub`,
+   * `aud`, `azp` and `auth_time`, and carry no other `nonce` (OIDC Core §12.2).
+   */
+  previousClaims?: IdTokenClaims | undefined
   /** Cancels the request. */
   signal?: AbortSignal
 }
@@ -64,8 +70,9 @@ export async function refreshTokenGrant(
       return { response, body }
     })
     result = toTokenResult(body)
-    // The claims have passed; another subject proves the response bad whatever the signature.
+    // Claims that fail prove the response bad whatever the signature says.
     if (result.claims) checkSubject(result.claims, options?.expectedSubject)
+    await checkIdTokenOf(context, body, options?.previousClaims)
     try {
       await verifyIdTokenSignature(context, response, body, options?.signal)
     } catch (err) {

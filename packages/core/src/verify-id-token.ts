@@ -1,5 +1,6 @@
 import * as oauth from 'oauth4webapi'
 import type { IdTokenClaims } from './authorization-code.js'
+import { checkIdTokenOf } from './check-id-token-claims.js'
 import type { ClientContext } from './client-context.js'
 import { OAuthKitError } from './errors.js'
 import { requestOptionsFor } from './request-options.js'
@@ -61,6 +62,8 @@ export function isKeysUnavailable(err: unknown): boolean {
 export interface VerifyIdTokenOptions {
   /** The `sub` the ID Token must name (OIDC Core §12.2). */
   expectedSubject?: string | undefined
+  /** The claims of the session's validated ID Token, for the checks of OIDC Core §12.2. */
+  previousClaims?: IdTokenClaims | undefined
   /** Cancels the JWKS request. */
   signal?: AbortSignal
 }
@@ -90,6 +93,8 @@ export async function verifyIdToken(
   let claims: IdTokenClaims | undefined
   try {
     const body = await oauth.processRefreshTokenResponse(context.metadata, context.client, response)
+    // `at_hash` was checked when the ID Token arrived; this response holds no access token.
+    await checkIdTokenOf(context, body, options?.previousClaims, false)
     await verifyIdTokenSignature(context, response, body, options?.signal)
     claims = oauth.getValidatedIdTokenClaims(body)
   } catch (err) {

@@ -334,8 +334,11 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
     previous: Session | undefined,
     callOptions?: RefreshTokenGrantOptions,
   ): Promise<Session> => {
-    const expectedSubject = callOptions?.expectedSubject ?? previous?.claims?.sub
-    const grantOptions = expectedSubject ? { ...callOptions, expectedSubject } : callOptions
+    const grantOptions = {
+      ...callOptions,
+      expectedSubject: callOptions?.expectedSubject ?? previous?.claims?.sub,
+      previousClaims: callOptions?.previousClaims ?? previous?.claims,
+    }
     const ctx = await context(callOptions?.signal)
     const result = await refreshTokenGrant(ctx, refreshToken, grantOptions)
     return nextSession(previous, result, Date.now())
@@ -357,7 +360,7 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
       },
       revoke: revokeRefreshToken,
       verifyIdToken: async (idToken, session) =>
-        verifyIdToken(await context(), idToken, { expectedSubject: session.claims?.sub }),
+        verifyIdToken(await context(), idToken, { previousClaims: session.claims }),
       ...(sessionOptions.onError ? { onError: sessionOptions.onError } : {}),
       onEvent: publishSessionEvents('session'),
     })

@@ -1,0 +1,151 @@
+import * as oauth from 'oauth4webapi'
+import type { IdTokenClaims } from './authorization-code.js'
+import type { ClientContext } from './client-context.js'
+import { base64UrlDecode } from './decode-jwt.js'
+import { OAuthKitError } from './errors.js'
+
+/** What {@link checkIdTokenClaims} checks against. */
+export interface IdTokenExpectations {
+  /** This client's `client_id`. */
+  clientId: string
+  /** The access token issued with the ID Token, for `at_hash`; absent: `at_hash` was checked before. */
+  accessToken?: string | undefined
+  /** The ID Token itself, for its header's `alg`. */
+  idToken: string
+  /** Seconds of clock difference tolerated. */
+  clockTolerance: number
+  /** The claims of the session's previous ID Token, for a refreshed one (OIDC Core §12.2). */
+  previous?: IdTokenClaims | undefined
+  /** The current time in milliseconds. */
+  now?: number
+}
+
+// §3.1.3.6 / §3.2.2.9: the hash of at_hash follows the JWS algorithm's hash.
+const HASHES: Record<string, string> = {
+  RS256: 'SHA-256',
+  PS256: 'SHA-256',
+  ES256: 'SHA-256',
+  RS384: 'SHA-384',
+  PS384: 'SHA-384',
+  ES384: 'SHA-384',
+  RS512: 'SHA-512',
+  PS512: 'SHA-512',
+  ES512: 'SHA-512',
+  // Ed25519 (RFC 8037) hashes with SHA-512, as the OpenID Foundation's errata say.
+  EdDSA: 'SHA-512',
+  Ed25519: 'SHA-512',
+}
+
+/**
+ * The ID Token checks of OIDC Core §2, §3.1.3.7 and §12.2 that oauth4webapi leaves to its caller,
+ * run on claims oauth4webapi has already validated (`iss`, `aud`, `azp` with several audiences,
+ * `exp`, `nonce`, `alg`, and types of `iat`/`auth_time`):
+ *
+ * - `sub`: 1 to 255 printable ASCII characters (§2);
+ * - `azp`, when present, is this client even with a single audience (§3.1.3.7 item 5);
+ * - `iat` is not in the future beyond the clock tolerance (§3.1.3.7 item 10);
+ * - `acr` a string and `amr` an array of strings when present (§2);
+ * - `at_hash`, when present, matches the access token (§3.1.3.8, §3.3.2.11);
+ * - a refreshed ID Token has the `iss`, `sub`, `aud`, `azp` and `auth_time` of the session's
+ *   previous one, and no `nonce` other than its (§12.2).
+ *
+ * @internal
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
+ */
+export async function checkIdTokenClaims(
+  claims: IdTokenClaims,
+  expected: IdTokenExpectations,
+): Promise<void> {
+  const { sub, azp, iat, acr, amr, at_hash } = claims
+  // Printable ASCII: a control character in an identifier is never meant, and may split logs.
+  if (!/^[ -~]{1,255}$/.test(sub)) {
+    throw invalid('"sub" is not 1 to 255 printable ASCII characters (OIDC Core §2)')
+  }
+  if (azp !== undefined && azp !== expected.clientId) {
+    throw invalid('"azp" is not this client (OIDC Core §3.1.3.7)')
+  }
+  const now = (expected.now ?? Date.now()) / 1000
+  if (iat > now + expected.clockTolerance) {
+    throw invalid('"iat" is in the future (OIDC Core §3.1.3.7)')
+  }
+  if (acr !== undefined && typeof acr !== 'string') throw invalid('"acr" is not a string')
+  if (amr !== undefined && !(Array.isArray(amr) && amr.every((m) => typeof m === 'string'))) {
+    throw invalid('"amr" is not an array of strings')
+  }
+  if (at_hash !== undefined && expected.accessToken !== undefined) {
+    await checkAccessTokenHash(at_hash, expected.accessToken, expected.idToken)
+  }
+  if (expected.previous) checkRefreshed(claims, expected.previous)
+}
+
+async function checkAccessTokenHash(
+  atHash: unknown,
+  accessToken: string,
+  idToken: string,
+): Promise<void> {
+  const header = JSON.parse(new TextDecoder().decode(base64UrlDecode(idToken.split('.')[0] ?? '')))
+  const hash = HASHES[String(header.alg)]
+  if (!hash) throw invalid(`"at_hash" cannot be checked for alg ${String(header.alg)}`)
+  const digest = new Uint8Array(
+    await crypto.subtle.digest(hash, new TextEncoder().encode(accessToken)),
+  )
+  const left = digest.slice(0, digest.length / 2)
+  if (typeof atHash !== 'string' || atHash !== base64Url(left)) {
+    throw invalid('"at_hash" does not match the access token (OIDC Core §3.1.3.8)')
+  }
+}
+
+// §12.2: the refreshed ID Token describes the same authentication of the same user.
+function checkRefreshed(claims: IdTokenClaims, previous: IdTokenClaims): void {
+  if (claims.sub !== previous.sub) {
+    throw new OAuthKitError('refreshed ID Token names another subject', {
+      code: 'ERR_SUBJECT_MISMATCH',
+    })
+  }
+  for (const name of ['iss', 'aud', 'azp', 'auth_time'] as const) {
+    if (claims[name] !== undefined && !sameValue(claims[name], previous[name])) {
+      throw invalid(`refreshed ID Token changes "${name}" (OIDC Core §12.2)`)
+    }
+  }
+  if (claims.nonce !== undefined && claims.nonce !== previous.nonce) {
+    throw invalid('refreshed ID Token has another "nonce" (OIDC Core §12.2)')
+  }
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b)
+}
+
+function base64Url(bytes: Uint8Array): string {
+  let binary = ''
+  for (const byte of bytes) binary += String.fromCharCode(byte)
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+}
+
+function invalid(message: string): OAuthKitError {
+  return new OAuthKitError(`invalid ID Token: ${message}`, { code: 'ERR_ID_TOKEN_INVALID' })
+}
+
+/**
+ * Runs {@link checkIdTokenClaims} on the ID Token of a token response that oauth4webapi has
+ * processed, if it has one.
+ *
+ * @internal
+ */
+export async function checkIdTokenOf(
+  context: ClientContext,
+  body: oauth.TokenEndpointResponse,
+  previous?: IdTokenClaims,
+  withAccessToken = true,
+): Promise<void> {
+  const claims = oauth.getValidatedIdTokenClaims(body)
+  if (!claims || body.id_token === undefined) return
+  const tolerance = (context.client as { [oauth.clockTolerance]?: number })[oauth.clockTolerance]
+  await checkIdTokenClaims(claims, {
+    clientId: context.client.client_id,
+    accessToken: withAccessToken ? body.access_token : undefined,
+    idToken: body.id_token,
+    clockTolerance: tolerance ?? 0,
+    previous,
+  })
+}
