@@ -1,12 +1,22 @@
 // Bundle size of a single-page app that logs in with a redirect, handles the callback and gets an
-// access token (refreshing it when needed), built four ways in the same run:
-// - @oauthkit/browser (from source, through the `@oauthkit/source` condition: no build needed),
+// access token (refreshing it when needed), built several ways in the same run:
+// - @oauthkit/browser as users get it: the built packages, packed with `npm pack` and installed
+//   into a folder outside the workspace (bench/lib/installed-packages.mjs), bundled from there;
+//   the budget applies to this row. Run `npm run build` first (npm run bench does);
+// - the same app from TypeScript source (the `@oauthkit/source` condition the tests use), as a
+//   second row: the two are equal when the build output tree-shakes as well as the source;
 // - oidc-client-ts and @auth0/auth0-spa-js, the SPA SDKs people compare us with,
 // - the floor: the same calls written by hand with oauth4webapi and idb-keyval, which is what
 //   @oauthkit/browser is built on (no session logic, no cross-tab refresh, no errors of our own).
 // Each app is bundled by esbuild (minified ESM for browsers, es2022, tree-shaken, every dependency
 // included) and compressed with gzip -9 and brotli 11.
-// Budget under --check: the oauthkit app is at most BUDGET (15,250) bytes gzip.
+// Budget under --check: the oauthkit app bundled FROM DIST (the installed tarballs) is at most
+// BUDGET (15,250) bytes gzip, and no bigger than the same app from source (the build may not
+// defeat tree-shaking: until the build emitted one file per module, dist was 16,321 B against
+// 15,245 B from source). The number is unchanged from the source-based budget because the two
+// rows are now equal (15,240 B from dist); the issue's 12,000 B target is not met yet: see the
+// per-module breakdown this script prints (the browser client, one object whose methods all stay
+// in the bundle, is the largest part of our own code).
 //
 // Why not 9,000: that was the product brief's target, set before ID Token signature verification
 // became a security requirement. oauth4webapi validates an ID Token's claims but not its
@@ -30,8 +40,10 @@
 import { fileURLToPath } from 'node:url'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
+import { builtPackages } from './lib/installed-packages.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
+const installed = builtPackages()
 const check = process.argv.includes('--check')
 const BUDGET = 15_250
 
@@ -71,7 +83,7 @@ ${signatureCheck}    }
     }
   `
 
-const apps = {
+const oauthkitApps = {
   '@oauthkit/browser': `
     import { createBrowserClient } from '@oauthkit/browser'
     const auth = createBrowserClient({
@@ -104,7 +116,14 @@ const apps = {
       return fetch('/api', { headers: { authorization: 'Bearer ' + tokenSet.accessToken } })
     }
   `,
-  'oidc-client-ts': `
+}
+// [row name, app, where it is bundled from]: the oauthkit apps from the installed tarballs and
+// from source, every other app from the workspace's node_modules.
+const apps = [
+  ...Object.entries(oauthkitApps).map(([name, app]) => [`${name} (dist)`, app, 'dist']),
+  ...Object.entries(oauthkitApps).map(([name, app]) => [`${name} (source)`, app, 'source']),
+  ...Object.entries({
+    'oidc-client-ts': `
     import { UserManager } from 'oidc-client-ts'
     const users = new UserManager({
       authority: ${ISSUER}, client_id: 'spa', scope: 'openid offline_access',
@@ -118,7 +137,7 @@ const apps = {
       return fetch('/api', { headers: { authorization: 'Bearer ' + user.access_token } })
     }
   `,
-  '@auth0/auth0-spa-js': `
+    '@auth0/auth0-spa-js': `
     import { createAuth0Client } from '@auth0/auth0-spa-js'
     const auth0 = await createAuth0Client({
       domain: 'as.example.com', clientId: 'spa', useRefreshTokens: true,
@@ -129,23 +148,31 @@ const apps = {
     document.querySelector('#call').onclick = async () =>
       fetch('/api', { headers: { authorization: 'Bearer ' + (await auth0.getTokenSilently()) } })
   `,
-  'floor: oauth4webapi + idb-keyval': floorApp(''),
-  // The same plus the one call that checks the ID Token's signature.
-  'floor + ID Token signature check': floorApp(
-    '      await oauth.validateApplicationLevelSignature(as, response)\n',
-  ),
-}
+    'floor: oauth4webapi + idb-keyval': floorApp(''),
+    // The same plus the one call that checks the ID Token's signature.
+    'floor + ID Token signature check': floorApp(
+      '      await oauth.validateApplicationLevelSignature(as, response)\n',
+    ),
+  }).map(([name, app]) => [name, app, 'workspace']),
+]
 
-async function measure(name, contents) {
+async function measure(name, contents, from) {
   const result = await build({
-    stdin: { contents, resolveDir: root, sourcefile: 'app.js', loader: 'js' },
+    stdin: {
+      contents,
+      resolveDir: from === 'dist' ? installed : root,
+      sourcefile: 'app.js',
+      loader: 'js',
+    },
     bundle: true,
     minify: true,
     treeShaking: true,
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    conditions: ['@oauthkit/source'],
+    // esbuild's defaults (with `module`, the bundler condition) unless one is named; then `module`
+    // must be named too.
+    ...(from === 'source' ? { conditions: ['@oauthkit/source', 'module'] } : {}),
     legalComments: 'none',
     write: false,
     metafile: true,
@@ -154,10 +181,13 @@ async function measure(name, contents) {
   const code = result.outputFiles[0].contents
   const inputs = Object.values(result.metafile.outputs)[0].inputs
   const byPackage = {}
+  const byModule = {}
   for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
     const match = /node_modules\/((?:@[^/]+\/)?[^/]+)|packages\/([^/]+)/.exec(path)
     const key = match ? (match[1] ?? `@oauthkit/${match[2]}`) : 'app'
     byPackage[key] = (byPackage[key] ?? 0) + bytesInOutput
+    const file = /(?:node_modules\/(?:@[^/]+\/)?[^/]+|packages\/[^/]+)\/(.*)$/.exec(path)
+    byModule[file ? `${key}/${file[1]}` : key] = bytesInOutput
   }
   return {
     name,
@@ -170,11 +200,12 @@ async function measure(name, contents) {
       },
     }).length,
     byPackage,
+    byModule,
   }
 }
 
 const rows = []
-for (const [name, contents] of Object.entries(apps)) rows.push(await measure(name, contents))
+for (const [name, contents, from] of apps) rows.push(await measure(name, contents, from))
 const floor = rows.find((row) => row.name.startsWith('floor:'))
 const ours = rows[0]
 const fmt = (n) => n.toLocaleString('en-US')
@@ -200,14 +231,37 @@ lines.push(
 const parts = Object.entries(ours.byPackage)
   .sort((a, b) => b[1] - a[1])
   .map(([pkg, bytes]) => `${pkg} ${fmt(bytes)}`)
-lines.push(`Minified bytes of the @oauthkit/browser app by package: ${parts.join(', ')}.`)
+lines.push(`Minified bytes of the @oauthkit/browser (dist) app by package: ${parts.join(', ')}.`)
+const modules = Object.entries(ours.byModule)
+  .filter(([, bytes]) => bytes > 0)
+  .sort((a, b) => b[1] - a[1])
+  .map(([file, bytes]) => `${file} ${fmt(bytes)}`)
+lines.push('', `By module (esbuild metafile, minified bytes): ${modules.join(', ')}.`)
+// The build must tree-shake as well as the source: an app bundled from dist may not be bigger.
+const source = rows.find((row) => row.name === `${ours.name.replace(' (dist)', '')} (source)`)
+const shaken = ours.min <= source.min
+lines.push(
+  '',
+  `dist − source: ${fmt(ours.min - source.min)} B minified, ${fmt(ours.gzip - source.gzip)} B gzip (${
+    shaken ? 'the built packages tree-shake like the source' : '**the build defeats tree-shaking**'
+  }).`,
+)
 const signatureFloor = rows.find((row) => row.name.startsWith('floor + ID Token signature'))
+const engine = (row) => row.byPackage.oauth4webapi ?? 0
+lines.push(
+  '',
+  `oauth4webapi minified bytes: ${fmt(engine(ours))} in the @oauthkit/browser app, ${fmt(engine(signatureFloor))} in the floor + ID Token signature check: the SDK's own code is the rest.`,
+)
 lines.push(
   `The brief's 9,000 B target is below the floor + ID Token signature check measured here (${fmt(signatureFloor.gzip)} B gzip); the budget covers the session features on top.`,
 )
 lines.push('')
 process.stdout.write(`${lines.join('\n')}\n`)
 
+if (!shaken) {
+  process.stderr.write('@oauthkit/browser app is bigger from dist than from source\n')
+  if (check) process.exitCode = 1
+}
 if (ours.gzip > BUDGET) {
   const message = `@oauthkit/browser app is ${fmt(ours.gzip)} bytes gzip, over the ${fmt(BUDGET)} budget`
   process.stderr.write(`${message}\n`)

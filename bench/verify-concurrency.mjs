@@ -7,8 +7,9 @@
 // Every round gives each verifier a fresh instance (empty caches), warms it with one token (JWKS
 // fetched from a local node:http server), then verifies a pool of distinct tokens.
 // Budgets under --check, all ratios of figures measured in the same run, with wide headroom:
-// both oauthkit rows ≤ 2.5× the raw subtle time per token on distinct tokens (the first four
-// tables, where a cache cannot help and must not cost much); on the workload, the cached verifier
+// both oauthkit rows ≤ 2.5× the raw subtle time per token on distinct tokens with 16 in flight
+// (the RS256, ES256 and EdDSA tables, where a cache cannot help and must not cost much; the
+// one-in-flight table has no budget, see below); on the workload, the cached verifier
 // ≤ 0.5× the raw floor and ≤ 0.25× itself with `cache: false` (measured ~0.12× for both).
 import { webcrypto } from 'node:crypto'
 import { createAccessTokenVerifier } from '@oauthkit/node'
@@ -185,7 +186,7 @@ async function scenario(key, title, alg, tokens, inFlight, notes = [], budget = 
       unit: 'µs/token',
       baseline: FLOOR,
       rows,
-      budget: budget ?? { row: OAUTHKIT, max: BUDGET },
+      budget: budget === false ? undefined : (budget ?? { row: OAUTHKIT, max: BUDGET }),
       notes: [
         `Wall time per token, ${tokens.length} tokens per sample, ${inFlight} in flight, ` +
           `${ROUNDS} interleaved rounds; fresh verifier (empty caches) per sample.`,
@@ -195,12 +196,19 @@ async function scenario(key, title, alg, tokens, inFlight, notes = [], budget = 
   )
 }
 
+// No budget on this table: with one verification in flight, each waits for its own thread-pool
+// hop, and on a loaded CI machine that scheduling latency, not the verifier, sets the time (one
+// run on a busy 2-core box: raw floor p25–p75 192–936 µs, oauthkit `cache: false` 3.1x the floor
+// while the same verifier was 1.2x with 16 in flight). The 16-in-flight tables budget the same
+// verifiers, and bench/verify.mjs compares them one at a time without a budget.
 await scenario(
   'eddsa-1',
   'Verify EdDSA (Ed25519) access tokens, 1 in flight',
   'EdDSA',
   pools.EdDSA,
   1,
+  ['No budget: one in flight measures scheduling latency on a loaded machine (see the script).'],
+  false,
 )
 for (const alg of Object.keys(algorithms)) {
   await scenario(

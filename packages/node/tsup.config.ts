@@ -1,11 +1,27 @@
 import { defineConfig } from 'tsup'
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'es2022',
-  platform: 'node',
-})
+// Two layouts of the same ESM code, as in @oauthkit/core (see its tsup.config.ts): one file per
+// module for bundlers (dist/modules, the `module` condition: unused modules are dropped), one
+// file per entry for Node (dist/bundle, `default`: fewer files for the ESM loader to import).
+export default defineConfig([
+  {
+    entry: ['src/**/*.ts'],
+    bundle: false,
+    outDir: 'dist/modules',
+    format: ['esm'],
+    sourcemap: true,
+    clean: true,
+    target: 'es2022',
+    platform: 'node',
+  },
+  {
+    entry: { index: 'src/index.ts', 'bff/index': 'src/bff/index.ts' },
+    outDir: 'dist/bundle',
+    format: ['esm'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'es2022',
+    platform: 'node',
+  },
+])

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from './helpers/launch-chromium.js'
 import { type SpaServer, serveSpa } from './helpers/serve-spa.js'
 
-// Access tokens live 2 s, so expiry can be waited for; the client refreshes a quarter of the
+// Access tokens live 2 s, so expiry can be waited for; the client refreshes half of the
 // lifetime ahead of it.
 const ACCESS_TOKEN_TTL = 2
 const afterExpiry = (page: Page) => page.waitForTimeout(ACCESS_TOKEN_TTL * 1000 + 100)

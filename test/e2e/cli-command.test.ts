@@ -2,9 +2,11 @@ import { EventEmitter, once } from 'node:events'
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { refreshAt, type TokenSet } from '@oauthkit/core'
 import { type DevServer, type DevServerRequest, startDevServer } from '@oauthkit/devserver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BIN, ptyCommand, runOauthkit, startOauthkit } from './cli-process.js'
+import { until } from './helpers/until.js'
 
 let server: DevServer
 let home: string
@@ -48,14 +50,12 @@ async function nextRequest(predicate: (request: DevServerRequest) => boolean) {
 }
 
 /**
- * Resolves once the stored access token is near expiry for the file store: its skew is capped at
- * half the token's lifetime, so a token that lives 2 s is refreshed only in its last second.
+ * Resolves once the stored access token is due for the file store (core's `refreshAt`: never
+ * before half its lifetime, so a token that lives 2 s is refreshed only in its last second).
  */
 async function untilNearExpiry(tokenFile: string): Promise<void> {
   const [entry] = JSON.parse(await readFile(tokenFile, 'utf8')).entries
-  const { expiresAt } = entry.tokenSet as { expiresAt: number }
-  const nearAt = expiresAt - Math.min(30, (expiresAt - entry.receivedAt) / 2)
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, nearAt * 1000 - Date.now())))
+  await until(refreshAt(entry.tokenSet as TokenSet) as number)
 }
 
 const lines = (text: string) =>

@@ -10,9 +10,11 @@ import {
   loopbackLogin,
   type TokenSet,
 } from '@oauthkit/cli'
+import { refreshAt } from '@oauthkit/core'
 import { type DevServer, startDevServer } from '@oauthkit/devserver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isListening } from '../fixtures/is-listening.js'
+import { until } from './helpers/until.js'
 
 let server: DevServer
 let dir: string
@@ -276,14 +278,12 @@ describe('loopbackLogin against the devserver', () => {
 })
 
 /**
- * Resolves once the stored access token is near expiry for `store.get`: its skew is capped at
- * half the token's lifetime, so a token that lives 2 s is refreshed only in its last second.
+ * Resolves once the stored access token is due for `store.get` (core's `refreshAt`: never before
+ * half its lifetime, so a token that lives 2 s is refreshed only in its last second).
  */
 async function untilNearExpiry(store: FileStore): Promise<void> {
   const [entry] = await store.list()
-  const expiresAt = entry!.tokenSet.expiresAt!
-  const nearAt = expiresAt - Math.min(30, (expiresAt - entry!.receivedAt!) / 2)
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, nearAt * 1000 - Date.now())))
+  await until(refreshAt(entry!.tokenSet) as number)
 }
 
 describe('createFileStore against the devserver', () => {
@@ -339,7 +339,7 @@ describe('createFileStore against the devserver', () => {
     })
     await expect(store.get(key, { allowInsecureRequests: true })).rejects.toMatchObject({
       code: 'ERR_LOGIN_REQUIRED',
-      error: 'invalid_grant',
+      cause: { error: 'invalid_grant' },
     })
     expect(await store.list()).toEqual([])
   })

@@ -26,6 +26,10 @@ const contract: Record<string, string[]> = {
   'oauthkit/browser': ['createBrowserClient'],
   'oauthkit/browser/dpop': ['dpop'],
   '@oauthkit/browser/dpop': ['dpop'],
+  '@oauthkit/browser/bff': ['createBffClient'],
+  'oauthkit/browser/bff': ['createBffClient'],
+  '@oauthkit/node/bff': ['createBff', 'toNodeHandler'],
+  'oauthkit/node/bff': ['createBff', 'toNodeHandler'],
   'oauthkit/node': ['createServerClient'],
   'oauthkit/cli': ['deviceLogin'],
 }

@@ -31,6 +31,7 @@ async function expiredSession(path: string): Promise<TokenSet> {
   const tokenSet: TokenSet = {
     accessToken: issued.access_token as string,
     tokenType: 'Bearer',
+    receivedAt: Math.floor(Date.now() / 1000) - 3600,
     expiresAt: Math.floor(Date.now() / 1000) - 10,
     refreshToken: issued.refresh_token as string,
     idToken: issued.id_token as string,

@@ -1,4 +1,4 @@
-import type { DPoPHandle, IdTokenClaims, TokenSet } from '@oauthkit/core'
+import type { DPoPHandle, IdTokenClaims, Session } from '@oauthkit/core'
 import type { KeyValueStore } from './key-value-store.js'
 
 /**
@@ -110,17 +110,9 @@ export interface BrowserClient {
   close(): void
 }
 
-/** What the store holds for a signed-in user. */
-export interface StoredSession {
-  /** The tokens. */
-  tokenSet: TokenSet
-  /** The validated ID Token claims, when the session has an ID Token. */
-  claims?: IdTokenClaims
-  /** When the tokens were received, epoch seconds; gives the access token's lifetime. */
-  receivedAt: number
-  /**
-   * When the session began (the login), epoch milliseconds; kept across refreshes. A logout
-   * heard late from another tab clears only sessions that began before it.
-   */
-  since?: number
-}
+/**
+ * What the store holds for a signed-in user: the session engine's `Session` (tokens with their
+ * receipt time, the last validated ID Token claims, when the session began, and an ID Token
+ * waiting for its signature check).
+ */
+export type StoredSession = Session

@@ -1,19 +1,17 @@
 import {
-  type AuthorizationTransaction,
   authorizationCodeGrant,
   buildAuthorizationUrl,
   buildEndSessionUrl,
   type ClientContext,
   createClientContext,
-  createSingleFlight,
+  createSessionEngine,
   discover,
+  type HeldLock,
   type IdTokenClaims,
-  isExpired,
-  isOAuthResponseError,
   OAuthKitError,
   refreshTokenGrant,
   revokeToken,
-  type TokenSet,
+  verifyIdToken,
 } from '@oauthkit/core'
 import { invalidArgument } from '@oauthkit/core/internal'
 import type {
@@ -21,32 +19,30 @@ import type {
   BrowserClientOptions,
   SessionEvent,
   SessionListener,
-  StoredSession,
 } from './browser-client.js'
+import { allowedOrigins, checkLoginOptions, checkOptions, toUrl } from './check-options.js'
 import { cleanCallbackUrl } from './clean-callback-url.js'
+import { createDPoPKeys } from './create-dpop-keys.js'
 import { createIndexedDbStore } from './create-indexeddb-store.js'
-import { withLock } from './with-lock.js'
+import { createPendingLogins, type PendingLogin } from './create-pending-logins.js'
+import { createTabSync, type TabSync } from './create-tab-sync.js'
+import { createWebLock } from './create-web-lock.js'
+import { toSessionStore } from './to-session-store.js'
 
-interface PendingLogin extends AuthorizationTransaction {
-  returnTo?: string
-}
-type PendingLogins = Record<string, PendingLogin>
-
-// A login left unfinished for an hour is abandoned: its callback is refused, its entry dropped.
-const PENDING_LOGIN_TTL = 3_600_000
-// Revocation is a courtesy at logout; a hanging server must not hold the user on the page.
-const REVOCATION_TIMEOUT = 5_000
+// How long logout waits, at most, for a refresh in flight and for each revocation: revocation is
+// a courtesy, and a hanging server must not hold the user on the page.
+const LOGOUT_WAIT = 5_000
 
 /**
  * Creates the client of a single-page app (a public client, RFC 6749 §2.1) for one issuer. It has
  * no side effect: nothing touches `window`, IndexedDB or the network until a method needs it, so
  * it can be created during server-side rendering or in a worker.
  *
- * The session lives in the store (IndexedDB by default) under one entry per issuer and client.
- * Refreshes are single-flight within a tab and serialised across tabs by a Web Lock; the tab that
- * gets the lock re-reads the store first, so a refresh token rotated by another tab is never spent
- * twice (RFC 9700 §4.14.2). Tabs tell each other about logins, refreshes and logouts over a
- * `BroadcastChannel`.
+ * The session lives in the store (IndexedDB by default) under one entry per issuer and client,
+ * kept by core's session engine: refreshes are single-flight within a tab and serialised across
+ * tabs by a Web Lock; the tab that gets the lock re-reads the store first, so a refresh token
+ * rotated by another tab is never spent twice (RFC 9700 §4.14.2). Tabs tell each other about
+ * logins, refreshes and logouts over a `BroadcastChannel`.
  *
  * @throws `TypeError` (`ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE`) for bad options.
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-2.1.1
@@ -62,76 +58,82 @@ const REVOCATION_TIMEOUT = 5_000
  */
 export function createBrowserClient(options: BrowserClientOptions): BrowserClient {
   checkOptions(options)
-  const { issuer, clientId, redirectUri, scope, resource, dpop } = options
+  const { issuer, clientId, redirectUri, scope, resource } = options
   const store = options.store ?? createIndexedDbStore()
   const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
   const navigate = options.navigate ?? ((url: string) => window.location.assign(url))
   const http = { fetch: fetchImpl, allowInsecureRequests: options.allowInsecureRequests === true }
   const id = `${issuer} ${clientId}`
-  const keys = { session: `${id} session`, pending: `${id} pending`, dpop: `${id} dpop` }
-  const lockName = `oauthkit ${id}`
-  const singleFlight = createSingleFlight<string, TokenSet>()
+  const key = `${id} session`
+  const pendingKey = `${id} pending`
+  const lock = createWebLock()
+  const sessions = toSessionStore(store)
+  const dpopKeys = createDPoPKeys(options.dpop, store, `${id} dpop`, lock, key)
+  const pending = createPendingLogins(store, pendingKey, lock)
   const listeners = new Set<SessionListener>()
+  // Revocations in flight, so that logout can let them finish before it leaves the page.
+  const revocations = new Set<Promise<void>>()
+  let discovered: Promise<ClientContext> | undefined
+  let sync: TabSync | undefined
 
-  // The session as this tab last saw it: undefined = not read yet, null = logged out.
-  let session: StoredSession | null | undefined
-  // Bumped whenever the cached session may be stale, so an older read cannot overwrite it.
-  let generation = 0
-  // Bumped by every logout, here or in another tab, so a refresh in flight learns of it.
-  let logouts = 0
-  let context: Promise<ClientContext> | undefined
-  let channel: BroadcastChannel | undefined
-  let watching = false
-
-  function getContext(): Promise<ClientContext> {
-    if (!context) {
-      const created = (async () => {
-        const metadata = await discover(issuer, http)
-        const handle = dpop && (await dpop.createHandle(store, keys.dpop))
-        return createClientContext({ metadata, clientId, http, dpop: handle })
-      })()
+  function baseContext(): Promise<ClientContext> {
+    if (!discovered) {
+      const created = discover(issuer, http).then((metadata) =>
+        createClientContext({ metadata, clientId, http }),
+      )
       // A failed discovery is not remembered: the next call tries again.
       created.catch(() => {
-        if (context === created) context = undefined
+        if (discovered === created) discovered = undefined
       })
-      context = created
+      discovered = created
     }
-    return context
+    return discovered
   }
 
-  async function readSession(): Promise<StoredSession | undefined> {
-    const value = (await store.get(keys.session)) as StoredSession | undefined
-    return value?.tokenSet ? value : undefined
+  // The context with the DPoP key; `held` when the caller holds the session lock already.
+  async function contextFor(held?: HeldLock): Promise<ClientContext> {
+    const [context, handle] = await Promise.all([baseContext(), dpopKeys.handle(held)])
+    return handle ? { ...context, dpop: handle } : context
   }
 
-  async function loadSession(): Promise<StoredSession | undefined> {
-    if (session !== undefined) return session ?? undefined
-    const seen = generation
-    const value = await readSession()
-    if (seen === generation) session = value ?? null
-    return value
-  }
-
-  function remember(value: StoredSession | null | undefined): void {
-    generation++
-    session = value
-  }
-
-  // Writes a new session; the caller holds the session lock.
-  async function save(
-    tokenSet: TokenSet,
-    claims: IdTokenClaims | undefined,
-    since = Date.now(),
-  ): Promise<void> {
-    const next: StoredSession = { tokenSet, receivedAt: Math.floor(Date.now() / 1000), since }
-    if (claims) next.claims = claims
-    await store.set(keys.session, next)
-    remember(next)
-  }
+  const engine = createSessionEngine({
+    store: sessions,
+    lock,
+    // One tab's memory, told by the channel when another tab changes the store.
+    memoryFirst: true,
+    // Called holding the session lock: the DPoP key is loaded without taking it again.
+    async request(current) {
+      const refreshToken = current?.tokenSet.refreshToken
+      if (!refreshToken) throw new OAuthKitError('login required', { code: 'ERR_LOGIN_REQUIRED' })
+      // Core retries once when the server demands a DPoP nonce (RFC 9449 §8).
+      return refreshTokenGrant(await contextFor({ name: key }), refreshToken, {
+        expectedSubject: current.claims?.sub,
+        resource,
+      })
+    },
+    async verifyIdToken(idToken, session) {
+      return verifyIdToken(await contextFor({ name: key }), idToken, {
+        expectedSubject: session.claims?.sub,
+      })
+    },
+    // RFC 7009 revocation carries no DPoP proof: a public client names itself with client_id.
+    revoke(refreshToken) {
+      const revocation = (async () => {
+        const context = await baseContext()
+        if (!context.metadata.revocation_endpoint) return
+        await revokeToken(context, refreshToken, {
+          tokenTypeHint: 'refresh_token',
+          signal: AbortSignal.timeout(LOGOUT_WAIT),
+        })
+      })()
+      revocations.add(revocation)
+      return revocation.finally(() => revocations.delete(revocation))
+    },
+    onChange: (_, change) => emit(change === 'end' ? 'logout' : 'refresh'),
+  })
 
   function emit(type: SessionEvent['type'], fromOtherTab = false): void {
-    // Stamped, so that a tab that was frozen and hears of a logout late can tell what it covers.
-    if (!fromOtherTab) channel?.postMessage([type, Date.now()])
+    if (!fromOtherTab) sync?.post(type)
     for (const listener of listeners) {
       try {
         listener({ type, fromOtherTab })
@@ -141,63 +143,44 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     }
   }
 
-  async function clearLocal(): Promise<void> {
-    logouts++
-    remember(null)
-    await Promise.all([store.delete(keys.session), store.delete(keys.pending)])
+  // Another tab changed the session. This tab forgets its copy and reads the store when next
+  // asked, which already holds the answer: nothing is decided here that a read could get wrong.
+  function receive(type: SessionEvent['type'], at: number): void {
+    engine.forget(key)
+    // A logout deletes the DPoP key and a login may have made a new one: load it again, or this
+    // tab would sign with a key the new tokens are not bound to (RFC 9449 §5).
+    if (type !== 'refresh') dpopKeys.forget()
+    if (type !== 'logout') emit(type, true)
+    else {
+      void clearBefore(at).then(
+        (cleared) => cleared && emit(type, true),
+        () => emit(type, true),
+      )
+    }
   }
 
   // Another tab logged out at `at`. The message may reach a tab that was frozen long after, when
-  // a user has logged in again: a session that began later, and logins started later, stay.
-  // A refresh keeps its session's start, so tokens refreshed after the logout still go.
-  async function clearBefore(at: number): Promise<boolean> {
-    if (((await readSession())?.since ?? 0) > at) {
-      remember(undefined)
-      return false
-    }
-    logouts++
-    remember(null)
-    await store.delete(keys.session)
-    await updatePending((pending) => {
-      for (const [state, login] of Object.entries(pending)) {
-        if (login.createdAt <= at) delete pending[state]
-      }
+  // a user has logged in again: a session that began later, and logins started later, stay. A
+  // refresh keeps its session's start, so tokens refreshed after the logout still go. The store
+  // is cleared here too, which matters when it is not shared (memory).
+  function clearBefore(at: number): Promise<boolean> {
+    return lock.run(key, async () => {
+      if (((await sessions.get(key))?.since ?? 0) > at) return false
+      await sessions.delete(key)
+      engine.forget(key)
+      await pending.update((all) => {
+        for (const [state, login] of Object.entries(all)) {
+          if (login.createdAt <= at) delete all[state]
+        }
+      })
+      return true
     })
-    return true
-  }
-
-  // Ends the session in this tab and tells the others.
-  async function endSession(): Promise<void> {
-    await clearLocal()
-    emit('logout')
   }
 
   // Attaches the tab-level listeners on first use: never at construction (SSR, workers).
   function watch(): void {
-    if (watching) return
-    watching = true
-    if (typeof BroadcastChannel === 'function') {
-      channel = new BroadcastChannel(lockName)
-      // Server-side (Node has BroadcastChannel too) an open channel must not keep the process alive.
-      ;(channel as { unref?: () => void }).unref?.()
-      channel.onmessage = ({ data }: MessageEvent) => {
-        // [type, time]; a bare type comes from a tab still running an older version.
-        const [type, at] = Array.isArray(data) ? data : [data, Date.now()]
-        if (type !== 'login' && type !== 'refresh' && type !== 'logout') return
-        // Another tab wrote the store; read it again when next needed. A logout also clears this
-        // tab's own store, which matters when the store is not shared (memory).
-        const logout = type === 'logout'
-        remember(logout ? null : undefined)
-        // A logout deletes the DPoP key and a login may have made a new one: load it again, or
-        // this tab would sign with a key the new tokens are not bound to (RFC 9449 §5).
-        if (dpop && type !== 'refresh') context = undefined
-        const cleared = logout ? clearBefore(Number(at)) : Promise.resolve(true)
-        void cleared.then(
-          (changed) => changed && emit(type, true),
-          () => emit(type, true),
-        )
-      }
-    }
+    if (sync) return
+    sync = createTabSync(`oauthkit ${id}`, receive)
     if (typeof addEventListener === 'function') {
       addEventListener('visibilitychange', wake)
       addEventListener('online', wake)
@@ -206,114 +189,33 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
 
   // Refresh on wake-up rather than on timers, which sleeping tabs skip.
   function wake(): void {
-    if (globalThis.document?.visibilityState === 'hidden' || !session) return
-    getTokenSet().catch(() => {})
+    if (globalThis.document?.visibilityState === 'hidden') return
+    engine.get(key).catch(() => {})
   }
 
-  function needsRefresh({ tokenSet, receivedAt }: StoredSession): boolean {
-    const { expiresAt } = tokenSet
-    // A quarter of the lifetime ahead, at most a minute: short-lived tokens still get used.
-    return (
-      expiresAt !== undefined &&
-      isExpired(tokenSet, { skew: Math.min(60, Math.max(0, expiresAt - receivedAt) / 4) })
-    )
-  }
-
-  async function getTokenSet(forceRefresh = false): Promise<TokenSet> {
+  async function getSession(forceRefresh = false) {
     watch()
-    const current = await loadSession()
-    if (!current) throw loginRequired('no session')
-    if (!forceRefresh && !needsRefresh(current)) return current.tokenSet
-    const seen = current.tokenSet.accessToken
-    return singleFlight(forceRefresh ? 'force' : 'ahead', () =>
-      withLock(lockName, () => refreshHoldingLock(seen, forceRefresh)),
-    )
-  }
-
-  async function refreshHoldingLock(seen: string, force: boolean): Promise<TokenSet> {
-    const logoutsBefore = logouts
-    // Another tab may have refreshed (and rotated the refresh token) while we waited.
-    const stored = await readSession()
-    remember(stored ?? null)
-    if (!stored) throw loginRequired('no session')
-    const { tokenSet, claims } = stored
-    if ((tokenSet.accessToken !== seen || !force) && !needsRefresh(stored)) return tokenSet
-    // A refresh ahead of expiry may fail, or be impossible, without the caller noticing: the
-    // token still works. Asked again after a failed request, which took time.
-    const stillUsable = () => !force && !isExpired(tokenSet)
-    const { refreshToken } = tokenSet
-    if (!refreshToken) {
-      if (stillUsable()) return tokenSet
-      await endSession()
-      throw loginRequired('no refresh token')
-    }
-    let result: Awaited<ReturnType<typeof refreshTokenGrant>>
-    try {
-      // Core retries once when the server demands a DPoP nonce (RFC 9449 §8).
-      result = await refreshTokenGrant(await getContext(), refreshToken, {
-        expectedSubject: claims?.sub,
-        resource,
-      })
-    } catch (err) {
-      if (isOAuthResponseError(err) && err.error === 'invalid_grant') {
-        await endSession()
-        throw loginRequired('refresh token refused', err)
-      }
-      // A transient failure (network, 5xx) keeps the session.
-      if (stillUsable()) return tokenSet
-      throw err
-    }
-    const next = { ...result.tokenSet }
-    // OIDC Core §12.2: a refresh response may omit the ID Token; keep the one we have.
-    if (!next.idToken && tokenSet.idToken) next.idToken = tokenSet.idToken
-    // A logout (which takes no lock, so that a hanging refresh cannot hold it up) during the
-    // request, or during the write, where another tab's clearing may land first: the new tokens
-    // must not bring the session back.
-    const loggedOut = () => logouts !== logoutsBefore
-    // The session keeps its start; one saved before `since` existed counts as begun long ago.
-    if (!loggedOut()) await save(next, result.claims ?? claims, stored.since ?? 0)
-    if (loggedOut()) {
-      await clearLocal()
-      throw loginRequired('logged out during refresh')
-    }
-    emit('refresh')
-    return next
-  }
-
-  // Read, change and write the pending logins under a lock: two tabs may log in at once, and a
-  // callback must be consumed exactly once even if two tabs handle the same URL.
-  function updatePending<T>(change: (pending: PendingLogins) => T): Promise<T> {
-    return withLock(`${lockName} pending`, async () => {
-      const pending = ((await store.get(keys.pending)) ?? {}) as PendingLogins
-      // Expired logins go first, so that their callbacks are refused like those never started.
-      const now = Date.now()
-      for (const [state, login] of Object.entries(pending)) {
-        if (now - login.createdAt > PENDING_LOGIN_TTL) delete pending[state]
-      }
-      const result = change(pending)
-      await store.set(keys.pending, pending)
-      return result
-    })
+    return engine.get(key, { forceRefresh })
   }
 
   return {
     async login(loginOptions = {}) {
       checkLoginOptions(loginOptions)
       const { returnTo } = loginOptions
-      const ctx = await getContext()
-      const { url, transaction } = await buildAuthorizationUrl(ctx, {
+      const context = await contextFor()
+      const { url, transaction } = await buildAuthorizationUrl(context, {
         redirectUri,
         scope: loginOptions.scope ?? scope,
         resource,
         prompt: loginOptions.prompt,
         loginHint: loginOptions.loginHint,
         // RFC 9449 §10: bind the code to the key
-        extraParams: ctx.dpop && { dpop_jkt: await ctx.dpop.calculateThumbprint() },
+        extraParams: context.dpop && { dpop_jkt: await context.dpop.calculateThumbprint() },
       })
-      const pending: PendingLogin = { ...transaction }
-      if (returnTo !== undefined) pending.returnTo = returnTo
-      await updatePending((all) => {
-        all[transaction.state] = pending
+      const login: PendingLogin = { ...transaction }
+      if (returnTo !== undefined) login.returnTo = returnTo
+      await pending.update((all) => {
+        all[transaction.state] = login
       })
       navigate(url.href)
     },
@@ -325,7 +227,7 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
         watch()
         const state = callback.searchParams.get('state') ?? ''
         // Consumed before the exchange: a replayed callback finds nothing, whatever happens next.
-        const [login, others] = await updatePending((all) => {
+        const [login, others] = await pending.update((all) => {
           const found = all[state]
           delete all[state]
           return [found, Object.keys(all).length] as const
@@ -339,11 +241,11 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
           )
         }
         const { tokenSet, claims } = await authorizationCodeGrant(
-          await getContext(),
+          await contextFor(),
           callback,
           login,
         )
-        await withLock(lockName, () => save(tokenSet, claims))
+        await engine.save(key, { tokenSet, ...(claims && { claims }), since: Date.now() })
         emit('login')
         return login.returnTo === undefined ? {} : { returnTo: login.returnTo }
       } finally {
@@ -353,43 +255,37 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     },
 
     async getAccessToken(tokenOptions) {
-      return (await getTokenSet(tokenOptions?.forceRefresh === true)).accessToken
+      return (await getSession(tokenOptions?.forceRefresh === true)).tokenSet.accessToken
     },
 
     async getUser(): Promise<IdTokenClaims | undefined> {
       watch()
-      return (await loadSession())?.claims
+      return (await sessions.get(key))?.claims
     },
 
     async logout(logoutOptions = {}) {
       const { postLogoutRedirectUri } = logoutOptions
       if (postLogoutRedirectUri !== undefined) toUrl(postLogoutRedirectUri, 'postLogoutRedirectUri')
       watch()
-      const stored = (await readSession().catch(() => undefined))?.tokenSet
-      // Local state goes first, so that nothing the server does can leave a session behind.
-      await endSession()
-      let ctx: ClientContext | undefined
-      try {
-        ctx = await getContext()
-        const refreshToken = stored?.refreshToken
-        if (refreshToken && ctx.metadata.revocation_endpoint) {
-          await revokeToken(ctx, refreshToken, {
-            tokenTypeHint: 'refresh_token',
-            signal: AbortSignal.timeout(REVOCATION_TIMEOUT),
-          })
-        }
-      } catch {
-        // The server is unreachable or refused: the local session is gone all the same.
-      } finally {
-        if (dpop) {
-          context = undefined
-          await store.delete(keys.dpop)
-        }
+      // The session goes at once; then, holding the lock, whatever a refresh in another tab
+      // wrote, and the DPoP key: only then are the other tabs told (through the engine's change).
+      // Every refresh token removed is revoked.
+      let retiring: Promise<void> | undefined
+      const retire = () => {
+        retiring ??= Promise.all([dpopKeys.retire(), store.delete(pendingKey)]).then(() => {})
+        return retiring
       }
-      if (ctx?.metadata.end_session_endpoint) {
-        navigate(
-          buildEndSessionUrl(ctx, { idTokenHint: stored?.idToken, postLogoutRedirectUri }).href,
-        )
+      const ended = await engine.end(key, {
+        signal: AbortSignal.timeout(LOGOUT_WAIT),
+        whileLocked: retire,
+      })
+      // Done already, unless the wait for a hanging refresh was given up.
+      await retire()
+      await Promise.allSettled(revocations)
+      const context = await baseContext().catch(() => undefined)
+      if (context?.metadata.end_session_endpoint) {
+        const idTokenHint = ended?.tokenSet.idToken
+        navigate(buildEndSessionUrl(context, { idTokenHint, postLogoutRedirectUri }).href)
       } else if (postLogoutRedirectUri) {
         navigate(postLogoutRedirectUri)
       }
@@ -400,9 +296,10 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
       if (!allowedOrigins(options).includes(new URL(request.url).origin)) {
         throw invalidArgument('input', 'a URL on an allowed origin', 'ERR_INVALID_ARG_VALUE')
       }
-      const tokenSet = await getTokenSet()
+      const { tokenSet } = await getSession()
+      const { dpop } = options
       if (tokenSet.tokenType === 'DPoP' && dpop) {
-        const handle = (await getContext()).dpop
+        const handle = await dpopKeys.handle()
         if (handle) return dpop.fetch(handle, request, tokenSet.accessToken, fetchImpl)
       }
       request.headers.set('authorization', `Bearer ${tokenSet.accessToken}`)
@@ -419,72 +316,12 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     },
 
     close() {
-      channel?.close()
-      channel = undefined
-      if (watching && typeof removeEventListener === 'function') {
+      sync?.close()
+      if (sync && typeof removeEventListener === 'function') {
         removeEventListener('visibilitychange', wake)
         removeEventListener('online', wake)
       }
-      watching = false
+      sync = undefined
     },
-  }
-}
-
-function loginRequired(reason: string, cause?: unknown): OAuthKitError {
-  return new OAuthKitError(`login required: ${reason}`, { code: 'ERR_LOGIN_REQUIRED', cause })
-}
-
-function toUrl(value: unknown, name: string): URL {
-  if (value instanceof URL) return value
-  if (typeof value !== 'string') throw invalidArgument(name, 'a URL')
-  try {
-    return new URL(value)
-  } catch {
-    throw invalidArgument(name, 'an absolute URL', 'ERR_INVALID_ARG_VALUE')
-  }
-}
-
-function allowedOrigins(options: BrowserClientOptions): string[] {
-  if (options.allowedOrigins) return options.allowedOrigins.map((origin) => new URL(origin).origin)
-  const resources = [options.resource ?? []].flat().map((uri) => new URL(uri).origin)
-  return typeof location === 'object' ? [location.origin, ...resources] : resources
-}
-
-function checkObject(value: unknown): asserts value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) throw invalidArgument('options', 'an object')
-}
-
-function checkString(value: unknown, name: string, optional = false): void {
-  if (optional && value === undefined) return
-  if (typeof value !== 'string' || value === '') throw invalidArgument(name, 'a non-empty string')
-}
-
-function checkOptions(options: BrowserClientOptions): void {
-  checkObject(options)
-  toUrl(options.issuer, 'options.issuer')
-  checkString(options.clientId, 'options.clientId')
-  toUrl(options.redirectUri, 'options.redirectUri')
-  checkString(options.scope, 'options.scope')
-  for (const uri of [options.resource ?? []].flat()) toUrl(uri, 'options.resource')
-  for (const origin of options.allowedOrigins ?? []) toUrl(origin, 'options.allowedOrigins')
-  const { store, fetch: fetchImpl, navigate, dpop } = options
-  if (store !== undefined && typeof store?.get !== 'function') {
-    throw invalidArgument('options.store', 'a KeyValueStore')
-  }
-  if (fetchImpl !== undefined && typeof fetchImpl !== 'function') {
-    throw invalidArgument('options.fetch', 'a function')
-  }
-  if (navigate !== undefined && typeof navigate !== 'function') {
-    throw invalidArgument('options.navigate', 'a function')
-  }
-  if (dpop !== undefined && typeof dpop?.createHandle !== 'function') {
-    throw invalidArgument('options.dpop', 'the result of dpop() from @oauthkit/browser/dpop')
-  }
-}
-
-function checkLoginOptions(options: unknown): void {
-  checkObject(options)
-  for (const name of ['scope', 'prompt', 'loginHint', 'returnTo']) {
-    checkString(options[name], `options.${name}`, true)
   }
 }

@@ -46,4 +46,6 @@ export type {
 export { createBrowserClient } from './create-browser-client.js'
 export { createIndexedDbStore } from './create-indexeddb-store.js'
 export { createMemoryStore } from './create-memory-store.js'
+export { createWebLock } from './create-web-lock.js'
 export type { KeyValueStore } from './key-value-store.js'
+export { toSessionStore } from './to-session-store.js'

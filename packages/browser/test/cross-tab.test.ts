@@ -78,7 +78,7 @@ describe('across tabs', () => {
   })
 
   it('a refresh that completes after another tab logged out does not bring the session back', async () => {
-    const { server, tabs } = await setupTabs(2)
+    const { server, tabs, databaseName } = await setupTabs(2)
     const [first, second] = tabs as [BrowserClient, BrowserClient]
     await Promise.all(tabs.map((tab) => tab.getAccessToken()))
     vi.setSystemTime(Date.now() + 3_600_000)
@@ -91,10 +91,16 @@ describe('across tabs', () => {
     server.state.hold = undefined
     const events: SessionEvent[] = []
     first.subscribe((event) => events.push(event))
-    await second.logout()
-    await vi.waitFor(() => expect(events).toContainEqual({ type: 'logout', fromOtherTab: true }))
+    // The logout deletes the session at once, then waits for the refresh holding the lock.
+    const loggingOut = second.logout()
+    const store = createIndexedDbStore(databaseName)
+    await vi.waitFor(async () =>
+      expect(await store.get(`${server.issuer} spa session`)).toBeUndefined(),
+    )
     release()
+    await loggingOut
     expect(await refreshing).toMatchObject({ code: 'ERR_LOGIN_REQUIRED' })
+    await vi.waitFor(() => expect(events).toContainEqual({ type: 'logout', fromOtherTab: true }))
     expect(await first.getUser()).toBeUndefined()
     expect(await second.getUser()).toBeUndefined()
     await expect(second.getAccessToken()).rejects.toMatchObject({ code: 'ERR_LOGIN_REQUIRED' })

@@ -22,12 +22,13 @@ export interface ConnectionOptions {
  * package's functions call it, so callers only ever pass plain options.
  */
 export async function connect(
-  options: ConnectionOptions,
+  options: ConnectionOptions & { timeout?: number | undefined },
   signal?: AbortSignal,
 ): Promise<ClientContext> {
   const http = toHttpOptions({
     fetch: options.fetch,
     allowInsecureRequests: options.allowInsecureRequests === true,
+    timeout: options.timeout,
   })
   const metadata = await discover(options.issuer, signal ? { ...http, signal } : http)
   return createClientContext({ metadata, clientId: options.clientId, http })

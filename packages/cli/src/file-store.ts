@@ -1,60 +1,85 @@
-import { randomBytes } from 'node:crypto'
-import { dirname } from 'node:path'
 import {
+  type ClientContext,
+  createSessionEngine,
   decodeJwt,
   isExpired,
-  isOAuthResponseError,
-  OAuthKitError,
-  OAuthResponseError,
+  type OAuthKitError,
   refreshTokenGrant,
+  revokeToken,
+  type Session,
+  type SessionEngine,
   type TokenSet,
+  toOAuthKitError,
+  verifyIdToken,
 } from '@oauthkit/core'
 import { abortError, invalidArgument, toHttpOptions } from '@oauthkit/core/internal'
-import { assertSignal, type ConnectionOptions, connect } from './connect.js'
-import { createSharedFlight } from './create-shared-flight.js'
+import { assertOptionalFunction, assertSignal, type ConnectionOptions, connect } from './connect.js'
+import { createFileSessionLock } from './create-file-session-lock.js'
+import {
+  createFileSessionStore,
+  type FileStoreEntry,
+  type FileStoreKey,
+  sessionName,
+} from './create-file-session-store.js'
 import { defaultTokenFilePath } from './default-token-file-path.js'
-import { storeFailedError } from './store-failed-error.js'
-import { errorCode, nodeStoreFs, type StoreFs } from './store-fs.js'
-import { type FileLockOptions, withFileLock } from './with-file-lock.js'
+import type { StoreFs } from './store-fs.js'
+import type { FileLockOptions } from './with-file-lock.js'
 
-/** Which session an entry belongs to: one entry per issuer and client. */
-export interface FileStoreKey {
-  /** The issuer identifier. */
-  issuer: string
-  /** The client identifier. */
-  clientId: string
-}
+export type { FileStoreEntry, FileStoreKey } from './create-file-session-store.js'
 
-/** One stored session, as kept in the file. */
-export interface FileStoreEntry extends FileStoreKey {
-  /** The tokens. */
-  tokenSet: TokenSet
-  /** When the entry was written, in epoch seconds. */
-  savedAt: number
+/** How the store reaches the authorization server, for the calls that may need to. */
+export interface FileStoreConnectionOptions
+  extends Pick<ConnectionOptions, 'allowInsecureRequests' | 'fetch'> {
   /**
-   * When the tokens were received, in epoch seconds: the access token lived
-   * `tokenSet.expiresAt - receivedAt` seconds. `set` records the time of the call. Absent in
-   * files written before it existed; `savedAt` stands in for it then.
+   * Milliseconds each request may take (discovery, the token request, the JWKS, a revocation).
+   * Default 30 000.
    */
-  receivedAt?: number
+  timeout?: number
 }
 
 /** Options of {@link FileStore.get}. */
-export interface FileStoreGetOptions
-  extends Pick<ConnectionOptions, 'allowInsecureRequests' | 'fetch'> {
-  /** Refresh the access token when it is near expiry (see `skew`). Default true. */
-  refresh?: boolean
+export interface FileStoreGetOptions extends FileStoreConnectionOptions {
   /**
-   * Seconds before expiry at which a token counts as near expiry. Default 30. A token that lives
-   * shorter than twice that is refreshed at half its lifetime instead, so that a short-lived
-   * token is not refreshed on every read.
+   * Refresh the access token when it is due (core's `refreshAt`: 60 seconds before expiry, at most
+   * half its lifetime). Default true.
    */
-  skew?: number
+  refresh?: boolean
+  /** Refresh even though the access token looks fresh (a resource server refused it). */
+  forceRefresh?: boolean
   /**
-   * Stops this call's wait. A refresh shared with other concurrent calls goes on while any of
-   * them still waits.
+   * Stops this call's wait. A refresh already under way goes on: its answer is saved whoever
+   * stopped waiting, since the server may have rotated the refresh token.
    */
   signal?: AbortSignal
+}
+
+/** Options of {@link FileStore.end}. */
+export interface FileStoreEndOptions extends FileStoreConnectionOptions {
+  /** Stops waiting for a refresh in flight and for the revocations; the entry is deleted anyway. */
+  signal?: AbortSignal
+}
+
+/** What {@link FileStore.end} did. */
+export interface FileStoreEndResult {
+  /** The tokens that were stored when it was called; `undefined` when there were none. */
+  tokenSet?: TokenSet
+  /**
+   * Whether every token removed was revoked (RFC 7009). False when there was nothing to revoke,
+   * the server has no revocation endpoint, or a revocation failed (then `error` says why).
+   */
+  revoked: boolean
+  /** Why a revocation failed. The tokens are forgotten all the same. */
+  error?: OAuthKitError
+}
+
+/** Options of {@link createFileStore}. */
+export interface FileStoreOptions {
+  /**
+   * Told about problems worked around without failing the call: a token file that could not be
+   * written after a refresh (the new tokens are still returned), a discarded refresh token that
+   * could not be revoked.
+   */
+  onError?: (error: OAuthKitError) => void
 }
 
 /** A token store in one JSON file, shared by every oauthkit command and library user. */
@@ -62,147 +87,117 @@ export interface FileStore {
   /** The absolute path of the file. */
   readonly path: string
   /**
-   * The tokens of `key`, refreshed first (and written back) when the access token is expired or
-   * near expiry and there is a refresh token. `undefined` when there is no entry.
+   * The tokens of `key`, refreshed first (and written back) when the access token is due and
+   * there is a refresh token. `undefined` when there is no entry.
    *
    * @throws `ERR_LOGIN_REQUIRED` when the access token has expired and there is no refresh token,
-   *   or the server refused the refresh token (the entry is then deleted); `ERR_STORE_FAILED`
-   *   when the file cannot be read or written; other {@link OAuthKitError}s when the refresh
-   *   fails and the access token has already expired.
+   *   or the server refused the stored refresh token (the entry is then deleted); `ERR_STORE_FAILED`
+   *   when the file cannot be read; other {@link OAuthKitError}s when the refresh fails and the
+   *   access token has already expired.
    */
   get(key: FileStoreKey, options?: FileStoreGetOptions): Promise<TokenSet | undefined>
-  /** Saves the tokens of `key`, replacing what was there; now counts as their receipt time. */
+  /**
+   * Saves the tokens of `key` (a login), replacing what was there. Their receipt time is
+   * `tokenSet.receivedAt`, or now.
+   */
   set(key: FileStoreKey, tokenSet: TokenSet): Promise<void>
-  /** Forgets `key`. Resolves `true` when there was an entry. */
+  /** Forgets `key`, without revoking anything. Resolves `true` when there was an entry. */
   delete(key: FileStoreKey): Promise<boolean>
+  /**
+   * Logs out of `key`: deletes the entry at once, then, once a refresh in flight (in any
+   * process) is done, deletes what it wrote too, and revokes every refresh token removed and the
+   * access token, where the server has a revocation endpoint (RFC 7009).
+   *
+   * @throws `ERR_STORE_FAILED` when the file cannot be read or written.
+   */
+  end(key: FileStoreKey, options?: FileStoreEndOptions): Promise<FileStoreEndResult>
   /** Every entry, as stored: nothing is refreshed. */
   list(): Promise<FileStoreEntry[]>
 }
 
-/** The file's format: see the package README. */
-interface TokenFile {
-  version: 1
-  entries: FileStoreEntry[]
-}
-
-/** The default `skew` of {@link FileStore.get}, in seconds. */
-const DEFAULT_SKEW = 30
-
 /**
  * Creates a store that keeps tokens in the file `path` (by default {@link defaultTokenFilePath}),
- * one entry per issuer and client. The file is created with mode `0600` in a directory with mode
- * `0700`, and every write goes to a temporary file that is then renamed over the old one, so a
- * crash never leaves a half-written file. Writers across processes take a lock file
- * (`<path>.lock`), so concurrent refreshes never spend one rotating refresh token twice.
+ * one entry per issuer and client, and refreshes them with core's session engine. The file is
+ * created with mode `0600` in a directory with mode `0700`, and every write goes to a temporary
+ * file that is then renamed over the old one, so a crash never leaves a half-written file.
+ * Refreshes across processes take a lock file per session, so one rotating refresh token is never
+ * spent twice; a refresh that was sent is always finished and saved, even when its caller left.
  *
  * @param path - The token file; default {@link defaultTokenFilePath}.
  * @see https://www.rfc-editor.org/rfc/rfc8252#section-8.6
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
  * @example
  * ```ts
  * const store = createFileStore()
  * await store.set({ issuer, clientId }, tokenSet)
- * const fresh = await store.get({ issuer, clientId }) // refreshed when near expiry
+ * const fresh = await store.get({ issuer, clientId }) // refreshed when due
+ * await store.end({ issuer, clientId }) // logout: forgotten and revoked
  * ```
  */
-export function createFileStore(path?: string): FileStore {
+export function createFileStore(path?: string, options?: FileStoreOptions): FileStore {
   if (path !== undefined && (typeof path !== 'string' || path.length === 0)) {
     throw invalidArgument('path', 'a non-empty string')
   }
-  return openFileStore(path ?? defaultTokenFilePath())
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw invalidArgument('options', 'an object')
+  }
+  assertOptionalFunction(options?.onError, 'options.onError')
+  return openFileStore(path ?? defaultTokenFilePath(), { onError: options?.onError })
 }
 
 /** Internals a test may replace. */
-export interface FileStoreInternals {
+export interface FileStoreInternals extends FileStoreOptions {
   /** The file system. */
   fs?: StoreFs
-  /** Options of the lock file, for tests of its timing. */
+  /** Options of the lock files, for tests of their timing. */
   lock?: Omit<FileLockOptions, 'signal' | 'fs'>
 }
 
 /** {@link createFileStore} with its file system injected. Internal: for tests. */
 export function openFileStore(file: string, internals: FileStoreInternals = {}): FileStore {
-  const fs = internals.fs ?? nodeStoreFs
-  const lockPath = `${file}.lock`
-  const refreshes = createSharedFlight<string, TokenSet | undefined>((signal) =>
-    abortError(signal, 'reading the token file'),
-  )
-
-  // The lock file lives beside the token file, so the directory must exist first.
-  const locked = async <T>(task: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal) => {
-    await makeDirectory(fs, file)
-    return withFileLock(lockPath, task, { ...internals.lock, signal, fs })
-  }
-
-  const mutate = <T>(
-    change: (entries: FileStoreEntry[]) => { entries?: FileStoreEntry[]; result: T },
-  ) =>
-    locked(async () => {
-      const { entries, result } = change(await readEntries(fs, file))
-      if (entries) await writeEntries(fs, file, entries)
-      return result
+  const { fs, onError } = internals
+  const sessions = createFileSessionStore(file, { ...internals.lock, fs })
+  const lockFor = (requestTimeout?: number) =>
+    createFileSessionLock(file, {
+      ...internals.lock,
+      fs,
+      ...(requestTimeout === undefined ? {} : { requestTimeout }),
     })
+  const locks = lockFor()
 
-  /**
-   * The refresh every concurrent caller of `get` shares. It never sees a caller's signal: only
-   * its own, which aborts when every caller has left (and the lock's time limit).
-   */
-  const refresh = async (
-    key: FileStoreKey,
-    seen: FileStoreEntry,
-    connection: Pick<ConnectionOptions, 'allowInsecureRequests' | 'fetch'>,
-    skew: number,
-    signal: AbortSignal,
-  ): Promise<TokenSet | undefined> => {
-    // Discovery first, outside the lock: the lock covers the refresh request alone.
-    let context: Awaited<ReturnType<typeof connect>>
-    try {
-      context = await connect({ ...connection, ...key }, signal)
-    } catch (err) {
-      // A transient failure: a still-valid access token is better than none.
-      if (!isExpired(seen.tokenSet)) return seen.tokenSet
-      throw err
-    }
-    return locked(async (lockSignal) => {
-      // Another process may have refreshed while we waited for the lock: read again.
-      const current = find(await readEntries(fs, file), key)
-      if (!current) return undefined
-      if (!isNearExpiry(current, skew)) return current.tokenSet
-      const refreshToken = current.tokenSet.refreshToken
-      if (!refreshToken) {
-        if (!isExpired(current.tokenSet)) return current.tokenSet
-        throw loginRequired('the access token has expired and there is no refresh token')
-      }
-      let tokenSet: TokenSet
-      try {
-        const subject = subjectOf(current.tokenSet)
-        const result = await refreshTokenGrant(context, refreshToken, {
-          ...(subject ? { expectedSubject: subject } : {}),
-          signal: lockSignal,
-        })
-        tokenSet = result.tokenSet
-      } catch (err) {
-        if (isOAuthResponseError(err) && err.error === 'invalid_grant') {
-          await writeEntries(fs, file, without(await readEntries(fs, file), key))
-          throw new OAuthResponseError('the server refused the refresh token; log in again', {
-            error: err.error,
-            error_description: err.error_description,
-            status: err.status,
-            code: 'ERR_LOGIN_REQUIRED',
-            cause: err,
+  /** An engine per way of reaching the server, so that each caller's fetch is the one used. */
+  const engines = new Map<string, SessionEngine>()
+  const engineFor = (connection: FileStoreConnectionOptions, key: FileStoreKey) => {
+    const id = [
+      key.issuer,
+      key.clientId,
+      connection.allowInsecureRequests === true,
+      fetchId(connection.fetch),
+      connection.timeout,
+    ].join('\n')
+    let engine = engines.get(id)
+    if (!engine) {
+      const server = serverOf(key, connection)
+      engine = createSessionEngine({
+        store: sessions,
+        lock: lockFor(connection.timeout),
+        request: async (current) => {
+          // The engine asks only with a stored session that has a refresh token.
+          const refreshToken = current?.tokenSet.refreshToken as string
+          // A refreshed ID Token must name the same user, and keep what OIDC Core §12.2 says.
+          return refreshTokenGrant(await server.context(), refreshToken, {
+            expectedSubject: current && subjectOf(current),
+            previousClaims: current?.claims,
           })
-        }
-        // A transient failure: a still-valid access token is better than none.
-        if (!isExpired(current.tokenSet)) return current.tokenSet
-        throw err
-      }
-      const receivedAt = nowSeconds()
-      // Keep the ID Token of the login when a refresh response has none (OIDC Core §12.2).
-      if (!tokenSet.idToken && current.tokenSet.idToken) tokenSet.idToken = current.tokenSet.idToken
-      const entries = without(await readEntries(fs, file), key)
-      entries.push({ ...pickKey(key), tokenSet, savedAt: receivedAt, receivedAt })
-      await writeEntries(fs, file, entries)
-      return tokenSet
-    }, signal)
+        },
+        revoke: server.revokeRefreshToken,
+        verifyIdToken: async (idToken, session) =>
+          verifyIdToken(await server.context(), idToken, { expectedSubject: subjectOf(session) }),
+        ...(onError ? { onError } : {}),
+      })
+      engines.set(id, engine)
+    }
+    return engine
   }
 
   return {
@@ -210,75 +205,149 @@ export function openFileStore(file: string, internals: FileStoreInternals = {}):
     async get(key, options) {
       assertKey(key)
       assertGetOptions(options)
-      const connection = toHttpOptions(
-        { fetch: options?.fetch, allowInsecureRequests: options?.allowInsecureRequests },
-        'options',
-      )
+      const connection = connectionOf(options)
       const signal = options?.signal
       if (signal?.aborted) throw abortError(signal, 'reading the token file')
-      const entry = find(await readEntries(fs, file), key)
-      if (!entry) return undefined
-      const skew = options?.skew ?? DEFAULT_SKEW
-      if (options?.refresh === false || !isNearExpiry(entry, skew)) return entry.tokenSet
-      if (!entry.tokenSet.refreshToken) {
-        if (!isExpired(entry.tokenSet)) return entry.tokenSet
-        throw loginRequired('the access token has expired and there is no refresh token')
-      }
-      // One refresh per key and way of reaching the server in this process; callers that differ
-      // in those run their own, which the lock then serialises (the second finds fresh tokens).
-      const flight = [
-        key.issuer,
-        key.clientId,
-        skew,
-        connection.allowInsecureRequests === true,
-        fetchId(connection.fetch),
-      ].join('\n')
-      return refreshes(flight, (shared) => refresh(key, entry, connection, skew, shared), signal)
+      const name = sessionName(key)
+      // Read here first: a file that cannot be read fails the call, and no entry is `undefined`.
+      const session = await sessions.get(name)
+      if (!session) return undefined
+      if (options?.refresh === false) return session.tokenSet
+      const engine = engineFor(connection, key)
+      const forceRefresh = options?.forceRefresh === true
+      return (await engine.get(name, { forceRefresh, ...(signal ? { signal } : {}) })).tokenSet
     },
     async set(key, tokenSet) {
       assertKey(key)
       if (typeof tokenSet?.accessToken !== 'string') {
         throw invalidArgument('tokenSet', 'a TokenSet')
       }
-      const receivedAt = nowSeconds()
-      return mutate((entries) => ({
-        entries: [
-          ...without(entries, key),
-          { ...pickKey(key), tokenSet, savedAt: receivedAt, receivedAt },
-        ],
-        result: undefined,
-      }))
+      const name = sessionName(key)
+      const session: Session = {
+        tokenSet: { ...tokenSet, receivedAt: tokenSet.receivedAt ?? Math.floor(Date.now() / 1000) },
+        since: Date.now(),
+      }
+      // Under the session's lock, and failing loudly: a login must not report tokens it lost.
+      await locks.run(name, (held) => sessions.set(name, session, { lock: held }))
     },
     async delete(key) {
       assertKey(key)
-      return mutate((entries) => {
-        const rest = without(entries, key)
-        return rest.length === entries.length ? { result: false } : { entries: rest, result: true }
+      const name = sessionName(key)
+      return locks.run(name, async (held) => {
+        if (!(await sessions.get(name))) return false
+        await sessions.delete(name, { lock: held })
+        return true
       })
     },
+    async end(key, options) {
+      assertKey(key)
+      assertEndOptions(options)
+      const connection = connectionOf(options)
+      const signal = options?.signal
+      const server = serverOf(key, connection, signal)
+      const revocations: Promise<void>[] = []
+      const revoked = new Set<string>()
+      const revoke = (refreshToken: string) => {
+        revoked.add(refreshToken)
+        const revoking = server.revokeRefreshToken(refreshToken)
+        revocations.push(revoking)
+        return revoking
+      }
+      // What each delete removed: a refresh in another process may have saved new tokens between
+      // the engine's read and its delete, and those are revoked too.
+      const deleted = new Set<string>()
+      const storeErrors: OAuthKitError[] = []
+      // An engine of its own, whose revocations this call waits for and reports.
+      const engine = createSessionEngine({
+        store: {
+          get: (name) => sessions.get(name),
+          set: (name, session, writeOptions) => sessions.set(name, session, writeOptions),
+          delete: async (name, writeOptions) => {
+            const removed = await sessions.take(name, writeOptions)
+            if (removed?.tokenSet.refreshToken) deleted.add(removed.tokenSet.refreshToken)
+          },
+        },
+        lock: lockFor(connection.timeout),
+        request: () => Promise.reject(new Error('a logout never requests tokens')),
+        revoke,
+        onError: (error) => {
+          if (error.code.startsWith('ERR_STORE')) storeErrors.push(error)
+        },
+      })
+      const removed = await engine.end(sessionName(key), signal ? { signal } : undefined)
+      for (const refreshToken of deleted) if (!revoked.has(refreshToken)) void revoke(refreshToken)
+      const accessToken = removed && !isExpired(removed.tokenSet) && removed.tokenSet.accessToken
+      if (accessToken) revocations.push(server.revokeAccessToken(accessToken))
+      const outcomes = await Promise.allSettled(revocations)
+      // The tokens could not be read or deleted: the user must know they may still be there.
+      const [storeError] = storeErrors
+      if (storeError) throw storeError.cause instanceof Error ? storeError.cause : storeError
+      if (!removed) return { revoked: false }
+      const failed = outcomes.find((outcome) => outcome.status === 'rejected')
+      if (failed) {
+        return { tokenSet: removed.tokenSet, revoked: false, error: toKitError(failed.reason) }
+      }
+      return { tokenSet: removed.tokenSet, revoked: revocations.length > 0 && server.revokes() }
+    },
     list() {
-      return readEntries(fs, file)
+      return sessions.list()
     },
   }
 }
 
 /**
- * Whether the entry's access token is within `skew` seconds of its expiry, the skew capped at
- * half the token's lifetime: with a skew at least as long as the lifetime, every read would
- * refresh, and spend a rotating refresh token each time.
+ * The server of `key`, discovered once when first needed (and again after a failure), with the
+ * revocations the store makes. A server without a revocation endpoint is not an error: nothing
+ * can be revoked there.
  */
-function isNearExpiry(entry: FileStoreEntry, skew: number): boolean {
-  const { expiresAt } = entry.tokenSet
-  if (expiresAt === undefined) return false
-  const receivedAt = [entry.receivedAt, entry.savedAt].find(
-    (value): value is number => typeof value === 'number' && Number.isFinite(value),
-  )
-  // Without a receipt time (a file written by hand) the lifetime is unknown: the plain skew.
-  const lifetime = receivedAt === undefined ? Number.POSITIVE_INFINITY : expiresAt - receivedAt
-  return isExpired(entry.tokenSet, { skew: Math.min(skew, Math.max(0, lifetime) / 2) })
+function serverOf(key: FileStoreKey, connection: FileStoreConnectionOptions, signal?: AbortSignal) {
+  let discovered: Promise<ClientContext> | undefined
+  const context = () => {
+    discovered ??= connect({ ...connection, ...key }, signal).catch((err: unknown) => {
+      discovered = undefined
+      throw err
+    })
+    return discovered
+  }
+  let unsupported = false
+  const revoke = async (token: string, tokenTypeHint: 'refresh_token' | 'access_token') => {
+    const client = await context()
+    if (!client.metadata.revocation_endpoint) {
+      unsupported = true
+      return
+    }
+    await revokeToken(client, token, { tokenTypeHint, ...(signal ? { signal } : {}) })
+  }
+  return {
+    context,
+    revokeRefreshToken: (token: string) => revoke(token, 'refresh_token'),
+    revokeAccessToken: (token: string) => revoke(token, 'access_token'),
+    /** False once a revocation found that the server has no revocation endpoint. */
+    revokes: () => !unsupported,
+  }
 }
 
-// Distinct fetch implementations get distinct single-flight keys.
+function toKitError(err: unknown): OAuthKitError {
+  return toOAuthKitError(err) as OAuthKitError
+}
+
+function connectionOf(options: FileStoreConnectionOptions | undefined): FileStoreConnectionOptions {
+  const http = toHttpOptions(
+    {
+      fetch: options?.fetch,
+      allowInsecureRequests: options?.allowInsecureRequests,
+      timeout: options?.timeout,
+    },
+    'options',
+  )
+  return {
+    ...(http.fetch ? { fetch: http.fetch } : {}),
+    ...(http.allowInsecureRequests ? { allowInsecureRequests: true } : {}),
+    ...(http.timeout === undefined ? {} : { timeout: http.timeout }),
+  }
+}
+
+// Distinct fetch implementations get distinct engines.
 const fetchIds = new WeakMap<typeof fetch, number>()
 let nextFetchId = 1
 function fetchId(fetchImpl: typeof fetch | undefined): number {
@@ -296,125 +365,49 @@ function assertGetOptions(options: unknown): asserts options is FileStoreGetOpti
   if (typeof options !== 'object' || options === null) {
     throw invalidArgument('options', 'an object')
   }
-  // `fetch` and `allowInsecureRequests`: toHttpOptions() in get().
-  const { refresh, skew, signal } = options as Record<string, unknown>
-  if (skew !== undefined) {
-    if (typeof skew !== 'number') throw invalidArgument('options.skew', 'a number of seconds')
-    if (!(Number.isFinite(skew) && skew >= 0)) {
-      throw invalidArgument(
-        'options.skew',
-        'a finite number of seconds, 0 or more',
-        'ERR_INVALID_ARG_VALUE',
-      )
+  // `fetch`, `allowInsecureRequests` and `timeout`: toHttpOptions() in connectionOf().
+  const { refresh, forceRefresh, signal } = options as Record<string, unknown>
+  for (const [name, value] of [
+    ['refresh', refresh],
+    ['forceRefresh', forceRefresh],
+  ] as const) {
+    if (value !== undefined && typeof value !== 'boolean') {
+      throw invalidArgument(`options.${name}`, 'a boolean')
     }
-  }
-  if (refresh !== undefined && typeof refresh !== 'boolean') {
-    throw invalidArgument('options.refresh', 'a boolean')
   }
   assertSignal(signal)
 }
 
+function assertEndOptions(options: unknown): asserts options is FileStoreEndOptions | undefined {
+  if (options === undefined) return
+  if (typeof options !== 'object' || options === null) {
+    throw invalidArgument('options', 'an object')
+  }
+  assertSignal((options as Record<string, unknown>).signal)
+}
+
 function assertKey(key: unknown): asserts key is FileStoreKey {
   const { issuer, clientId } = (key ?? {}) as Partial<FileStoreKey>
-  if (typeof issuer !== 'string' || issuer.length === 0) {
-    throw invalidArgument('key.issuer', 'a non-empty string')
+  if (typeof issuer !== 'string' || issuer.length === 0 || /\s/.test(issuer)) {
+    throw invalidArgument('key.issuer', 'a non-empty string without spaces')
   }
   if (typeof clientId !== 'string' || clientId.length === 0) {
     throw invalidArgument('key.clientId', 'a non-empty string')
   }
 }
 
-const pickKey = (key: FileStoreKey): FileStoreKey => ({
-  issuer: key.issuer,
-  clientId: key.clientId,
-})
-const same = (entry: FileStoreKey, key: FileStoreKey): boolean =>
-  entry.issuer === key.issuer && entry.clientId === key.clientId
-const find = (entries: FileStoreEntry[], key: FileStoreKey): FileStoreEntry | undefined =>
-  entries.find((entry) => same(entry, key))
-const without = (entries: FileStoreEntry[], key: FileStoreKey): FileStoreEntry[] =>
-  entries.filter((entry) => !same(entry, key))
-const nowSeconds = (): number => Math.floor(Date.now() / 1000)
-
-/** The `sub` of the tokens' ID Token, if any, without verifying it. Internal. */
-export function subjectOf(tokenSet: TokenSet): string | undefined {
-  if (!tokenSet.idToken) return undefined
+/**
+ * The `sub` of a session: its validated claims', or else that of its ID Token, decoded without
+ * verifying it (a token set saved by hand). Internal.
+ */
+export function subjectOf(session: Pick<Session, 'tokenSet' | 'claims'>): string | undefined {
+  if (typeof session.claims?.sub === 'string') return session.claims.sub
+  const { idToken } = session.tokenSet
+  if (!idToken) return undefined
   try {
-    const sub = decodeJwt(tokenSet.idToken).payload.sub
+    const sub = decodeJwt(idToken).payload.sub
     return typeof sub === 'string' ? sub : undefined
   } catch {
     return undefined
-  }
-}
-
-function loginRequired(message: string): OAuthKitError {
-  return new OAuthKitError(message, { code: 'ERR_LOGIN_REQUIRED' })
-}
-
-async function makeDirectory(fs: StoreFs, file: string): Promise<void> {
-  const dir = dirname(file)
-  try {
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 })
-  } catch (err) {
-    throw storeFailedError(`cannot create the token file's directory ${dir}`, err)
-  }
-}
-
-async function readEntries(fs: StoreFs, file: string): Promise<FileStoreEntry[]> {
-  let text: string
-  try {
-    text = await fs.readFile(file, 'utf8')
-  } catch (err) {
-    if (errorCode(err) === 'ENOENT') return []
-    throw storeFailedError(`cannot read the token file ${file}`, err)
-  }
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(text)
-  } catch {
-    parsed = undefined
-  }
-  const entries = (parsed as Partial<TokenFile> | undefined)?.entries
-  if ((parsed as Partial<TokenFile> | undefined)?.version !== 1 || !Array.isArray(entries)) {
-    // Never echo the content: it holds tokens.
-    throw new OAuthKitError(`the token file ${file} is not a version 1 oauthkit token file`, {
-      code: 'ERR_STORE_CORRUPT',
-    })
-  }
-  return entries.filter(
-    (entry): entry is FileStoreEntry =>
-      typeof entry?.issuer === 'string' &&
-      typeof entry.clientId === 'string' &&
-      typeof entry.tokenSet?.accessToken === 'string',
-  )
-}
-
-/**
- * Writes to a temporary file in the same directory, flushes it, then renames it over `file`:
- * atomic on POSIX. On any failure the temporary file, which holds tokens, is removed.
- */
-async function writeEntries(fs: StoreFs, file: string, entries: FileStoreEntry[]): Promise<void> {
-  await makeDirectory(fs, file)
-  const body: TokenFile = { version: 1, entries }
-  const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
-  let handle: Awaited<ReturnType<StoreFs['open']>>
-  try {
-    handle = await fs.open(temporary, 'wx', 0o600)
-  } catch (err) {
-    throw storeFailedError(`cannot create a temporary file beside the token file ${file}`, err)
-  }
-  try {
-    try {
-      await handle.writeFile(`${JSON.stringify(body, null, 2)}\n`)
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-    // The umask cannot widen 0600, but an explicit chmod also covers odd file systems.
-    await fs.chmod(temporary, 0o600)
-    await fs.rename(temporary, file)
-  } catch (err) {
-    await fs.unlink(temporary).catch(() => {})
-    throw storeFailedError(`cannot write the token file ${file}`, err)
   }
 }

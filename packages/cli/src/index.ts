@@ -6,7 +6,8 @@
  * - {@link loopbackLogin}: the system browser with a loopback redirect to `127.0.0.1` on an
  *   ephemeral port (RFC 8252), PKCE S256, `state` and `iss` checks.
  * - {@link createFileStore}: tokens in a `0600` file under the user's config directory,
- *   written atomically, refreshed on read when near expiry.
+ *   written atomically, refreshed on read when due by core's session engine, ended (revoked and
+ *   forgotten) by `end`.
  *
  * ```ts
  * const store = createFileStore()
@@ -37,9 +38,13 @@ export type { DeviceLoginOptions, DevicePrompt } from './device-login.js'
 export { deviceLogin } from './device-login.js'
 export type {
   FileStore,
+  FileStoreConnectionOptions,
+  FileStoreEndOptions,
+  FileStoreEndResult,
   FileStoreEntry,
   FileStoreGetOptions,
   FileStoreKey,
+  FileStoreOptions,
 } from './file-store.js'
 export { createFileStore } from './file-store.js'
 export type { LoopbackLoginOptions } from './loopback-login.js'

@@ -3,9 +3,7 @@ import {
   fetchUserInfo,
   isExpired,
   OAuthKitError,
-  revokeToken,
   type TokenSet,
-  toOAuthKitError,
   type UserInfo,
 } from '@oauthkit/core'
 import { type CommandContext, requireKey, writeJson } from './command-context.js'
@@ -45,63 +43,36 @@ export async function tokenCommand(context: CommandContext): Promise<number> {
   return 0
 }
 
-/** `oauthkit logout`: revoke (RFC 7009), then forget. Internal. */
+/**
+ * `oauthkit logout`: forget, and revoke (RFC 7009) every token removed, including the refresh
+ * token of a refresh that another process had in flight. Internal.
+ */
 export async function logoutCommand(context: CommandContext): Promise<number> {
   const { io, settings, store } = context
   const key = requireKey(settings)
-  const entry = (await store.list()).find(
-    (item) => item.issuer === key.issuer && item.clientId === key.clientId,
-  )
-  if (!entry) {
+  // Forgotten whatever the server says: a logout must never leave tokens behind.
+  const { tokenSet, revoked, error } = await store.end(key, {
+    allowInsecureRequests: settings.allowInsecureRequests,
+    signal: context.signal,
+  })
+  if (!tokenSet) {
     if (settings.json) writeJson(io, { loggedOut: false, revoked: false, reason: 'not logged in' })
     else io.stdout.write(`Not logged in to ${key.issuer}.\n`)
     return 0
   }
-  let failure: OAuthKitError | TypeError | undefined
-  let revoked = false
-  try {
-    const client = await connect(
-      { ...key, allowInsecureRequests: settings.allowInsecureRequests },
-      context.signal,
-    )
-    if (client.metadata.revocation_endpoint) {
-      const { refreshToken, accessToken } = entry.tokenSet
-      // The refresh token first: at most servers that also ends the grant's access tokens.
-      if (refreshToken) {
-        await revokeToken(client, refreshToken, {
-          tokenTypeHint: 'refresh_token',
-          signal: context.signal,
-        })
-      }
-      if (!isExpired(entry.tokenSet)) {
-        await revokeToken(client, accessToken, {
-          tokenTypeHint: 'access_token',
-          signal: context.signal,
-        })
-      }
-      revoked = true
-    }
-  } catch (err) {
-    failure = toOAuthKitError(err)
-  }
-  // Forget the tokens whatever the server said: a logout must never leave them behind.
-  await store.delete(key)
   if (settings.json) {
-    writeJson(io, { loggedOut: true, revoked, ...(failure ? { error: failure.message } : {}) })
+    writeJson(io, { loggedOut: true, revoked, ...(error ? { error: error.message } : {}) })
   } else if (revoked) {
     io.stdout.write(`Logged out of ${key.issuer}: tokens revoked and forgotten.\n`)
   } else {
     io.stdout.write(`Logged out of ${key.issuer}: tokens forgotten.\n`)
-    if (!failure) io.stderr.write('warning: the server has no revocation endpoint\n')
+    if (!error) io.stderr.write('warning: the server has no revocation endpoint\n')
   }
-  if (failure) {
-    throw new OAuthKitError(
-      `the tokens were forgotten, but revocation failed: ${failure.message}`,
-      {
-        code: (failure as { code?: string }).code ?? 'ERR_UNEXPECTED',
-        cause: failure,
-      },
-    )
+  if (error) {
+    throw new OAuthKitError(`the tokens were forgotten, but revocation failed: ${error.message}`, {
+      code: error.code,
+      cause: error,
+    })
   }
   return 0
 }
@@ -207,7 +178,7 @@ function describeEntry(entry: FileStoreEntry): SessionSummary {
   return {
     issuer: entry.issuer,
     clientId: entry.clientId,
-    subject: subjectOf(tokenSet),
+    subject: subjectOf(entry),
     scope: tokenSet.scope,
     expiresAt: tokenSet.expiresAt,
     expired,

@@ -1,4 +1,6 @@
 import * as fs from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { storeFailedError } from './store-failed-error.js'
 
 /** The part of a file handle the token store uses. */
 export interface StoreFileHandle {
@@ -37,4 +39,14 @@ export const nodeStoreFs: StoreFs = fs
 export function errorCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null | undefined)?.code
   return typeof code === 'string' ? code : undefined
+}
+
+/** Creates the directory of `file` (mode `0700`) if missing. Internal. */
+export async function makeDirectory(fs: StoreFs, file: string): Promise<void> {
+  const dir = dirname(file)
+  try {
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 })
+  } catch (err) {
+    throw storeFailedError(`cannot create the token file's directory ${dir}`, err)
+  }
 }

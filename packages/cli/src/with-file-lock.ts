@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { basename, dirname, join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
-import { isOAuthKitError, OAuthKitError } from '@oauthkit/core'
+import { OAuthKitError } from '@oauthkit/core'
 import { abortError } from '@oauthkit/core/internal'
 import { storeFailedError } from './store-failed-error.js'
 import { errorCode, nodeStoreFs, type StoreFileHandle, type StoreFs } from './store-fs.js'
@@ -10,11 +10,10 @@ import { errorCode, nodeStoreFs, type StoreFileHandle, type StoreFs } from './st
  * A lock whose file has not been touched for this long belongs to a process that died (a live
  * holder touches it every {@link HEARTBEAT_MS}), and may be taken over.
  */
-const STALE_AFTER_MS = 40_000
+export const STALE_AFTER_MS = 40_000
 /**
- * The longest the work under the lock may run before its signal aborts: below
- * {@link STALE_AFTER_MS}, so that even a holder whose heartbeat stopped is done before anyone
- * may judge its lock stale.
+ * The longest the work under the lock may run before its signal aborts, by default. A live holder
+ * touches the lock until then, so nobody judges it stale while its work may still write.
  */
 const TASK_TIMEOUT_MS = 30_000
 const HEARTBEAT_MS = 5_000
@@ -22,7 +21,10 @@ const RETRY_EVERY_MS = 25
 
 /** Options of {@link withFileLock}. */
 export interface FileLockOptions {
-  /** Stops waiting for the lock, and aborts the task's signal. */
+  /**
+   * Stops waiting for the lock. Never the task once it runs: work that was started (a token
+   * request that was sent) must be finished and its result written, whoever stopped waiting.
+   */
   signal?: AbortSignal | undefined
   /** Milliseconds the task may run; then its signal aborts (`ERR_TIMEOUT`). */
   timeout?: number
@@ -50,17 +52,18 @@ export interface FileLockOptions {
  * - A lock untouched for `staleAfter` is taken over by renaming it to a unique name, then checking
  *   that the file moved is the one judged stale; a fresh lock moved by mistake (another waiter
  *   took over first) is linked back.
- * - The task gets a signal that aborts after `timeout` (below `staleAfter`), when `signal` aborts,
- *   or when the lock is lost. withFileLock settles only once the task has: it never reports while
- *   work it started still runs under the lock.
+ * - The task gets a signal that aborts after `timeout`, or when the lock is lost, and the owner
+ *   token, for writes that must check they still hold the lock ({@link holdsFileLock}). The
+ *   heartbeat stops with that signal: a task that ignores it lets the lock go stale. withFileLock
+ *   settles only once the task has: it never reports while work it started still runs.
  *
  * @throws `ERR_STORE_LOCKED` when the lock stays busy for `wait`, or is lost while the task runs;
- *   `ERR_TIMEOUT` when the task fails after its time ran out; `ERR_ABORTED` when `signal` aborts;
- *   `ERR_STORE_FAILED` when the lock file cannot be created or written.
+ *   `ERR_TIMEOUT` when the task fails after its time ran out; `ERR_ABORTED` when `signal` aborts
+ *   the wait; `ERR_STORE_FAILED` when the lock file cannot be created or written.
  */
 export async function withFileLock<T>(
   lockPath: string,
-  task: (signal: AbortSignal) => Promise<T>,
+  task: (signal: AbortSignal, token: string) => Promise<T>,
   options: FileLockOptions = {},
 ): Promise<T> {
   const { signal, fs = nodeStoreFs } = options
@@ -73,9 +76,7 @@ export async function withFileLock<T>(
 
   const lost = new AbortController()
   const deadline = AbortSignal.timeout(timeout)
-  const taskSignal = AbortSignal.any(
-    signal ? [signal, deadline, lost.signal] : [deadline, lost.signal],
-  )
+  const taskSignal = AbortSignal.any([deadline, lost.signal])
   let beating = false
   const beat = async () => {
     if (beating) return
@@ -111,7 +112,7 @@ export async function withFileLock<T>(
 
   try {
     if (signal?.aborted) throw abortError(signal, 'waiting for the token file lock')
-    return await task(taskSignal)
+    return await task(taskSignal, token)
   } catch (err) {
     if (lost.signal.aborted) throw lost.signal.reason
     if (deadline.aborted) {
@@ -119,9 +120,6 @@ export async function withFileLock<T>(
         code: 'ERR_TIMEOUT',
         cause: err,
       })
-    }
-    if (signal?.aborted && !(isOAuthKitError(err) && err.code === 'ERR_ABORTED')) {
-      throw abortError(signal, 'the work under the token file lock')
     }
     throw err
   } finally {
@@ -221,11 +219,24 @@ async function takeOverIfStale(lockPath: string, staleAfter: number, fs: StoreFs
   return same
 }
 
+/**
+ * Whether the lock at `lockPath` still holds `token`: false once another process took it over.
+ * Internal.
+ */
+export async function holdsFileLock(
+  lockPath: string,
+  token: string,
+  fs: StoreFs = nodeStoreFs,
+): Promise<boolean> {
+  try {
+    return (await fs.readFile(lockPath, 'utf8')).trim() === token
+  } catch {
+    // Gone, or unreadable: not ours to rely on.
+    return false
+  }
+}
+
 /** Removes the lock, but only while it still holds our token. */
 async function release(lockPath: string, token: string, fs: StoreFs): Promise<void> {
-  try {
-    if ((await fs.readFile(lockPath, 'utf8')).trim() === token) await fs.unlink(lockPath)
-  } catch {
-    // Gone already, or unreadable: nothing of ours to remove.
-  }
+  if (await holdsFileLock(lockPath, token, fs)) await fs.unlink(lockPath).catch(() => {})
 }

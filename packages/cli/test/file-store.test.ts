@@ -73,6 +73,23 @@ function temporaryFilesWith(
   }
 }
 
+/** The real file system, and `lockBusy`, which resolves once a lock file is found taken. */
+function watchedLocks() {
+  const lockBusy = deferred()
+  const fs: StoreFs = {
+    ...nodeStoreFs,
+    open: async (path, flags, mode) => {
+      try {
+        return await nodeStoreFs.open(path, flags, mode)
+      } catch (err) {
+        if (path.endsWith('.lock') && errorCode(err) === 'EEXIST') lockBusy.resolve()
+        throw err
+      }
+    },
+  }
+  return { fs, lockBusy }
+}
+
 const failure = (code: string) => Object.assign(new Error(`${code}: injected`), { code })
 
 describe('createFileStore', () => {
@@ -101,8 +118,8 @@ describe('createFileStore', () => {
     const before = now()
     await store.set(key, tokenSet())
     const [entry] = await store.list()
-    expect(entry?.receivedAt).toBeGreaterThanOrEqual(before)
-    expect(entry?.receivedAt).toBeLessThanOrEqual(now())
+    expect(entry?.tokenSet.receivedAt).toBeGreaterThanOrEqual(before)
+    expect(entry?.tokenSet.receivedAt).toBeLessThanOrEqual(now())
   })
 
   it('leaves no temporary or lock file behind', async () => {
@@ -170,16 +187,16 @@ describe('createFileStore', () => {
     expect(calls[0]?.body.get('refresh_token')).toBe('rt-0')
     const [entry] = await store.list()
     expect(entry?.tokenSet).toEqual(fresh)
-    expect(entry?.receivedAt).toBeGreaterThanOrEqual(now() - 1)
+    expect(entry?.tokenSet.receivedAt).toBeGreaterThanOrEqual(now() - 1)
     expect(await store.get(key, { fetch })).toEqual(fresh)
     expect(calls).toHaveLength(1)
   })
 
-  it('refreshes a token that lives shorter than the skew only near its real expiry, not on every read', async () => {
+  it('refreshes a token that lives shorter than two minutes at half its lifetime, not on every read', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() })
     const { fetch, calls } = fakeServer({ '/token': tokens('at-1', { expires_in: 20 }) })
     const store = createFileStore(freshPath())
-    // 20 s of life against the default 30 s skew: the skew shrinks to half the lifetime.
+    // 20 s of life: core's policy renews 60 s ahead at most, and never before half the lifetime.
     await store.set(key, tokenSet({ expiresAt: now() + 20 }))
     for (let i = 0; i < 5; i++)
       expect(await store.get(key, { fetch })).toMatchObject({ accessToken: 'at-0' })
@@ -194,7 +211,7 @@ describe('createFileStore', () => {
     expect(calls).toHaveLength(1)
   })
 
-  it('takes the lifetime of an entry written before receivedAt from savedAt, or else uses the plain skew', async () => {
+  it('takes the receipt time of an entry written before TokenSet.receivedAt from savedAt, or else refreshes at expiry', async () => {
     const { fetch, calls } = fakeServer({ '/token': tokens('at-1') })
     const path = freshPath()
     const store = createFileStore(path)
@@ -202,8 +219,11 @@ describe('createFileStore', () => {
     await seed(path, [{ ...key, savedAt: now(), tokenSet: tokenSet({ expiresAt: now() + 20 }) }])
     expect(await store.get(key, { fetch })).toMatchObject({ accessToken: 'at-0' })
     expect(calls).toHaveLength(0)
-    // No time at all (a file written by hand): the lifetime is unknown, 30 s of skew apply.
+    // No time at all (a file written by hand): the lifetime is unknown, it is used until expiry.
     await seed(path, [{ ...key, tokenSet: tokenSet({ expiresAt: now() + 20 }) }])
+    expect(await store.get(key, { fetch })).toMatchObject({ accessToken: 'at-0' })
+    expect(calls).toHaveLength(0)
+    await seed(path, [{ ...key, tokenSet: tokenSet({ expiresAt: now() }) }])
     expect(await store.get(key, { fetch })).toMatchObject({ accessToken: 'at-1' })
     expect(calls).toHaveLength(1)
   })
@@ -223,18 +243,7 @@ describe('createFileStore', () => {
     const token = gated(tokens('at-1', { refresh_token: 'rt-1' }), gate.promise)
     const { fetch, calls } = fakeServer({ '/token': token.handler })
     // Resolves once a store finds the lock taken: the other instance is then waiting on it.
-    const lockBusy = deferred()
-    const fs: StoreFs = {
-      ...nodeStoreFs,
-      open: async (path, flags, mode) => {
-        try {
-          return await nodeStoreFs.open(path, flags, mode)
-        } catch (err) {
-          if (path.endsWith('.lock') && errorCode(err) === 'EEXIST') lockBusy.resolve()
-          throw err
-        }
-      },
-    }
+    const { fs, lockBusy } = watchedLocks()
     const path = freshPath()
     const a = openFileStore(path, { fs })
     const b = openFileStore(path, { fs })
@@ -265,8 +274,9 @@ describe('createFileStore', () => {
     expect(calls).toHaveLength(1)
   })
 
-  it('stops the shared refresh when every caller has left, and releases the lock', async () => {
-    const token = gated(tokens('at-1'), new Promise(() => {}))
+  it('finishes and saves a refresh every caller has left, then releases the lock', async () => {
+    const gate = deferred()
+    const token = gated(tokens('at-1', { refresh_token: 'rt-1' }), gate.promise)
     const { fetch } = fakeServer({ '/token': token.handler })
     const store = createFileStore(freshPath())
     await store.set(key, tokenSet({ expiresAt: now() - 1 }))
@@ -275,9 +285,12 @@ describe('createFileStore', () => {
     const requestSignal = await token.started
     controller.abort()
     await expect(reading).rejects.toMatchObject({ code: 'ERR_ABORTED' })
-    expect(requestSignal?.aborted).toBe(true)
-    // The next read starts afresh, once the lock is free again; the old tokens are kept.
-    await expect(store.get(key, { refresh: false })).resolves.toMatchObject({ accessToken: 'at-0' })
+    // The request was sent: the server may have rotated rt-0 already. It is never cancelled.
+    expect(requestSignal?.aborted).toBe(false)
+    gate.resolve()
+    await vi.waitFor(async () =>
+      expect(await store.get(key, { refresh: false })).toMatchObject({ refreshToken: 'rt-1' }),
+    )
     await vi.waitFor(async () =>
       expect(await readdir(dirname(store.path))).toEqual(['tokens.json']),
     )
@@ -288,13 +301,16 @@ describe('createFileStore', () => {
     const token = gated(tokens('at-1', { refresh_token: 'rt-1' }), gate.promise)
     const first = fakeServer({ '/token': token.handler })
     const second = fakeServer({ '/token': tokens('at-2') })
-    const store = createFileStore(freshPath())
+    // Resolves once a refresh finds the session's lock taken.
+    const { fs, lockBusy } = watchedLocks()
+    const store = openFileStore(freshPath(), { fs })
     await store.set(key, tokenSet({ expiresAt: now() - 1 }))
     const a = store.get(key, { fetch: first.fetch })
     await token.started
     const b = store.get(key, { fetch: second.fetch })
-    // A caller with another fetch does not join the first caller's refresh: it runs its own.
-    await vi.waitFor(() => expect(second.fetch).toHaveBeenCalled())
+    // A caller with another fetch does not join the first caller's refresh: it runs its own,
+    // which waits for the lock.
+    await lockBusy.promise
     gate.resolve()
     expect((await Promise.all([a, b])).map((t) => t?.accessToken)).toEqual(['at-1', 'at-1'])
     // The second caller found fresh tokens under the lock: no token request of its own.
@@ -308,7 +324,7 @@ describe('createFileStore', () => {
     await store.set(key, tokenSet({ expiresAt: now() - 1 }))
     await expect(store.get(key, { fetch })).rejects.toMatchObject({
       code: 'ERR_LOGIN_REQUIRED',
-      error: 'invalid_grant',
+      cause: { error: 'invalid_grant' },
     })
     expect(await store.list()).toEqual([])
   })
@@ -331,6 +347,17 @@ describe('createFileStore', () => {
     })
   })
 
+  it('refreshes a fresh token with forceRefresh: true (a resource server refused it)', async () => {
+    const { fetch, calls } = fakeServer({ '/token': tokens('at-1', { refresh_token: 'rt-1' }) })
+    const store = createFileStore(freshPath())
+    await store.set(key, tokenSet())
+    expect(await store.get(key, { fetch, forceRefresh: true })).toMatchObject({
+      accessToken: 'at-1',
+      refreshToken: 'rt-1',
+    })
+    expect(calls).toHaveLength(1)
+  })
+
   it('does not refresh with refresh: false', async () => {
     const { fetch } = fakeServer({})
     const store = createFileStore(freshPath())
@@ -349,10 +376,11 @@ describe('createFileStore', () => {
       code: 'ERR_INVALID_ARG_TYPE',
     })
     const cases: [Record<string, unknown>, string, string][] = [
-      [{ skew: '30' }, 'options.skew', 'ERR_INVALID_ARG_TYPE'],
-      [{ skew: -1 }, 'options.skew', 'ERR_INVALID_ARG_VALUE'],
-      [{ skew: Number.NaN }, 'options.skew', 'ERR_INVALID_ARG_VALUE'],
+      [{ timeout: '30' }, 'options.timeout', 'ERR_INVALID_ARG_TYPE'],
+      [{ timeout: -1 }, 'options.timeout', 'ERR_INVALID_ARG_VALUE'],
+      [{ timeout: Number.NaN }, 'options.timeout', 'ERR_INVALID_ARG_VALUE'],
       [{ refresh: 'no' }, 'options.refresh', 'ERR_INVALID_ARG_TYPE'],
+      [{ forceRefresh: 1 }, 'options.forceRefresh', 'ERR_INVALID_ARG_TYPE'],
       [{ fetch: 'yes' }, 'options.fetch', 'ERR_INVALID_ARG_TYPE'],
       [{ signal: {} }, 'options.signal', 'ERR_INVALID_ARG_TYPE'],
     ]

@@ -217,13 +217,14 @@ describe('withFileLock', () => {
     expect(await exists(lock)).toBe(false)
   })
 
-  it("aborts the task's signal when the caller's signal aborts, and removes the lock", async () => {
+  it("never aborts a running task when the caller's signal aborts: it only ends the wait", async () => {
     const lock = freshLock()
     const controller = new AbortController()
     const holder = holdLock(lock, { signal: controller.signal })
     const signal = await holder.held
     controller.abort()
-    expect(signal.aborted).toBe(true)
+    expect(signal.aborted).toBe(false)
+    expect(await owner(lock)).toMatch(/^\d+ [0-9a-f]{32}$/)
     holder.release()
     await expect(holder.done).resolves.toBe('done')
     expect(await exists(lock)).toBe(false)

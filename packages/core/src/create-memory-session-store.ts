@@ -15,13 +15,15 @@ export interface MemorySessionStoreOptions {
  * session cannot corrupt the store. One process only: a fleet shares a store such as
  * `@oauthkit/redis`.
  */
-export function createMemorySessionStore(options?: MemorySessionStoreOptions): SessionStore {
+export function createMemorySessionStore<V = Session>(
+  options?: MemorySessionStoreOptions,
+): SessionStore<V> {
   const maxEntries = options?.maxEntries ?? 1000
   if (!Number.isInteger(maxEntries) || maxEntries < 1) {
     throw invalidArgument('options.maxEntries', 'a positive integer', 'ERR_INVALID_ARG_VALUE')
   }
   const now = options?.now ?? Date.now
-  const entries = new Map<string, { value: Session; expiresAt: number }>()
+  const entries = new Map<string, { value: V; expiresAt: number }>()
   return {
     async get(key) {
       const entry = entries.get(key)

@@ -39,12 +39,16 @@ export interface SessionWriteOptions {
   lock?: HeldLock
 }
 
-/** Where sessions live: the engine's store seam. Values are bearer credentials: keep them secret. */
-export interface SessionStore {
-  /** The session stored under `key`, or `undefined`. */
-  get(key: string): Promise<Session | undefined>
-  /** Stores `session` under `key`. */
-  set(key: string, session: Session, options?: SessionWriteOptions): Promise<void>
+/**
+ * Where sessions live: the engine's store seam. Values are bearer credentials: keep them secret.
+ * `V` is the value kept: a {@link Session} for the engine; other JSON values for companions that
+ * share the store (the BFF's session index).
+ */
+export interface SessionStore<V = Session> {
+  /** The value stored under `key`, or `undefined`. */
+  get(key: string): Promise<V | undefined>
+  /** Stores `value` under `key`, as JSON or a copy: never by reference. */
+  set(key: string, value: V, options?: SessionWriteOptions): Promise<void>
   /** Removes `key`. */
   delete(key: string, options?: SessionWriteOptions): Promise<void>
 }

@@ -168,6 +168,9 @@ export function buildProviderConfiguration(inputs: ConfigurationInputs): Record<
         },
       },
       userinfo: { enabled: true },
+      // OIDC Back-Channel Logout 1.0: clients registered with a backchannel_logout_uri hear of
+      // every logout, and their ID Tokens carry `sid`.
+      backchannelLogout: { enabled: true },
       deviceFlow: {
         enabled: true,
         userCodeInputSource(ctx: ProviderContext, form: string, _out: unknown, err?: Error) {

@@ -1,4 +1,3 @@
-import { createPrivateKey } from 'node:crypto'
 import { invalidArgument } from '@oauthkit/core/internal'
 
 /**
@@ -21,6 +20,9 @@ export function assertPrivateJwk(jwk: object): void {
   } = jwk as Record<string, unknown>
   let type: string | undefined
   try {
+    // Loaded on first use, not imported: node:crypto pulls in streams and the crypto bindings,
+    // which would more than double the package's cold import for apps that never pass a JWK.
+    const { createPrivateKey } = process.getBuiltinModule('node:crypto')
     type = createPrivateKey({ key: material as never, format: 'jwk' }).type
   } catch {
     type = undefined

@@ -15,13 +15,13 @@ export interface SpaServer {
 }
 
 /**
- * Bundles `fixtures/spa-page.ts` with esbuild from the package sources (the `@oauthkit/source`
+ * Bundles `fixtures/<page>` (default `spa-page.ts`) with esbuild from the package sources (the `@oauthkit/source`
  * condition, so no build is needed) and serves it with a tiny HTML page on 127.0.0.1:0. Every
  * path that is not `/app.js` answers the same page, so `/`, `/callback` and `/other` all run it.
  */
-export async function serveSpa(): Promise<SpaServer> {
+export async function serveSpa(page = 'spa-page.ts'): Promise<SpaServer> {
   const bundle = await build({
-    entryPoints: [fileURLToPath(new URL('../fixtures/spa-page.ts', import.meta.url))],
+    entryPoints: [fileURLToPath(new URL(`../fixtures/${page}`, import.meta.url))],
     bundle: true,
     format: 'esm',
     platform: 'browser',

@@ -19,6 +19,15 @@ export interface FakeServerOptions {
   expiresIn?: number
   /** Extra discovery metadata. */
   metadata?: Record<string, unknown>
+  /** Whether refresh responses carry a new ID Token (OIDC Core §12.2 allows both). Default false. */
+  idTokenOnRefresh?: boolean
+  /** Whether token responses carry a refresh token. Default true. */
+  refreshTokens?: boolean
+  /**
+   * Whether spending a rotated refresh token kills its whole family (RFC 9700 §4.14.2). Default
+   * true; servers without reuse detection only refuse the spent token.
+   */
+  reuseDetection?: boolean
 }
 
 /**
@@ -46,6 +55,15 @@ export async function createFakeAuthorizationServer(options: FakeServerOptions =
     down: false,
     /** While set, the token endpoint answers only once this settles: a request held in flight. */
     hold: undefined as Promise<void> | undefined,
+    /**
+     * While set, the token endpoint processes a request (rotating its refresh token) and holds
+     * the answer until this settles: a response lost in transit, or slow to arrive.
+     */
+    holdAnswer: undefined as Promise<void> | undefined,
+    /** While set, revocation requests wait for this to settle. */
+    holdRevocation: undefined as Promise<void> | undefined,
+    /** The JWKS endpoint fails: an HTTP status, or 'network' for a transport failure. */
+    jwksFailure: undefined as number | 'network' | undefined,
     requestUris: new Map<string, URLSearchParams>(),
   }
   const metadata = {
@@ -81,12 +99,13 @@ export async function createFakeAuthorizationServer(options: FakeServerOptions =
 
   async function issue(sub: string, nonce: string | undefined, withIdToken: boolean) {
     const refreshToken = `rt-${++tokens}`
-    refreshTokens.set(refreshToken, { sub, current: true })
+    const withRefreshToken = options.refreshTokens !== false
+    if (withRefreshToken) refreshTokens.set(refreshToken, { sub, current: true })
     return json({
       access_token: `at-${tokens}`,
       token_type: 'Bearer',
       expires_in: state.expiresIn,
-      refresh_token: refreshToken,
+      ...(withRefreshToken ? { refresh_token: refreshToken } : {}),
       scope: 'openid offline_access',
       ...(withIdToken ? { id_token: await idToken(sub, nonce) } : {}),
     })
@@ -113,11 +132,13 @@ export async function createFakeAuthorizationServer(options: FakeServerOptions =
       const entry = refreshTokens.get(body.get('refresh_token') ?? '')
       if (!entry?.current) {
         // Reuse detection (RFC 9700 §4.14.2): the whole family dies.
-        for (const value of refreshTokens.values()) value.current = false
+        if (options.reuseDetection !== false) {
+          for (const value of refreshTokens.values()) value.current = false
+        }
         return json({ error: 'invalid_grant' }, 400)
       }
       entry.current = false
-      return issue(entry.sub, undefined, false)
+      return issue(entry.sub, undefined, options.idTokenOnRefresh === true)
     }
     return json({ error: 'unsupported_grant_type' }, 400)
   }
@@ -137,6 +158,8 @@ export async function createFakeAuthorizationServer(options: FakeServerOptions =
       case '/.well-known/openid-configuration':
         return json(metadata)
       case '/jwks': {
+        if (state.jwksFailure === 'network') throw new TypeError('fetch failed')
+        if (state.jwksFailure) return json({ error: 'server_error' }, state.jwksFailure)
         const jwk = await crypto.subtle.exportKey('jwk', keys.publicKey)
         return json({ keys: [{ ...jwk, kid: 'k1', alg: 'ES256', use: 'sig' }] })
       }
@@ -151,10 +174,17 @@ export async function createFakeAuthorizationServer(options: FakeServerOptions =
         state.failNext = undefined
         if (failure === 'network') throw new TypeError('fetch failed')
         if (failure) return json({ error: 'server_error' }, failure)
-        return token(body)
+        const answer = await token(body)
+        await state.holdAnswer
+        return answer
       }
-      case '/revoke':
+      case '/revoke': {
+        await state.holdRevocation
+        // RFC 7009 §2.1: revoking a refresh token. Unknown tokens are not an error.
+        const entry = refreshTokens.get(body.get('token') ?? '')
+        if (entry) entry.current = false
         return new Response(null, { status: 200 })
+      }
       default:
         return json({ error: 'not_found' }, 404)
     }
@@ -184,6 +214,18 @@ export async function createFakeAuthorizationServer(options: FakeServerOptions =
   }
 
   const count = (grantType: string) => seen.filter((entry) => entry.grantType === grantType).length
+  /** The refresh tokens the server would still accept: neither spent nor revoked. */
+  const activeRefreshTokens = () =>
+    [...refreshTokens].filter(([, entry]) => entry.current).map(([value]) => value)
 
-  return { issuer, clientId, fetch: fetchImpl, authorize, seen, state, count }
+  return {
+    issuer,
+    clientId,
+    fetch: fetchImpl,
+    authorize,
+    seen,
+    state,
+    count,
+    activeRefreshTokens,
+  }
 }

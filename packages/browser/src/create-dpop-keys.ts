@@ -1,0 +1,48 @@
+import type { DPoPHandle, HeldLock, SessionLock } from '@oauthkit/core'
+import type { DPoPExtension } from './browser-client.js'
+import type { KeyValueStore } from './key-value-store.js'
+
+/** The DPoP key pair of one client's session: see {@link createDPoPKeys}. */
+export interface DPoPKeys {
+  /**
+   * The handle of the stored key pair, created and stored first when there is none. Taken under
+   * the session lock; pass `held` when the caller already holds it (Web Locks do not nest).
+   * `undefined` without DPoP.
+   */
+  handle(held?: HeldLock): Promise<DPoPHandle | undefined>
+  /** Deletes the stored key pair; the caller holds the session lock. */
+  retire(): Promise<void>
+  /** Forgets the loaded key: another tab may have deleted or replaced it. */
+  forget(): void
+}
+
+/**
+ * Loads, creates and deletes the DPoP key pair (RFC 9449) at `key` under the session lock
+ * `lockName`, the lock the engine refreshes under. Two tabs using DPoP for the first time at once
+ * therefore end up with one key, the one their tokens are bound to; and a logout deletes the key
+ * while holding it, before telling the other tabs, so none of them can load the dying key.
+ */
+export function createDPoPKeys(
+  dpop: DPoPExtension | undefined,
+  store: KeyValueStore,
+  key: string,
+  lock: SessionLock,
+  lockName: string,
+): DPoPKeys {
+  let loaded: DPoPHandle | undefined
+  const load = async () => {
+    loaded ??= await dpop?.createHandle(store, key)
+    return loaded
+  }
+  return {
+    handle: (held) =>
+      !dpop || loaded ? Promise.resolve(loaded) : held ? load() : lock.run(lockName, load),
+    async retire() {
+      loaded = undefined
+      if (dpop) await store.delete(key)
+    },
+    forget() {
+      loaded = undefined
+    },
+  }
+}
