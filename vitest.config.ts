@@ -46,6 +46,20 @@ export default defineConfig({
       suite('security'),
       suite('browser', 'chromium', 60_000),
       suite('packaging', 'packaging', 60_000),
+      // The runtime matrix (test/runtimes): built packages in Node 20/22/24, Bun, Deno, workerd,
+      // Chromium and Firefox. Its global setup packs and installs the packages once.
+      defineProject({
+        resolve: { conditions },
+        ssr: { resolve: { conditions, externalConditions: ['@oauthkit/source'] } },
+        test: {
+          name: 'runtimes',
+          environment: 'node',
+          include: ['test/runtimes/**/*.test.ts'],
+          globalSetup: ['test/runtimes/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      }),
       defineProject({
         resolve: { conditions },
         ssr: { resolve: { conditions, externalConditions: ['@oauthkit/source'] } },

@@ -41,8 +41,8 @@ export interface FileSessionStore extends SessionStore {
   readonly path: string
   /** Every entry, as stored. */
   list(): Promise<FileStoreEntry[]>
-  /** Deletes the session `name` like `delete`, and resolves what it removed. */
-  take(name: string, options?: SessionWriteOptions): Promise<Session | undefined>
+  /** Deletes the session `name`, and resolves what it removed (read and deleted under one lock). */
+  delete(name: string, options?: SessionWriteOptions): Promise<Session | undefined>
 }
 
 /**
@@ -121,9 +121,6 @@ export function createFileSessionStore(
       )
     },
     async delete(name, writeOptions) {
-      await mutate(name, (entries, key) => without(entries, key), writeOptions)
-    },
-    async take(name, writeOptions) {
       const removed = await mutate(name, (entries, key) => without(entries, key), writeOptions)
       return removed && toSession(removed)
     },

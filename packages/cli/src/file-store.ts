@@ -246,27 +246,17 @@ export function openFileStore(file: string, internals: FileStoreInternals = {}):
       const signal = options?.signal
       const server = serverOf(key, connection, signal)
       const revocations: Promise<void>[] = []
-      const revoked = new Set<string>()
       const revoke = (refreshToken: string) => {
-        revoked.add(refreshToken)
         const revoking = server.revokeRefreshToken(refreshToken)
         revocations.push(revoking)
         return revoking
       }
-      // What each delete removed: a refresh in another process may have saved new tokens between
-      // the engine's read and its delete, and those are revoked too.
-      const deleted = new Set<string>()
       const storeErrors: OAuthKitError[] = []
       // An engine of its own, whose revocations this call waits for and reports.
       const engine = createSessionEngine({
-        store: {
-          get: (name) => sessions.get(name),
-          set: (name, session, writeOptions) => sessions.set(name, session, writeOptions),
-          delete: async (name, writeOptions) => {
-            const removed = await sessions.take(name, writeOptions)
-            if (removed?.tokenSet.refreshToken) deleted.add(removed.tokenSet.refreshToken)
-          },
-        },
+        // The file store's delete resolves what it removed: the engine revokes a refresh token
+        // that a refresh in another process saved between its read and its delete.
+        store: sessions,
         lock: lockFor(connection.timeout),
         request: () => Promise.reject(new Error('a logout never requests tokens')),
         revoke,
@@ -275,7 +265,6 @@ export function openFileStore(file: string, internals: FileStoreInternals = {}):
         },
       })
       const removed = await engine.end(sessionName(key), signal ? { signal } : undefined)
-      for (const refreshToken of deleted) if (!revoked.has(refreshToken)) void revoke(refreshToken)
       const accessToken = removed && !isExpired(removed.tokenSet) && removed.tokenSet.accessToken
       if (accessToken) revocations.push(server.revokeAccessToken(accessToken))
       const outcomes = await Promise.allSettled(revocations)

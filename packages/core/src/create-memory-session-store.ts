@@ -48,7 +48,9 @@ export function createMemorySessionStore<V = Session>(
       }
     },
     async delete(key) {
+      const entry = entries.get(key)
       entries.delete(key)
+      return entry && entry.expiresAt > now() ? structuredClone(entry.value) : undefined
     },
   }
 }

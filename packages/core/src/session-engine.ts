@@ -49,8 +49,11 @@ export interface SessionStore<V = Session> {
   get(key: string): Promise<V | undefined>
   /** Stores `value` under `key`, as JSON or a copy: never by reference. */
   set(key: string, value: V, options?: SessionWriteOptions): Promise<void>
-  /** Removes `key`. */
-  delete(key: string, options?: SessionWriteOptions): Promise<void>
+  /**
+   * Removes `key`. A store that can tell atomically what it removed resolves it: the engine then
+   * revokes a refresh token that another process saved between its read and this delete.
+   */
+  delete(key: string, options?: SessionWriteOptions): Promise<V | undefined | void>
 }
 
 /** A lock being held, as handed to the task of {@link SessionLock.run}. */
@@ -319,13 +322,16 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
     }
   }
 
-  async function remove(key: string, held?: HeldLock): Promise<void> {
+  // Resolves the session the store says it removed, when it can tell.
+  async function remove(key: string, held?: HeldLock): Promise<Session | undefined> {
     memory.set(key, null)
     unsaved.delete(key)
     try {
-      await store.delete(key, held ? { lock: held } : undefined)
+      const removed = await store.delete(key, held ? { lock: held } : undefined)
+      return removed && typeof removed === 'object' && 'tokenSet' in removed ? removed : undefined
     } catch (cause) {
       storeFailed(key, 'delete', cause)
+      return undefined
     }
   }
 
@@ -515,8 +521,9 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
     async end(key, endOptions) {
       const first = await read(key, true)
       // At once, without the lock: a refresh hanging on the network must not keep the user in.
-      await remove(key)
-      const removed = [first?.tokenSet.refreshToken]
+      // What the delete removed may be newer than what was read: a refresh that saved between.
+      const deleted = await remove(key)
+      const removed = [first?.tokenSet.refreshToken, deleted?.tokenSet.refreshToken]
       try {
         await locked(
           key,
@@ -524,8 +531,8 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
             // A refresh that was in flight may have written after the delete.
             const raced = await read(key, true)
             if (raced) {
-              await remove(key, held)
-              removed.push(raced.tokenSet.refreshToken)
+              const gone = await remove(key, held)
+              removed.push(raced.tokenSet.refreshToken, gone?.tokenSet.refreshToken)
             }
             await endOptions?.whileLocked?.(held)
           },

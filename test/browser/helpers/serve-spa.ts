@@ -14,19 +14,33 @@ export interface SpaServer {
   close(): Promise<void>
 }
 
+/** Which page script to serve, when not `fixtures/spa-page.ts` from the package sources. */
+export interface SpaPage {
+  /** The script's path. */
+  entry: string
+  /** Where its imports resolve from (the runtime suite's installed project of packed packages). */
+  dir: string
+}
+
 /**
- * Bundles `fixtures/<page>` (default `spa-page.ts`) with esbuild from the package sources (the `@oauthkit/source`
- * condition, so no build is needed) and serves it with a tiny HTML page on 127.0.0.1:0. Every
- * path that is not `/app.js` answers the same page, so `/`, `/callback` and `/other` all run it.
+ * Bundles a page script with esbuild and serves it with a tiny HTML page on 127.0.0.1:0: a
+ * fixture of `test/browser/fixtures` by file name (default `spa-page.ts`), from the package
+ * sources (the `@oauthkit/source` condition, so no build is needed), or a given `page` with the
+ * default export conditions. Every path that is not `/app.js` answers the same page, so `/`,
+ * `/callback` and `/other` all run it.
  */
-export async function serveSpa(page = 'spa-page.ts'): Promise<SpaServer> {
+export async function serveSpa(page: string | SpaPage = 'spa-page.ts'): Promise<SpaServer> {
+  const fixture = typeof page === 'string'
   const bundle = await build({
-    entryPoints: [fileURLToPath(new URL(`../fixtures/${page}`, import.meta.url))],
+    entryPoints: [
+      fixture ? fileURLToPath(new URL(`../fixtures/${page}`, import.meta.url)) : page.entry,
+    ],
+    ...(fixture ? {} : { absWorkingDir: page.dir }),
     bundle: true,
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    conditions: ['@oauthkit/source'],
+    conditions: fixture ? ['@oauthkit/source'] : [],
     write: false,
     logLevel: 'warning',
   })

@@ -1,0 +1,3 @@
+export function installPacked(options?: {
+  extra?: string[]
+}): Promise<{ dir: string; remove(): Promise<void> }>

@@ -1,0 +1,1 @@
+export function runtimeBinary(...candidates: string[]): string
