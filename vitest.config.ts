@@ -46,6 +46,7 @@ export default defineConfig({
       suite('security'),
       suite('browser', 'chromium', 60_000),
       suite('packaging', 'packaging', 60_000),
+      suite('docs', 'docs', 120_000),
       // The runtime matrix (test/runtimes): built packages in Node 20/22/24, Bun, Deno, workerd,
       // Chromium and Firefox. Its global setup packs and installs the packages once.
       defineProject({

@@ -4,7 +4,7 @@
 // - cold import: a fresh process per sample doing nothing but `await import()`, timed inside it
 //   (process start-up excluded), @oauthkit/node next to oauth4webapi, interleaved;
 // - RFC 9068 verify() per second, one at a time, the same ES256 token: @oauthkit/node
-//   (`cache: false`: the signature checked on every call) next to oauth4webapi's
+//   (`verifiedTokenCache: false`: the signature checked on every call) next to oauth4webapi's
 //   validateJwtAccessToken, interleaved rounds in one process per runtime.
 // workerd has no clock that moves while code runs, so it is measured from outside: cold start is
 // process start to first response of a worker bundling each module (the empty worker is the

@@ -3,7 +3,7 @@
 // oauth4webapi's validateJwtAccessToken (the engine oauthkit wraps) and a raw crypto.subtle.verify
 // of the same signature with the key already imported: the floor, which checks no claims at all.
 // Every candidate verifies the same token; medians of interleaved rounds. oauthkit is measured
-// twice: with `cache: false` (full verification every call, the row comparable with the others)
+// twice: with `verifiedTokenCache: false` (full verification every call, the row comparable with the others)
 // and as configured by default, where the repeated token is answered by its verified-token cache.
 // Uses the built packages: run `npm run build` first.
 import { webcrypto } from 'node:crypto'
@@ -52,7 +52,7 @@ try {
       .sign(keys[alg].privateKey)
 
     const options = { issuer: server.issuer, audience, allowInsecureRequests: true }
-    const verifier = createAccessTokenVerifier({ ...options, cache: false })
+    const verifier = createAccessTokenVerifier({ ...options, verifiedTokenCache: false })
     const cached = createAccessTokenVerifier(options)
     for (const v of [verifier, cached]) {
       await v.verify(`Bearer ${token}`, { scopes: ['read'] }) // discovery + JWKS, once
@@ -80,7 +80,7 @@ try {
     log(alg)
     const samples = await interleave(
       {
-        '@oauthkit/node verify() (cache: false)': () =>
+        '@oauthkit/node verify() (verifiedTokenCache: false)': () =>
           verifier.verify(`Bearer ${token}`, { scopes: ['read'] }),
         'jose jwtVerify()': () => jwtVerify(token, localSet, joseOptions),
         'oauth4webapi validateJwtAccessToken()': engine,

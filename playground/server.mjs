@@ -16,7 +16,6 @@ import { promisify } from 'node:util'
 import { discover } from '@oauthkit/core'
 import { startDevServer } from '@oauthkit/devserver'
 import { createAccessTokenVerifier, createServerClient } from '@oauthkit/node'
-import * as jose from 'jose'
 import * as oauth from 'oauth4webapi'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -153,7 +152,13 @@ async function createEncryptionKey() {
   })
   const kid = `rs-enc-${randomUUID().slice(0, 8)}`
   const publicJwk = { ...publicKey.export({ format: 'jwk' }), kid, use: 'enc', alg: 'RSA-OAEP-256' }
-  return { publicKey, privateKey, kid, publicJwk }
+  const privateJwk = {
+    ...privateKey.export({ format: 'jwk' }),
+    kid,
+    use: 'enc',
+    alg: 'RSA-OAEP-256',
+  }
+  return { publicKey, privateKey, kid, publicJwk, privateJwk }
 }
 
 const JWE_ALG = 'RSA-OAEP-256'
@@ -197,7 +202,7 @@ function decryptStepByStep(token, privateKey) {
  * `createAccessTokenVerifier`. Refusals carry `status`, `error`, `error_description` and
  * `wwwAuthenticate` (RFC 6750 §3).
  */
-function createVerifier({ issuer, audience, metadata, realm }) {
+function createVerifier({ issuer, audience, metadata, realm, decryptionKey }) {
   const verifier = createAccessTokenVerifier({
     issuer,
     audience,
@@ -205,6 +210,8 @@ function createVerifier({ issuer, audience, metadata, realm }) {
     realm,
     clockTolerance: CLOCK_TOLERANCE,
     allowInsecureRequests: true,
+    // Encrypted access tokens (nested JWTs) are decrypted with this API's key, then verified.
+    decryptionKeys: [decryptionKey],
   })
   return {
     via: '@oauthkit/node createAccessTokenVerifier',
@@ -231,6 +238,8 @@ export async function startPlayground(options = {}) {
   const origin = `http://127.0.0.1:${server.address().port}`
   const redirectUri = `${origin}/callback`
 
+  /** The resource server's encryption key pair, made while the dev server starts. */
+  const encryptionKey = createEncryptionKey()
   const devServer = await startDevServer({
     redirectUris: [redirectUri],
     postLogoutRedirectUris: [`${origin}/`],
@@ -247,10 +256,9 @@ export async function startPlayground(options = {}) {
     audience: resource,
     metadata,
     realm: 'playground-api',
+    decryptionKey: (await encryptionKey).privateJwk,
   })
   const insecure = { [oauth.allowInsecureRequests]: true }
-  /** The resource server's encryption key pair, made once (a promise, so start-up does not wait). */
-  const encryptionKey = createEncryptionKey()
 
   /** Server-side transactions (authorization code tours), by id. */
   const transactions = new Map()
@@ -531,11 +539,12 @@ export async function startPlayground(options = {}) {
       await step(res, async () => {
         const { privateKey } = await encryptionKey
         const steps = decryptStepByStep(token, privateKey)
-        const { plaintext } = await jose.compactDecrypt(token, privateKey, {
-          keyManagementAlgorithms: [JWE_ALG],
-          contentEncryptionAlgorithms: [JWE_ENC],
-        })
-        return { ...steps, joseAgrees: new TextDecoder().decode(plaintext) === steps.plaintext }
+        // What the API really runs: the SDK's verifier decrypts (header policy, key by kid and
+        // alg, jose underneath) and verifies the signed JWT inside; its claims must be the ones
+        // the step-by-step decryption found.
+        const claims = await verifier.verify(`Bearer ${token}`, API_SCOPE_READ)
+        const inner = JSON.parse(Buffer.from(steps.plaintext.split('.')[1], 'base64url').toString())
+        return { ...steps, sdkClaims: claims, sdkAgrees: claims.jti === inner.jti }
       })
     },
   }
@@ -580,28 +589,10 @@ export async function startPlayground(options = {}) {
     let via = verifier.via
     try {
       if (token && token.split('.').length === 5) {
-        // An encrypted access token (JWE): decrypt with this API's private key, then verify the
-        // signed JWT inside as usual.
-        const { privateKey } = await encryptionKey
-        let inner
-        try {
-          const { plaintext, protectedHeader } = await jose.compactDecrypt(token, privateKey, {
-            keyManagementAlgorithms: [JWE_ALG],
-            contentEncryptionAlgorithms: [JWE_ENC],
-          })
-          if (protectedHeader.cty !== 'at+jwt') throw new Error('not an access token')
-          inner = new TextDecoder().decode(plaintext)
-        } catch {
-          throw Object.assign(new Error('cannot decrypt'), {
-            status: 401,
-            error: 'invalid_token',
-            error_description: 'the access token cannot be decrypted',
-            wwwAuthenticate:
-              'Bearer realm="playground-api", error="invalid_token", error_description="the access token cannot be decrypted"',
-          })
-        }
-        via = `decrypted (${JWE_ALG}, ${JWE_ENC}) with the API’s private key, then ${verifier.via}`
-        claims = await verifier.verify(`Bearer ${inner}`, required)
+        // An encrypted access token (JWE, a nested JWT): the SDK's verifier decrypts it with this
+        // API's private key, then verifies the signed JWT inside as usual.
+        via = `decrypted (${JWE_ALG}, ${JWE_ENC}) with the API’s private key by ${verifier.via} (decryptionKeys), then verified`
+        claims = await verifier.verify(header, required)
       } else if (token && token.split('.').length !== 3) {
         // An opaque token (the password grant's without `resource`): ask the authorization
         // server (RFC 7662).

@@ -1,5 +1,5 @@
 // What bench/runtimes.mjs measures inside each runtime, written once for all of them: the RFC 9068
-// verification of one token by @oauthkit/node (with `cache: false`, so every call checks the
+// verification of one token by @oauthkit/node (with `verifiedTokenCache: false`, so every call checks the
 // signature, as bench/verify.mjs does) and by oauth4webapi's validateJwtAccessToken, the engine
 // it wraps. Both are warmed (discovery, JWKS) before any sample.
 import { createAccessTokenVerifier } from '@oauthkit/node'
@@ -14,7 +14,7 @@ export async function verifyCandidates({ issuer, audience, token }) {
     issuer,
     audience,
     allowInsecureRequests: true, // the bench server is http://127.0.0.1
-    cache: false,
+    verifiedTokenCache: false,
   })
   const as = { issuer, jwks_uri: `${issuer}/jwks` }
   const options = { [oauth.allowInsecureRequests]: true, [oauth.jwksCache]: {} }

@@ -439,7 +439,8 @@ describe('playground', () => {
     await shot('jwe-gibberish')
     await next(4)
     expect(await text('jwe-cek')).toMatch(/^[0-9a-f]{64}$/)
-    expect(await attr('jwe-jose-agrees', 'data-ok')).toBe('true')
+    expect(await attr('jwe-sdk-agrees', 'data-ok')).toBe('true')
+    expect(await text('jwe-sdk-agrees')).toContain('createAccessTokenVerifier')
     // The decrypted plaintext is a signed access token, verified against the dev server's JWKS.
     await expectJwtsValid(1)
     const inner = await page.locator('[data-testid="jwt-encoded"]').last().inputValue()

@@ -129,14 +129,14 @@ describe('createAccessTokenVerifier() with real RFC 9068 tokens from the devserv
     expect(server.stats().endpoints.jwks).toBe(1)
   })
 
-  it('remembers a verified token: one signature check for repeats, every call with cache: false', async () => {
+  it('remembers a verified token: one signature check for repeats, every call with verifiedTokenCache: false', async () => {
     const token = await serviceToken(server, 'api:read api:write')
     const cached = verifierFor(server)
     const uncached = createAccessTokenVerifier({
       issuer: server.issuer,
       audience: server.resource,
       allowInsecureRequests: true,
-      cache: false,
+      verifiedTokenCache: false,
     })
     await cached.verify(token) // discovery and JWKS
     await uncached.verify(token)
@@ -154,7 +154,7 @@ describe('createAccessTokenVerifier() with real RFC 9068 tokens from the devserv
       expect(err).toMatchObject({ status: 403, error: 'insufficient_scope' })
       for (let i = 0; i < 10; i++) await uncached.verify(token)
       expect(signatures).toHaveBeenCalledTimes(10)
-      expect(cached.cache?.hits).toBe(11)
+      expect(cached.verifiedTokenCache?.hits).toBe(11)
     } finally {
       signatures.mockRestore()
     }

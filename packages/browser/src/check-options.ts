@@ -1,4 +1,4 @@
-import { invalidArgument } from '@oauthkit/core/internal'
+import { assertIssuer, invalidArgument } from '@oauthkit/core/internal'
 import type { BrowserClientOptions } from './browser-client.js'
 
 /**
@@ -31,7 +31,12 @@ function checkString(value: unknown, name: string, optional = false): void {
  */
 export function checkOptions(options: BrowserClientOptions): void {
   checkObject(options)
-  toUrl(options.issuer, 'options.issuer')
+  // As the README promises and node does: an http: issuer is refused here, before any I/O,
+  // not by the first login's discovery.
+  assertIssuer(options.issuer, {
+    allowInsecureRequests: options.allowInsecureRequests === true,
+    name: 'options.issuer',
+  })
   checkString(options.clientId, 'options.clientId')
   toUrl(options.redirectUri, 'options.redirectUri')
   checkString(options.scope, 'options.scope')

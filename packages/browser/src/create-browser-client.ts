@@ -294,7 +294,11 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     async fetch(input, init) {
       const request = new Request(input, init)
       if (!allowedOrigins(options).includes(new URL(request.url).origin)) {
-        throw invalidArgument('input', 'a URL on an allowed origin', 'ERR_INVALID_ARG_VALUE')
+        throw invalidArgument(
+          'input',
+          "a URL on an origin of options.allowedOrigins (default: the page's origin and the origins of options.resource)",
+          'ERR_INVALID_ARG_VALUE',
+        )
       }
       const { tokenSet } = await getSession()
       const { dpop } = options

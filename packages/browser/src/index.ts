@@ -44,6 +44,8 @@ export type {
   StoredSession,
 } from './browser-client.js'
 export { createBrowserClient } from './create-browser-client.js'
+export type { EncryptedIndexedDbStoreOptions } from './create-encrypted-indexeddb-store.js'
+export { createEncryptedIndexedDbStore } from './create-encrypted-indexeddb-store.js'
 export { createIndexedDbStore } from './create-indexeddb-store.js'
 export { createMemoryStore } from './create-memory-store.js'
 export { createWebLock } from './create-web-lock.js'

@@ -30,6 +30,8 @@ export interface Settings {
   issuer?: string | undefined
   clientId?: string | undefined
   scope: string
+  /** RFC 8707 resource indicators, sent with the login (and kept by the grant). */
+  resource?: string[] | undefined
   tokenFile: string
   allowInsecureRequests: boolean
   json: boolean

@@ -2,6 +2,9 @@ const COMMON = `Options (flag, or environment variable):
   --issuer <url>               OAUTHKIT_ISSUER       the authorization server's issuer
   --client-id <id>             OAUTHKIT_CLIENT_ID    this client's identifier
   --scope <scopes>             OAUTHKIT_SCOPE        default "openid offline_access"
+  --resource <uri>             OAUTHKIT_RESOURCE     RFC 8707 resource indicator, for a JWT access
+                                                     token for that API (repeatable; spaces in the
+                                                     variable separate several)
   --token-file <path>          OAUTHKIT_TOKEN_FILE   default: see "Token file" below
   --allow-insecure-requests    OAUTHKIT_ALLOW_INSECURE_REQUESTS=1
                                allow an http:// issuer (local development only)
@@ -11,7 +14,8 @@ const COMMON = `Options (flag, or environment variable):
 const EXIT_CODES = `Exit codes:
   0    success
   1    unexpected error
-  2    usage error: unknown command or flag, missing issuer or client id
+  2    usage error: unknown command or flag, missing issuer or client id, or an
+       issuer that is not exactly the one the server names (a trailing slash)
   3    not logged in, or the session can no longer be refreshed: run "oauthkit login"
   4    login failed: denied, code expired, timed out, or state mismatch
   5    network or server error: unreachable, timeout, 5xx, bad response
@@ -36,7 +40,7 @@ Commands:
 Example:
   export OAUTHKIT_ISSUER=https://as.example.com OAUTHKIT_CLIENT_ID=my-cli
   oauthkit login
-  printf 'Authorization: Bearer %s\n' "$(oauthkit token)" | curl -H @- https://api.example.com/
+  printf 'Authorization: Bearer %s\\n' "$(oauthkit token)" | curl -H @- https://api.example.com/
   (printf is a shell builtin, so the token never appears in a process's arguments.)
 
 ${COMMON}
@@ -75,7 +79,7 @@ ${EXIT_CODES}
 Prints a valid access token on stdout, refreshing it first when it expires within 30 seconds
 (or within half its lifetime, for tokens that live less than a minute). Hand it to curl as a
 header read from stdin:
-  printf 'Authorization: Bearer %s\n' "$(oauthkit token)" | curl -H @- https://api.example.com/
+  printf 'Authorization: Bearer %s\\n' "$(oauthkit token)" | curl -H @- https://api.example.com/
 printf is a shell builtin, so the token stays out of every process's arguments. Avoid
   curl -H "Authorization: Bearer $(oauthkit token)" ...
 which puts the token in curl's arguments, where other local users can read it (ps,

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import { parseArgs } from 'node:util'
-import { isOAuthResponseError } from '@oauthkit/core'
+import { isOAuthResponseError, type OAuthResponseError } from '@oauthkit/core'
+import { toDisplayText } from '@oauthkit/core/internal'
 import {
   type CommandContext,
   type CommandIo,
@@ -50,6 +51,7 @@ const OPTIONS = {
   issuer: { type: 'string' },
   'client-id': { type: 'string' },
   scope: { type: 'string' },
+  resource: { type: 'string', multiple: true },
   'token-file': { type: 'string' },
   'allow-insecure-requests': { type: 'boolean' },
   json: { type: 'boolean' },
@@ -123,6 +125,7 @@ function resolveSettings(values: Values, env: CommandIo['env']): Settings {
     issuer,
     clientId: values['client-id'] ?? (env.OAUTHKIT_CLIENT_ID || undefined),
     scope: values.scope ?? (env.OAUTHKIT_SCOPE || DEFAULT_SCOPE),
+    resource: resolveResource(values.resource, env.OAUTHKIT_RESOURCE),
     tokenFile: values['token-file'] ?? (env.OAUTHKIT_TOKEN_FILE || defaultTokenFilePath({ env })),
     allowInsecureRequests:
       values['allow-insecure-requests'] === true ||
@@ -135,6 +138,26 @@ function resolveSettings(values: Values, env: CommandIo['env']): Settings {
   }
 }
 
+/**
+ * The RFC 8707 resource indicators: every `--resource`, else `OAUTHKIT_RESOURCE` (several
+ * separated by spaces). Each must be an absolute URI without a fragment (RFC 8707 §2).
+ */
+function resolveResource(
+  flags: string[] | undefined,
+  env: string | undefined,
+): string[] | undefined {
+  const resource = flags ?? env?.split(' ').filter(Boolean)
+  if (!resource?.length) return undefined
+  for (const value of resource) {
+    if (URL.parse(value) === null || value.includes('#')) {
+      throw usageError(
+        '--resource must be an absolute URI without a fragment, such as https://api.example.com',
+      )
+    }
+  }
+  return resource
+}
+
 function version(): string {
   // ../package.json from both src/ and dist/.
   return (createRequire(import.meta.url)('../package.json') as { version: string }).version
@@ -144,20 +167,38 @@ function version(): string {
 function reportError(err: unknown, io: CommandIo, json: boolean, login: boolean): number {
   const code = errorCode(err)
   const exitCode = exitCodeFor(code, err, login)
-  const message = err instanceof Error ? err.message : 'unexpected error'
+  const message = messageOf(err, code)
   const hint = hintFor(code, err)
   if (json) {
     writeJson(io, {
       error: {
         code,
         message,
-        ...(isOAuthResponseError(err) ? { error: err.error } : {}),
+        ...(isOAuthResponseError(err) ? oauthFields(err) : {}),
+        ...(hint ? { hint } : {}),
       },
     })
   }
   io.stderr.write(`oauthkit: ${message}${code && code !== 'ERR_USAGE' ? ` (${code})` : ''}\n`)
   if (hint) io.stderr.write(`hint: ${hint}\n`)
   return exitCode
+}
+
+// The server's own words too: `error_description` is what says why (sanitised and capped).
+function oauthFields(err: OAuthResponseError): { error: string; error_description?: string } {
+  const description =
+    err.error_description && toDisplayText(err.error_description, { redact: true })
+  return { error: err.error, ...(description ? { error_description: description } : {}) }
+}
+
+function messageOf(err: unknown, code: string | undefined): string {
+  if (!(err instanceof Error)) return 'unexpected error'
+  // Node's own text quotes the option unevenly ('-- "--foo"): say it plainly instead.
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const option = /'([^']*)'/.exec(err.message)?.[1]
+    return option ? `unknown option "${option}"` : 'unknown option'
+  }
+  return err.message
 }
 
 function exitCodeFor(code: string | undefined, err: unknown, login: boolean): number {
@@ -183,6 +224,10 @@ function exitCodeFor(code: string | undefined, err: unknown, login: boolean): nu
     case 'ERR_NETWORK':
     case 'ERR_SERVER':
     case 'ERR_DISCOVERY_FAILED':
+      // The configured issuer is not the server's (a trailing slash, another spelling): the
+      // user's configuration to fix, not a server to wait for.
+      if (causeCodes(err).includes('ERR_ISSUER_MISMATCH')) return EXIT_CODES.usage
+      return EXIT_CODES.network
     case 'ERR_RESPONSE_TOO_LARGE':
     case 'ERR_INVALID_RESPONSE':
     case 'OAUTH_RESPONSE_IS_NOT_CONFORM':
@@ -197,7 +242,12 @@ function hintFor(code: string | undefined, err: unknown): string | undefined {
   if (code === 'ERR_DISCOVERY_FAILED' && causeCodes(err).some((c) => INSECURE_CODES.has(c))) {
     return 'the server uses http:// URLs; --allow-insecure-requests allows them (local development only)'
   }
+  if (code === 'ERR_DISCOVERY_FAILED' && causeCodes(err).includes('ERR_ISSUER_MISMATCH')) {
+    return 'the issuer must be exactly the one the server names (trailing slash and case included): fix --issuer or OAUTHKIT_ISSUER'
+  }
   if (code === 'ERR_LOGIN_REQUIRED') return 'run "oauthkit login"'
+  if (code === 'ERR_NETWORK')
+    return 'check the issuer URL and that the server is running and reachable'
   if (code?.startsWith('ERR_PARSE_ARGS')) return 'see "oauthkit --help"'
   return undefined
 }

@@ -3,6 +3,7 @@ import {
   createSessionEngine,
   decodeJwt,
   isExpired,
+  isOAuthResponseError,
   type OAuthKitError,
   refreshTokenGrant,
   revokeToken,
@@ -305,7 +306,13 @@ function serverOf(key: FileStoreKey, connection: FileStoreConnectionOptions, sig
       unsupported = true
       return
     }
-    await revokeToken(client, token, { tokenTypeHint, ...(signal ? { signal } : {}) })
+    await revokeToken(client, token, { tokenTypeHint, ...(signal ? { signal } : {}) }).catch(
+      (err: unknown) => {
+        // RFC 7009 §2.2.1: a server that cannot revoke this kind of token says so; a JWT access
+        // token (one for an API, --resource) then simply lives until it expires.
+        if (!(isOAuthResponseError(err) && err.error === 'unsupported_token_type')) throw err
+      },
+    )
   }
   return {
     context,

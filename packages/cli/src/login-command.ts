@@ -14,6 +14,7 @@ export async function loginCommand(context: CommandContext): Promise<number> {
   const connection = {
     ...key,
     scope: settings.scope,
+    ...(settings.resource ? { resource: settings.resource } : {}),
     allowInsecureRequests: settings.allowInsecureRequests,
     signal,
   }

@@ -2,6 +2,7 @@ import {
   decodeJwt,
   fetchUserInfo,
   isExpired,
+  isOAuthResponseError,
   OAuthKitError,
   type TokenSet,
   type UserInfo,
@@ -12,7 +13,8 @@ import { type FileStoreEntry, subjectOf } from './file-store.js'
 import { formatRelativeTime } from './format-relative-time.js'
 
 function notLoggedIn(issuer: string): OAuthKitError {
-  return new OAuthKitError(`not logged in to ${issuer}: run "oauthkit login"`, {
+  // No "run oauthkit login" here: the command prints that as the hint of every ERR_LOGIN_REQUIRED.
+  return new OAuthKitError(`not logged in to ${issuer}`, {
     code: 'ERR_LOGIN_REQUIRED',
   })
 }
@@ -104,10 +106,19 @@ export async function whoamiCommand(context: CommandContext): Promise<number> {
   let userinfo: UserInfo | undefined
   if (client.metadata.userinfo_endpoint) {
     const sub = typeof idToken?.sub === 'string' ? idToken.sub : undefined
-    userinfo = await fetchUserInfo(client, tokenSet.accessToken, {
-      ...(sub ? { expectedSubject: sub } : {}),
-      signal: context.signal,
-    })
+    try {
+      userinfo = await fetchUserInfo(client, tokenSet.accessToken, {
+        ...(sub ? { expectedSubject: sub } : {}),
+        signal: context.signal,
+      })
+    } catch (err) {
+      // A token for an API (`--resource`) is for that audience, and many servers' userinfo
+      // refuses it with 401 invalid_token: the ID Token still says who logged in.
+      if (!(idToken && isOAuthResponseError(err) && err.status === 401)) throw err
+      io.stderr.write(
+        `warning: userinfo refused the access token (${err.message}); showing the ID token's claims only\n`,
+      )
+    }
   }
   if (!idToken && !userinfo) {
     throw new OAuthKitError('no ID token and no userinfo endpoint: nothing says who you are', {

@@ -2,8 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { EXIT_CODES, runCommand } from '../src/command.js'
+import { EXIT_CODES } from '../src/command.js'
 import { createFileStore } from '../src/index.js'
+import { runInProcess } from './run-command-in-process.js'
 
 let dir: string
 beforeAll(async () => {
@@ -13,22 +14,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-/** Runs the command in-process with captured streams. */
-async function run(argv: string[], env: Record<string, string> = {}, stdin?: string) {
-  const out = { stdout: '', stderr: '' }
-  const code = await runCommand(argv, {
-    stdout: { write: (text: string) => (out.stdout += text) },
-    stderr: { write: (text: string) => (out.stderr += text) },
-    stdin:
-      stdin === undefined
-        ? undefined
-        : (async function* () {
-            yield stdin
-          })(),
-    env: { HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), ...env },
-  })
-  return { code, ...out }
-}
+const run = (argv: string[], env: Record<string, string> = {}, stdin?: string) =>
+  runInProcess(dir, argv, env, { stdin })
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
 const jwt = (payload: Record<string, unknown>) =>

@@ -97,6 +97,8 @@ export async function authorizationCodeGrant(
         requestOptionsFor(context, options?.signal),
       )
       const body = await oauth.processAuthorizationCodeResponse(metadata, client, response, {
+        // The JWE decryption hook, when withJweDecryption() put one on the client.
+        ...client,
         expectedNonce: transaction.nonce ?? oauth.expectNoNonce,
         requireIdToken: isOpenId,
         // §3.1.3.7 item 13: with max_age requested, auth_time is required and checked.

@@ -10,8 +10,12 @@ import type { HttpOptions } from './http-options.js'
 export interface ClientContext {
   /** The authorization server's validated metadata. */
   metadata: ServerMetadata
-  /** The client's registration, wire spelling (`client_id`, ...). */
-  client: oauth.Client
+  /**
+   * The client's registration, wire spelling (`client_id`, ...). With {@link withJweDecryption}
+   * it also carries oauth4webapi's `jweDecrypt` hook, and is then handed to oauth4webapi as the
+   * options of response processing too.
+   */
+  client: oauth.Client & oauth.JWEDecryptOptions
   /** How the client authenticates at the token endpoint (RFC 6749 §2.3); `None()` for public clients. */
   clientAuth: oauth.ClientAuth
   /** HTTP options applied to every request. */

@@ -59,6 +59,13 @@ export function base64UrlDecode(input: string): Uint8Array {
   return bytes
 }
 
+/** Encodes bytes as base64url without padding (RFC 4648 §5), without relying on `Buffer`. */
+export function base64UrlEncode(bytes: Uint8Array): string {
+  let binary = ''
+  for (const byte of bytes) binary += String.fromCharCode(byte)
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+}
+
 function malformed(reason: string): OAuthKitError {
   return new OAuthKitError(`jwt ${reason}`, { code: 'ERR_JWT_MALFORMED' })
 }

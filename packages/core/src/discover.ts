@@ -3,6 +3,7 @@ import { toUrl } from './assert.js'
 import { invalidResponse, OAuthKitError } from './errors.js'
 import { type HttpOptions, toRequestOptions } from './http-options.js'
 import { raceSignal } from './race-signal.js'
+import { toDisplayText } from './to-display-text.js'
 import { toOAuthKitError } from './to-oauthkit-error.js'
 
 /** Authorization server metadata (RFC 8414 §2, OpenID Connect Discovery §3), wire spelling. */
@@ -109,9 +110,11 @@ async function fetchMetadata(
     const { code } = mapped as OAuthKitError
     // Transport failures keep their own code, so callers can tell "retry later" from "wrong server".
     if (/^ERR_(TIMEOUT|ABORTED|NETWORK)$/.test(code)) throw mapped
-    if (code === oauth.JSON_ATTRIBUTE_COMPARISON)
-      mapped = issuerMismatch(exact ?? issuer.href, mapped)
-    throw new OAuthKitError(`discovery of ${issuer.origin}${issuer.pathname} failed`, {
+    if (code === oauth.JSON_ATTRIBUTE_COMPARISON) {
+      mapped = issuerMismatch(exact ?? issuer.href, metadataIssuer(err), mapped)
+    }
+    // The issuer as the caller spelled it (a URL would add a slash they never typed), and why.
+    throw new OAuthKitError(`discovery of ${exact ?? issuer.href} failed: ${mapped.message}`, {
       code: 'ERR_DISCOVERY_FAILED',
       cause: mapped,
     })
@@ -132,11 +135,22 @@ const ENDPOINTS = [
   'registration_endpoint',
 ] as const
 
-function issuerMismatch(configured: string, cause?: unknown): OAuthKitError {
+/**
+ * The configured issuer and the metadata's differ. Both are named: the usual cause is a trailing
+ * slash or a letter case, which the user fixes by copying the server's spelling.
+ */
+function issuerMismatch(configured: string, actual: unknown, cause?: unknown): OAuthKitError {
+  const named = typeof actual === 'string' ? ` (the server's is "${toDisplayText(actual)}")` : ''
   return new OAuthKitError(
-    `server metadata "issuer" is not identical to ${JSON.stringify(configured)}`,
+    `server metadata "issuer" is not identical to ${JSON.stringify(configured)}${named}`,
     { code: 'ERR_ISSUER_MISMATCH', cause },
   )
+}
+
+// The `issuer` of the metadata oauth4webapi refused: its error's cause holds the body.
+function metadataIssuer(err: unknown): unknown {
+  const cause = (err as { cause?: { body?: { issuer?: unknown } } }).cause
+  return cause?.body?.issuer
 }
 
 /**
@@ -149,7 +163,9 @@ function checkMetadata(
   exact: string | undefined,
   allowInsecure: boolean,
 ): void {
-  if (exact !== undefined && metadata.issuer !== exact) throw issuerMismatch(exact)
+  if (exact !== undefined && metadata.issuer !== exact) {
+    throw issuerMismatch(exact, metadata.issuer)
+  }
   if (metadata.token_endpoint === undefined) {
     throw invalidResponse('server metadata has no "token_endpoint"')
   }

@@ -1,25 +1,79 @@
+import type * as oauth from 'oauth4webapi'
+
 /**
- * The codes oauthkit itself raises. Errors mapped from oauth4webapi keep oauth4webapi's own code
- * (for example `OAUTH_JWT_CLAIM_COMPARISON_FAILED`) so that its documentation still applies.
+ * The codes of oauth4webapi's processing errors, which oauthkit passes through unchanged (for
+ * example `OAUTH_JWT_CLAIM_COMPARISON_FAILED`) so that oauth4webapi's documentation still applies.
+ * Its error-response codes (`OAUTH_RESPONSE_BODY_ERROR`, `OAUTH_AUTHORIZATION_RESPONSE_ERROR`,
+ * `OAUTH_WWW_AUTHENTICATE_CHALLENGE`) never reach callers: those become {@link OAuthResponseError}.
+ */
+export type OAuth4WebApiErrorCode =
+  | typeof oauth.PARSE_ERROR
+  | typeof oauth.INVALID_RESPONSE
+  | typeof oauth.INVALID_REQUEST
+  | typeof oauth.RESPONSE_IS_NOT_JSON
+  | typeof oauth.RESPONSE_IS_NOT_CONFORM
+  | typeof oauth.HTTP_REQUEST_FORBIDDEN
+  | typeof oauth.REQUEST_PROTOCOL_FORBIDDEN
+  | typeof oauth.JWT_TIMESTAMP_CHECK
+  | typeof oauth.JWT_CLAIM_COMPARISON
+  | typeof oauth.JSON_ATTRIBUTE_COMPARISON
+  | typeof oauth.KEY_SELECTION
+  | typeof oauth.MISSING_SERVER_METADATA
+  | typeof oauth.INVALID_SERVER_METADATA
+  | typeof oauth.JWT_USERINFO_EXPECTED
+  | typeof oauth.UNSUPPORTED_OPERATION
+
+/**
+ * Every `code` an oauthkit error can carry: a closed union, so a `switch` over it is checked.
+ * What each one means and what to do about it: `docs/errors.md`.
  */
 export type OAuthKitErrorCode =
+  // The server answered with an OAuth error (`OAuthResponseError`).
   | 'ERR_OAUTH_RESPONSE'
+  | 'ERR_ACCESS_DENIED'
   | 'ERR_LOGIN_REQUIRED'
+  | 'ERR_DEVICE_CODE_EXPIRED'
+  // Transport: retryable, a session is kept.
+  | 'ERR_NETWORK'
   | 'ERR_TIMEOUT'
   | 'ERR_ABORTED'
-  | 'ERR_NETWORK'
+  | 'ERR_SERVER'
+  // The server's answer or configuration.
+  | 'ERR_DISCOVERY_FAILED'
+  | 'ERR_ISSUER_MISMATCH'
+  | 'ERR_INSECURE_REQUEST'
+  | 'ERR_INVALID_RESPONSE'
+  | 'ERR_RESPONSE_TOO_LARGE'
+  | 'ERR_JWKS_FAILED'
+  | 'ERR_UNSUPPORTED'
+  | 'ERR_SUBJECT_MISMATCH'
+  | 'ERR_ID_TOKEN_INVALID'
+  | 'ERR_LOGOUT_TOKEN_INVALID'
+  // Logins (the callback and the browser).
   | 'ERR_STATE_MISMATCH'
   | 'ERR_TRANSACTION_MISSING'
-  | 'ERR_RESPONSE_TOO_LARGE'
-  | 'ERR_INVALID_RESPONSE'
+  | 'ERR_BROWSER'
+  | 'ERR_LOOPBACK'
+  // JWTs: display decoding and resource-server verification (`AccessTokenError`).
   | 'ERR_JWT_MALFORMED'
   | 'ERR_JWT_INVALID'
-  | 'ERR_DEVICE_CODE_EXPIRED'
-  | 'ERR_DISCOVERY_FAILED'
-  | 'ERR_INSECURE_REQUEST'
-  | 'ERR_SERVER'
-  | 'ERR_ACCESS_DENIED'
-  | (string & {})
+  | 'ERR_TOKEN_MISSING'
+  | 'ERR_TOKEN_TOO_LARGE'
+  | 'ERR_INVALID_REQUEST'
+  | 'ERR_INVALID_TOKEN'
+  | 'ERR_INSUFFICIENT_SCOPE'
+  | 'ERR_JWKS_NO_MATCHING_KEY'
+  // Stores (the CLI's token file, the client-credentials cache).
+  | 'ERR_STORE_FAILED'
+  | 'ERR_STORE_LOCKED'
+  | 'ERR_STORE_CORRUPT'
+  // Reported (`onError`), not thrown: a best-effort revocation of a discarded refresh token.
+  | 'ERR_REVOCATION_FAILED'
+  // The `oauthkit` command was called wrongly.
+  | 'ERR_USAGE'
+  // Anything else a dependency threw; `cause` says what.
+  | 'ERR_UNEXPECTED'
+  | OAuth4WebApiErrorCode
 
 /** Options accepted by {@link OAuthKitError}. */
 export interface OAuthKitErrorOptions {
@@ -141,7 +195,16 @@ export function isOAuthKitError(err: unknown): err is OAuthKitError {
   )
 }
 
-/** Whether `err` is an {@link OAuthResponseError}, by shape as in {@link isOAuthKitError}. */
+/**
+ * Whether `err` is an {@link OAuthResponseError}: the authorization server answered with an OAuth
+ * error. By shape as in {@link isOAuthKitError}, but by name too: an `AccessTokenError` also has a
+ * string `error` (the RFC 6750 code a resource server answers with) and is not one.
+ */
 export function isOAuthResponseError(err: unknown): err is OAuthResponseError {
-  return isOAuthKitError(err) && typeof (err as { error?: unknown }).error === 'string'
+  if (err instanceof OAuthResponseError) return true
+  return (
+    isOAuthKitError(err) &&
+    err.name === 'OAuthResponseError' &&
+    typeof (err as { error?: unknown }).error === 'string'
+  )
 }

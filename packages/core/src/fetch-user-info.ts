@@ -39,12 +39,23 @@ export async function fetchUserInfo(
         accessToken,
         requestOptionsFor(context, options?.signal),
       )
-      return oauth.processUserInfoResponse(
+      const claims = await oauth.processUserInfoResponse(
         context.metadata,
         context.client,
         options?.expectedSubject ?? oauth.skipSubjectCheck,
         response,
+        context.client, // its JWE decryption hook, if any (withJweDecryption)
       )
+      // A signed (perhaps also encrypted) UserInfo response (OIDC Core §5.3.2): oauth4webapi
+      // checks its claims, the signature against the issuer's keys is checked here.
+      if (response.headers.get('content-type')?.startsWith('application/jwt')) {
+        await oauth.validateApplicationLevelSignature(
+          context.metadata,
+          response,
+          requestOptionsFor(context, options?.signal),
+        )
+      }
+      return claims
     })
   } catch (err) {
     rethrow(err)

@@ -1,6 +1,9 @@
 import * as oauth from 'oauth4webapi'
 import { invalidArgument } from './assert.js'
 import { OAuthKitError } from './errors.js'
+import { networkError } from './network-error.js'
+import { stopped } from './race-signal.js'
+import { sanitizeError } from './sanitize-error.js'
 
 /** The largest response body oauthkit reads by default: 1 MiB. Token responses are tiny. */
 export const DEFAULT_MAX_RESPONSE_BYTES: number = 1024 * 1024
@@ -115,7 +118,12 @@ export function limitedFetch(
   maxBytes: number = DEFAULT_MAX_RESPONSE_BYTES,
 ): typeof fetch {
   return async (input, init) => {
-    const response = await fetchImpl(input, init)
+    let response: Response
+    try {
+      response = await fetchImpl(input, init)
+    } catch (err) {
+      throw noResponse(err, input)
+    }
     const { body, status } = response
     const tooLarge = () =>
       new OAuthKitError(`response from ${describeUrl(input)} is larger than ${maxBytes} bytes`, {
@@ -153,13 +161,33 @@ export function limitedFetch(
   }
 }
 
+/**
+ * A fetch that got no response, named by the origin it went to: a transport failure becomes
+ * `ERR_NETWORK` with the reason (refused, DNS, timeout, TLS), a timeout `ERR_TIMEOUT`. Anything
+ * else (an abort, a coded argument error, an injected fetch's own error) goes on unchanged, for
+ * `toOAuthKitError` to map.
+ */
+function noResponse(err: unknown, input: Parameters<typeof fetch>[0]): unknown {
+  const url = toUrl(input)
+  const name = err instanceof Error || err instanceof DOMException ? err.name : undefined
+  if (name === 'TimeoutError' && url)
+    return stopped(err, sanitizeError(err), `request to ${url.origin}`)
+  const coded = typeof (err as { code?: unknown } | undefined)?.code === 'string'
+  if ((err instanceof TypeError && !coded) || name === 'NetworkError') return networkError(err, url)
+  return err
+}
+
+// A Request has `url`; a string or a URL is the URL itself.
+function toUrl(input: Parameters<typeof fetch>[0]): URL | undefined {
+  try {
+    return new URL((input as Partial<Request>).url ?? String(input))
+  } catch {
+    return undefined
+  }
+}
+
 // Origin and path only: a query string may carry a secret.
 function describeUrl(input: Parameters<typeof fetch>[0]): string {
-  try {
-    // A Request has `url`; a string or a URL is the URL itself.
-    const url = new URL((input as Partial<Request>).url ?? (input as string | URL))
-    return `${url.origin}${url.pathname}`
-  } catch {
-    return 'the server'
-  }
+  const url = toUrl(input)
+  return url ? `${url.origin}${url.pathname}` : 'the server'
 }

@@ -43,6 +43,25 @@ export type { ClientCredentialsParameters } from './client-credentials.js'
 export { clientCredentialsGrant } from './client-credentials.js'
 export type { DPoPHandle } from './create-dpop-handle.js'
 export { createDPoPHandle } from './create-dpop-handle.js'
+export type {
+  AsyncKeyValueStore,
+  EncryptedStoreOptions,
+  SealedValue,
+  StoreEncryptionKey,
+} from './create-encrypted-store.js'
+export { createEncryptedStore } from './create-encrypted-store.js'
+export type {
+  DecryptedJwt,
+  DecryptionKey,
+  JweDecryptor,
+  JweDecryptorOptions,
+} from './create-jwe-decryptor.js'
+export {
+  createJweDecryptor,
+  DEFAULT_CONTENT_ENCRYPTION_ALGORITHMS,
+  DEFAULT_KEY_MANAGEMENT_ALGORITHMS,
+  isCompactJwe,
+} from './create-jwe-decryptor.js'
 export type { MemorySessionStoreOptions } from './create-memory-session-store.js'
 export { createMemorySessionStore } from './create-memory-session-store.js'
 export { createProcessLock } from './create-process-lock.js'
@@ -63,6 +82,7 @@ export { clearDiscoveryCache, discover } from './discover.js'
 export type { EndSessionParameters } from './end-session-url.js'
 export { buildEndSessionUrl } from './end-session-url.js'
 export type {
+  OAuth4WebApiErrorCode,
   OAuthKitErrorCode,
   OAuthKitErrorOptions,
   OAuthResponseErrorOptions,
@@ -117,3 +137,4 @@ export type {
   VerifyJwtAccessTokenOptions,
 } from './verify-jwt-access-token.js'
 export { verifyJwtAccessToken } from './verify-jwt-access-token.js'
+export { withJweDecryption } from './with-jwe-decryption.js'

@@ -22,6 +22,7 @@ export { DEFAULT_JWS_ALGORITHMS, SUPPORTED_JWS_ALGORITHMS } from './jws-algorith
 export { abortError, raceSignal } from './race-signal.js'
 export { requestOptionsFor } from './request-options.js'
 export { nextSession } from './session-engine.js'
+export { toDisplayText } from './to-display-text.js'
 export { rethrow } from './to-oauthkit-error.js'
 export { isKeysUnavailable } from './verify-id-token.js'
 export { withDPoPRetry } from './with-dpop-retry.js'

@@ -14,6 +14,12 @@ export interface IntrospectTokenOptions {
   tokenTypeHint?: 'access_token' | 'refresh_token'
   /** Cancels the request. */
   signal?: AbortSignal
+  /**
+   * Asks for a JWT response (RFC 9701 §4: `Accept: application/token-introspection+jwt`), signed
+   * by the server and, when the client is registered for it, encrypted to the client
+   * (`introspection_encrypted_response_alg`). Its signature is checked against the issuer's keys.
+   */
+  requestJwtResponse?: boolean
 }
 
 /**
@@ -39,12 +45,26 @@ export async function introspectToken(
       token,
       {
         ...requestOptionsFor(context, options?.signal),
+        requestJwtResponse: options?.requestJwtResponse === true,
         ...(options?.tokenTypeHint
           ? { additionalParameters: { token_type_hint: options.tokenTypeHint } }
           : {}),
       },
     )
-    return await oauth.processIntrospectionResponse(context.metadata, context.client, response)
+    const result = await oauth.processIntrospectionResponse(
+      context.metadata,
+      context.client,
+      response,
+      context.client, // its JWE decryption hook, if any (withJweDecryption)
+    )
+    if (response.headers.get('content-type')?.startsWith('application/token-introspection+jwt')) {
+      await oauth.validateApplicationLevelSignature(
+        context.metadata,
+        response,
+        requestOptionsFor(context, options?.signal),
+      )
+    }
+    return result
   } catch (err) {
     rethrow(err)
   }

@@ -66,6 +66,7 @@ export async function refreshTokenGrant(
         context.metadata,
         context.client,
         response,
+        context.client, // its JWE decryption hook, if any (withJweDecryption)
       )
       return { response, body }
     })

@@ -1,6 +1,14 @@
 import * as oauth from 'oauth4webapi'
-import { isOAuthKitError, OAuthKitError, OAuthResponseError } from './errors.js'
+import {
+  isOAuthKitError,
+  type OAuth4WebApiErrorCode,
+  OAuthKitError,
+  OAuthResponseError,
+} from './errors.js'
+import { networkError } from './network-error.js'
 import { stopped } from './race-signal.js'
+import { sanitizeError } from './sanitize-error.js'
+import { toDisplayText } from './to-display-text.js'
 
 /**
  * Maps anything thrown by oauth4webapi, `fetch` or a signal into oauthkit's error family. The one
@@ -22,7 +30,7 @@ export function toOAuthKitError(err: unknown): OAuthKitError | TypeError {
   ) {
     return err
   }
-  const cause = sanitize(err)
+  const cause = sanitizeError(err)
   if (err instanceof oauth.ResponseBodyError) {
     return responseError(cause, err.error, err.error_description, err.status)
   }
@@ -61,16 +69,14 @@ export function toOAuthKitError(err: unknown): OAuthKitError | TypeError {
         cause,
       })
     }
-    return new OAuthKitError(err.message, { code: err.code ?? 'ERR_INVALID_RESPONSE', cause })
+    return new OAuthKitError(err.message, { code: passedThrough(err.code), cause })
   }
   const name = err instanceof Error || err instanceof DOMException ? err.name : undefined
   if (name === 'TimeoutError' || name === 'AbortError') return stopped(err, cause)
   // Browsers reject with TypeError; some fetch implementations (happy-dom, polyfills) with a
   // DOMException named NetworkError.
-  if (err instanceof TypeError || name === 'NetworkError') {
-    // undici rejects with TypeError('fetch failed') and the socket error as cause.
-    return new OAuthKitError('network request failed', { code: 'ERR_NETWORK', cause })
-  }
+  // (`limitedFetch` has already named the origin of the requests oauthkit sends itself.)
+  if (err instanceof TypeError || name === 'NetworkError') return networkError(err, undefined)
   return new OAuthKitError('unexpected error', { code: 'ERR_UNEXPECTED', cause })
 }
 
@@ -83,14 +89,41 @@ function isInterruption(reason: unknown): boolean {
   return reason instanceof DOMException || (reason instanceof TypeError && !('code' in reason))
 }
 
+// The codes of oauth4webapi's processing errors (errors.ts lists them as a type).
+const OAUTH4WEBAPI_CODES: ReadonlySet<string> = new Set<OAuth4WebApiErrorCode>([
+  oauth.PARSE_ERROR,
+  oauth.INVALID_RESPONSE,
+  oauth.INVALID_REQUEST,
+  oauth.RESPONSE_IS_NOT_JSON,
+  oauth.RESPONSE_IS_NOT_CONFORM,
+  oauth.HTTP_REQUEST_FORBIDDEN,
+  oauth.REQUEST_PROTOCOL_FORBIDDEN,
+  oauth.JWT_TIMESTAMP_CHECK,
+  oauth.JWT_CLAIM_COMPARISON,
+  oauth.JSON_ATTRIBUTE_COMPARISON,
+  oauth.KEY_SELECTION,
+  oauth.MISSING_SERVER_METADATA,
+  oauth.INVALID_SERVER_METADATA,
+  oauth.JWT_USERINFO_EXPECTED,
+  oauth.UNSUPPORTED_OPERATION,
+])
+
+// oauth4webapi's code when it is one we list; a future one of its codes reads as a bad response.
+function passedThrough(code: string | undefined): OAuth4WebApiErrorCode | 'ERR_INVALID_RESPONSE' {
+  return code !== undefined && OAUTH4WEBAPI_CODES.has(code)
+    ? (code as OAuth4WebApiErrorCode)
+    : 'ERR_INVALID_RESPONSE'
+}
+
 function responseError(
   cause: Error | undefined,
   error: string,
   description: string | undefined,
   status?: number,
 ): OAuthResponseError {
+  const said = description === undefined ? '' : toDisplayText(description, { redact: true })
   return new OAuthResponseError(
-    `server responded with "${error}"${status ? ` (HTTP ${status})` : ''}`,
+    `server responded with "${toDisplayText(error, { redact: true })}"${status ? ` (HTTP ${status})` : ''}${said ? `: ${said}` : ''}`,
     { error, error_description: description, status, cause },
   )
 }
@@ -98,18 +131,4 @@ function responseError(
 /** Throws {@link toOAuthKitError}'s mapping of `err`. For `catch` clauses. */
 export function rethrow(err: unknown): never {
   throw toOAuthKitError(err)
-}
-
-/**
- * A copy of `err` that keeps its name, code and message and drops everything else (response
- * bodies, `Response` objects, URL parameters). Follows `cause` a few levels deep.
- */
-function sanitize(err: unknown, depth = 0): Error | undefined {
-  if (!(err instanceof Error || err instanceof DOMException)) return undefined
-  const cause = depth < 3 ? sanitize((err as { cause?: unknown }).cause, depth + 1) : undefined
-  const copy = new Error(err.message, cause ? { cause } : undefined)
-  copy.name = err.name
-  const code = (err as { code?: unknown }).code
-  if (typeof code === 'string') (copy as Error & { code: string }).code = code
-  return copy
 }

@@ -70,7 +70,12 @@ export function toTokenSet(response: TokenEndpointResponse, options?: ToTokenSet
     tokenSet.refreshToken = refresh_token
   }
   if (id_token !== undefined) {
-    if (typeof id_token !== 'string' || !COMPACT_JWS.test(id_token)) throw invalidMember('id_token')
+    if (
+      typeof id_token !== 'string' ||
+      !(COMPACT_JWS.test(id_token) || COMPACT_JWE.test(id_token))
+    ) {
+      throw invalidMember('id_token')
+    }
     tokenSet.idToken = id_token
   }
   if (scope !== undefined) {
@@ -91,6 +96,10 @@ const TYPE_NAME = /^[-._0-9A-Za-z]+$/
 const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/
 // OIDC Core §2: the ID Token is a JWT; a JWS in compact serialisation (RFC 7515 §7.1).
 const COMPACT_JWS = /^[-_0-9A-Za-z]+\.[-_0-9A-Za-z]+\.[-_0-9A-Za-z]*$/
+// OIDC Core §10.2: or an encrypted ID Token, a compact JWE (RFC 7516 §7.1) whose encrypted key is
+// empty with direct key agreement (ECDH-ES). oauth4webapi has decrypted and validated it by now.
+const COMPACT_JWE =
+  /^[-_0-9A-Za-z]+\.[-_0-9A-Za-z]*\.[-_0-9A-Za-z]+\.[-_0-9A-Za-z]+\.[-_0-9A-Za-z]+$/
 
 function isVsChars(value: unknown): value is string {
   return typeof value === 'string' && VS_CHARS.test(value)

@@ -1,12 +1,14 @@
 import * as oauth from 'oauth4webapi'
 import { AccessTokenError } from './access-token-error.js'
 import { assertString, invalidArgument } from './assert.js'
+import { isCompactJwe, type JweDecryptor } from './create-jwe-decryptor.js'
 import { base64UrlDecode } from './decode-jwt.js'
 import type { ServerMetadata } from './discover.js'
-import { isOAuthKitError, OAuthKitError } from './errors.js'
+import { isOAuthKitError, OAuthKitError, type OAuthKitErrorCode } from './errors.js'
 import { type HttpOptions, toRequestOptions } from './http-options.js'
 import { createJwksCache, type JwksCache, type JwksGeneration } from './jwks-cache.js'
 import { DEFAULT_JWS_ALGORITHMS } from './jws-algorithms.js'
+import { involvesDecryption, openEncryptedAccessToken } from './open-encrypted-access-token.js'
 import { toOAuthKitError } from './to-oauthkit-error.js'
 import {
   storeOf,
@@ -47,6 +49,14 @@ export interface VerifyJwtAccessTokenOptions {
   http?: HttpOptions
   /** The `realm` of `WWW-Authenticate` challenges (RFC 6750 §3). */
   realm?: string
+  /**
+   * Decrypts encrypted access tokens: a JWE (RFC 7516) whose plaintext is the signed JWT
+   * (RFC 7519 §5.2, RFC 9068 §2.1), from `createJweDecryptor()`. The inner JWT is then verified
+   * exactly like a plain one. Default: none, and every JWE is refused (`ERR_JWE_NOT_ACCEPTED`).
+   */
+  decryptor?: JweDecryptor
+  /** Refuses plain (unencrypted) JWT access tokens (`ERR_JWE_REQUIRED`). Needs `decryptor`. */
+  requireEncryption?: boolean
 }
 
 const sharedJwksCache: JwksCache = createJwksCache()
@@ -71,7 +81,10 @@ const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
  *   `invalid_token` (code `ERR_INVALID_TOKEN`, `ERR_TOKEN_TOO_LARGE`, `ERR_JWT_MALFORMED`,
  *   `ERR_JWKS_NO_MATCHING_KEY` or oauth4webapi's, e.g. `OAUTH_JWT_TIMESTAMP_CHECK_FAILED`), 401
  *   without `error` when no token was sent (`ERR_TOKEN_MISSING`), 400 `invalid_request`
- *   (`ERR_INVALID_REQUEST`), 403 `insufficient_scope` (`ERR_INSUFFICIENT_SCOPE`).
+ *   (`ERR_INVALID_REQUEST`), 403 `insufficient_scope` (`ERR_INSUFFICIENT_SCOPE`); for
+ *   encrypted tokens 401 `invalid_token` with `ERR_JWE_NOT_ACCEPTED`, `ERR_JWE_REQUIRED` or the
+ *   decryptor's code (`ERR_JWE_INVALID`, `ERR_JWE_NOT_ALLOWED`, `ERR_JWE_NO_MATCHING_KEY`,
+ *   `ERR_JWE_DECRYPTION_FAILED`).
  *   {@link OAuthKitError} (`ERR_JWKS_FAILED`, `ERR_TIMEOUT`, ...) when the keys cannot be
  *   fetched: a server-side failure, not the caller's.
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
@@ -169,7 +182,24 @@ export async function verifyJwtAccessToken(
   if (!known && !B64TOKEN.test(token)) {
     throw refusal('the access token is malformed', 'ERR_JWT_MALFORMED', realm, 'invalid_token')
   }
-  const joseHeader = known ? known.header : decodeHeader(token)
+  // The signed JWT: the token itself, or what its JWE encloses. Remembered tokens are cached
+  // under the token as presented (the JWE), with the inner JWT's header.
+  let signed = token
+  if (involvesDecryption(token, options)) {
+    if (request && (scheme === 'dpop' || request.headers.has('dpop'))) {
+      // The proof's `ath` hashes the token as sent, which oauth4webapi would compare with the
+      // inner JWT: refused plainly rather than as a confusing hash mismatch.
+      throw refusal(
+        'DPoP-bound encrypted access tokens are not supported',
+        'ERR_JWE_NOT_ACCEPTED',
+        realm,
+        'invalid_token',
+      )
+    }
+    signed = await openEncryptedAccessToken(token, options, known !== undefined, realm)
+    request = undefined
+  }
+  const joseHeader = known ? known.header : decodeHeader(signed)
   if (!joseHeader) {
     throw refusal(
       'the access token is not a signed JWT',
@@ -211,7 +241,12 @@ export async function verifyJwtAccessToken(
     ? cache?.use(known, metadata.issuer, audience, jwks, Date.now(), clockTolerance)
     : undefined
   if (!claims) {
-    const input = request ?? (new BearerRequest(metadata.issuer, token) as unknown as Request)
+    // A remembered JWE that the cache could not answer for (its key set was refetched): the
+    // decryption skipped above is needed after all.
+    if (known && signed === token && isCompactJwe(token)) {
+      signed = await openEncryptedAccessToken(token, options, false, realm)
+    }
+    const input = request ?? (new BearerRequest(metadata.issuer, signed) as unknown as Request)
     try {
       claims = await oauth.validateJwtAccessToken(
         generation.as,
@@ -252,7 +287,7 @@ function isStringArray(value: unknown): value is string[] {
 
 function refusal(
   message: string,
-  code: string,
+  code: OAuthKitErrorCode,
   realm: string | undefined,
   error?: 'invalid_request' | 'invalid_token',
   cause?: unknown,

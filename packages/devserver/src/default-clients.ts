@@ -9,6 +9,11 @@ export interface DevServerClient {
   clientSecret?: string
   /** Private key for `private_key_jwt` (RFC 7523 §2.2), usable with oauth4webapi's `PrivateKeyJwt`. */
   privateJwk?: JsonWebKey
+  /**
+   * Private key (ECDH-ES, P-256) that what the server encrypts for this client opens with: ID
+   * Tokens, JWT UserInfo and introspection responses (OIDC Core §10.2, RFC 9701). `web-encrypted`.
+   */
+  decryptionJwk?: JsonWebKey
   /** Registered redirect URIs. */
   redirectUris: string[]
   /** Registered post-logout redirect URIs (OIDC RP-Initiated Logout §3). */
@@ -30,6 +35,10 @@ export interface DefaultClientInputs {
   redirectUris: string[]
   postLogoutRedirectUris: string[]
   webJwtPublicJwk: JsonWebKey
+  /** The public half of `web-encrypted`'s decryption key (ECDH-ES). */
+  webEncryptedPublicJwk: JsonWebKey
+  /** The server's signing algorithm, which signs the JWT responses `web-encrypted` asks for. */
+  signingAlg: string
 }
 
 const CODE = ['authorization_code', 'refresh_token']
@@ -41,6 +50,8 @@ export const CLIENT_DESCRIPTIONS: Readonly<Record<string, string>> = Object.free
   'spa-par': 'public SPA that must use PAR (RFC 9126)',
   web: 'confidential web app: client_secret_basic, authorization code, refresh tokens',
   'web-jwt': 'confidential web app: private_key_jwt (ES256), code, refresh tokens',
+  'web-encrypted':
+    'confidential web app receiving encrypted ID Tokens, UserInfo and introspection (ECDH-ES, A256GCM)',
   cli: 'public native app: code + PKCE, loopback redirect on any port (RFC 8252)',
   service: 'machine to machine: client credentials, client_secret_basic',
   'service-post': 'machine to machine: client credentials, client_secret_post',
@@ -90,6 +101,25 @@ export function defaultClients(inputs: DefaultClientInputs): Record<string, Clie
       token_endpoint_auth_method: 'private_key_jwt',
       token_endpoint_auth_signing_alg: 'ES256',
       jwks: { keys: [inputs.webJwtPublicJwk] },
+      grant_types: CODE,
+      response_types: ['code'],
+    },
+    // OIDC Core §10.2: everything the server returns about the user is encrypted to the client's
+    // key, nested inside a signature (the signed JWT is the JWE's plaintext).
+    'web-encrypted': {
+      ...browser,
+      client_name: 'Web app (encrypted ID Tokens)',
+      client_secret: 'web-encrypted-secret',
+      token_endpoint_auth_method: 'client_secret_basic',
+      jwks: { keys: [inputs.webEncryptedPublicJwk] },
+      id_token_encrypted_response_alg: 'ECDH-ES',
+      id_token_encrypted_response_enc: 'A256GCM',
+      userinfo_signed_response_alg: inputs.signingAlg,
+      userinfo_encrypted_response_alg: 'ECDH-ES',
+      userinfo_encrypted_response_enc: 'A256GCM',
+      introspection_signed_response_alg: inputs.signingAlg,
+      introspection_encrypted_response_alg: 'ECDH-ES',
+      introspection_encrypted_response_enc: 'A256GCM',
       grant_types: CODE,
       response_types: ['code'],
     },

@@ -6,6 +6,8 @@ import type { ClientMetadata, RequirePkce } from './dev-server-options.js'
 export interface DescribeClientInputs {
   /** The private key of a `private_key_jwt` client, when the dev server generated it. */
   privateJwk?: JsonWebKey
+  /** The private decryption key of a client registered for encryption, when generated here. */
+  decryptionJwk?: JsonWebKey
   /** The server's PKCE policy, which the description mentions when PKCE is optional. */
   requirePkce: RequirePkce
 }
@@ -44,6 +46,7 @@ export function describeClient(
   }
   if (typeof metadata.client_secret === 'string') client.clientSecret = metadata.client_secret
   if (inputs.privateJwk && method === 'private_key_jwt') client.privateJwk = inputs.privateJwk
+  if (inputs.decryptionJwk) client.decryptionJwk = inputs.decryptionJwk
   return client
 }
 
@@ -53,14 +56,20 @@ export function describeClient(
  */
 export function describeClients(
   clients: Record<string, ClientMetadata>,
-  inputs: { requirePkce: RequirePkce; privateJwks: Record<string, JsonWebKey> },
+  inputs: {
+    requirePkce: RequirePkce
+    privateJwks: Record<string, JsonWebKey>
+    decryptionJwks?: Record<string, JsonWebKey>
+  },
 ): Record<string, DevServerClient> {
   const described: Record<string, DevServerClient> = {}
   for (const [id, metadata] of Object.entries(clients)) {
     const privateJwk = inputs.privateJwks[id]
+    const decryptionJwk = inputs.decryptionJwks?.[id]
     described[id] = describeClient(id, metadata, {
       requirePkce: inputs.requirePkce,
       ...(privateJwk ? { privateJwk } : {}),
+      ...(decryptionJwk ? { decryptionJwk } : {}),
     })
   }
   return described

@@ -40,7 +40,12 @@ export async function approveDeviceCode(
   const grant = new provider.Grant({ accountId: user.sub, clientId: code.clientId })
   grant.addOIDCScope(scope)
   const resource = code.params.resource
-  if (typeof resource === 'string') grant.addResourceScope(resource, scope)
+  if (typeof resource === 'string') {
+    grant.addResourceScope(resource, scope)
+    // What oidc-provider's own device page records: without it the token request, which sends
+    // no `resource` (RFC 8628 §3.4), gets an opaque token instead of a JWT for the API.
+    code.resource = resource
+  }
   code.accountId = user.sub
   code.grantId = await grant.save()
   code.scope = scope

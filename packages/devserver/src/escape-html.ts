@@ -10,3 +10,11 @@ const ENTITIES: Record<string, string> = {
 export function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (char) => ENTITIES[char] ?? char)
 }
+
+/**
+ * Escapes text for HTML element content only (never an attribute value): quotes stay as typed,
+ * so a page read as source (`curl`, a test) shows "client's", not "client&#39;s".
+ */
+export function escapeText(value: unknown): string {
+  return String(value).replace(/[&<>]/g, (char) => ENTITIES[char] ?? char)
+}

@@ -1,5 +1,5 @@
 import type { DevServerUser } from './default-users.js'
-import { escapeHtml } from './escape-html.js'
+import { escapeHtml, escapeText } from './escape-html.js'
 
 // Every page is server-rendered, script-free HTML. All dynamic text goes through escapeHtml
 // because client names, scopes and error descriptions come from the request.
@@ -142,6 +142,6 @@ ${list}
 export function renderMessagePage(title: string, message: string, isError = false): string {
   return renderPage(
     title,
-    `<h1>${escapeHtml(title)}</h1><p${isError ? ' class="error"' : ''}>${escapeHtml(message)}</p>`,
+    `<h1>${escapeText(title)}</h1><p${isError ? ' class="error"' : ''}>${escapeText(message)}</p>`,
   )
 }

@@ -2,7 +2,7 @@ import type { JsonWebKey } from 'node:crypto'
 import { randomBytes } from 'node:crypto'
 import type { DevServerUser } from './default-users.js'
 import type { ClientMetadata, ResolvedOptions } from './dev-server-options.js'
-import { escapeHtml } from './escape-html.js'
+import { escapeHtml, escapeText } from './escape-html.js'
 import { renderMessagePage, renderPage } from './html-pages.js'
 import { createMemoryAdapter, type MemoryStore } from './memory-adapter.js'
 import type { ProviderClient, ProviderContext, ProviderModule } from './provider-types.js'
@@ -93,6 +93,11 @@ export function buildProviderConfiguration(inputs: ConfigurationInputs): Record<
       Grant: longLived,
     },
     scopes: [...SCOPES],
+    // oidc-provider's default (true) puts the claims of `profile`/`email` in the ID Token only
+    // when no access token is issued, and in userinfo otherwise: a `web` or `spa` login would get
+    // an ID Token with `sub` alone. Applications read the user's name from the ID Token, so it
+    // carries every claim its scopes release (OIDC Core §5.4 allows either).
+    conformIdTokenClaims: false,
     claims: {
       openid: ['sub'],
       profile: [
@@ -129,6 +134,8 @@ export function buildProviderConfiguration(inputs: ConfigurationInputs): Record<
     rotateRefreshToken: true,
     clientDefaults: {
       id_token_signed_response_alg: signingAlg,
+      // jwtIntrospection defaults every client to RS256, which an EC-only key set cannot sign.
+      introspection_signed_response_alg: signingAlg,
       grant_types: ['authorization_code'],
       response_types: ['code'],
     },
@@ -145,7 +152,7 @@ export function buildProviderConfiguration(inputs: ConfigurationInputs): Record<
     renderError(ctx: ProviderContext, out: Record<string, unknown>) {
       ctx.type = 'html'
       const lines = Object.entries(out)
-        .map(([key, value]) => `<p><code>${escapeHtml(key)}</code>: ${escapeHtml(value)}</p>`)
+        .map(([key, value]) => `<p><code>${escapeText(key)}</code>: ${escapeText(value)}</p>`)
         .join('')
       ctx.body = renderPage('Error', `<h1>Something went wrong</h1>${lines}`)
     },
@@ -168,6 +175,11 @@ export function buildProviderConfiguration(inputs: ConfigurationInputs): Record<
         },
       },
       userinfo: { enabled: true },
+      // Encrypted ID Tokens, UserInfo and introspection responses for clients registered for
+      // them (`web-encrypted`), and encrypted JWT access tokens (mintAccessToken's `encrypt`).
+      encryption: { enabled: true },
+      jwtUserinfo: { enabled: true },
+      jwtIntrospection: { enabled: true },
       // OIDC Back-Channel Logout 1.0: clients registered with a backchannel_logout_uri hear of
       // every logout, and their ID Tokens carry `sid`.
       backchannelLogout: { enabled: true },

@@ -50,6 +50,8 @@ export interface ProviderDeviceCode {
   accountId?: string
   grantId?: string
   scope?: string
+  /** The resource indicator the tokens are for, as oidc-provider's device page records it. */
+  resource?: string
   authTime?: number
   error?: string
   errorDescription?: string

@@ -25,6 +25,19 @@ export async function generateSigningKey(kind: 'RS256' | 'ES256' | 'EdDSA'): Pro
   }
 }
 
+/**
+ * Generates a P-256 key pair for ECDH-ES (RFC 7518 §4.6), the key a client publishes in its
+ * `jwks` so the server can encrypt ID Tokens and JWT responses to it.
+ */
+export async function generateEncryptionKey(): Promise<JwkPair> {
+  const pair = await generate('ec', { namedCurve: 'P-256' })
+  const meta = { kid: `enc-${randomUUID().slice(0, 8)}`, alg: 'ECDH-ES', use: 'enc' }
+  return {
+    privateJwk: { ...(pair.privateKey.export({ format: 'jwk' }) as JsonWebKey), ...meta },
+    publicJwk: { ...(pair.publicKey.export({ format: 'jwk' }) as JsonWebKey), ...meta },
+  }
+}
+
 /** The JWS algorithm (RFC 7518 §3.1) a private JWK signs with by default. */
 export function algorithmForJwk(jwk: JsonWebKey): string {
   if (typeof jwk.alg === 'string') return jwk.alg

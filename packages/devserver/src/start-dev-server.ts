@@ -7,6 +7,7 @@ import { type DevServerUser, defaultUsers, findUser, toDevServerUsers } from './
 import { describeClients } from './describe-client.js'
 import { DevServerError, invalidArgument } from './dev-server-error.js'
 import {
+  type ClientMetadata,
   type DevServerOptions,
   type DevServerRequest,
   resolveOptions,
@@ -28,7 +29,13 @@ import {
 import type { ProviderInstance, ProviderModule } from './provider-types.js'
 import { acquireQuietConsole } from './quiet-console.js'
 import { type DevServerStats, RequestLog } from './request-log.js'
-import { algorithmForJwk, generateSigningKey, type JwkPair, toPublicJwk } from './signing-keys.js'
+import {
+  algorithmForJwk,
+  generateEncryptionKey,
+  generateSigningKey,
+  type JwkPair,
+  toPublicJwk,
+} from './signing-keys.js'
 
 export type { DevServerErrorEvent } from './error-event-log.js'
 
@@ -179,7 +186,7 @@ export async function startDevServer(options?: DevServerOptions): Promise<DevSer
   const release = resolved.quiet ? acquireQuietConsole() : () => {}
   const server = createServer()
   try {
-    const [module, signingKeys, webJwtKey] = await Promise.all([
+    const [module, signingKeys, webJwtKey, webEncryptedKey] = await Promise.all([
       loadProvider(),
       resolved.jwks
         ? Promise.resolve(resolved.jwks.keys)
@@ -189,6 +196,7 @@ export async function startDevServer(options?: DevServerOptions): Promise<DevSer
             generateSigningKey('EdDSA'),
           ]).then((pairs) => pairs.map((pair) => pair.privateJwk)),
       generateSigningKey('ES256'),
+      generateEncryptionKey(),
     ])
 
     const port = await listen(server, resolved.port, resolved.host)
@@ -206,6 +214,8 @@ export async function startDevServer(options?: DevServerOptions): Promise<DevSer
         redirectUris: resolved.redirectUris,
         postLogoutRedirectUris,
         webJwtPublicJwk: webJwtKey.publicJwk,
+        webEncryptedPublicJwk: webEncryptedKey.publicJwk,
+        signingAlg,
       }),
       resolved.clients,
     )
@@ -270,6 +280,10 @@ export async function startDevServer(options?: DevServerOptions): Promise<DevSer
     const clients = describeClients(clientMetadata, {
       requirePkce: resolved.requirePkce,
       privateJwks: { 'web-jwt': webJwtKey.privateJwk },
+      // Only while the client is still the built-in one registered with this key.
+      decryptionJwks: registersKey(clientMetadata['web-encrypted'], webEncryptedKey.publicJwk.kid)
+        ? { 'web-encrypted': webEncryptedKey.privateJwk }
+        : {},
     })
     const browser = new HeadlessBrowser(issuer, users)
 
@@ -327,4 +341,9 @@ export async function startDevServer(options?: DevServerOptions): Promise<DevSer
     release()
     throw error
   }
+}
+
+function registersKey(metadata: ClientMetadata | undefined, kid: string): boolean {
+  const keys = (metadata?.jwks as { keys?: unknown } | undefined)?.keys
+  return Array.isArray(keys) && keys.some((key) => (key as { kid?: unknown } | null)?.kid === kid)
 }

@@ -1,10 +1,14 @@
 import {
+  createJweDecryptor,
   createJwksCache,
   createVerifiedTokenCache,
+  type DecryptionKey,
   discover,
+  type JweDecryptor,
   type JwksCache,
   type JwksCacheOptions,
   type JwtAccessTokenClaims,
+  type PrivateJwk,
   type ServerMetadata,
   type VerifiedTokenCache,
   type VerifiedTokenCacheOptions,
@@ -14,6 +18,7 @@ import {
 import { assertIssuer, invalidArgument, SUPPORTED_JWS_ALGORITHMS } from '@oauthkit/core/internal'
 import { assertMetadata } from './assert-metadata.js'
 import { numberOption } from './number-option.js'
+import { renameArgument } from './rename-argument.js'
 import { toHttpOptions } from './to-http-options.js'
 
 /** Options of {@link createAccessTokenVerifier}. */
@@ -37,16 +42,48 @@ export interface AccessTokenVerifierOptions {
   maxTokenLength?: number
   /** The `realm` of `WWW-Authenticate` challenges (RFC 6750 §3). */
   realm?: string
-  /** The JWKS cache policy (`maxAge`, `minRefetchInterval`, `maxStale`). */
-  jwks?: JwksCacheOptions
+  /**
+   * The issuer's key cache: a policy (`maxAge`, `minRefetchInterval`, `maxStale`, in seconds) for
+   * a cache of this verifier's own, or a cache from `createJwksCache()` to share between
+   * verifiers. Same name as core's `verifyJwtAccessToken` option.
+   */
+  jwksCache?: JwksCacheOptions | JwksCache
   /**
    * Remembers tokens that passed full verification, so that the exact same token presented again
-   * skips the signature check until its `exp`. The header checks, the key lookup, `exp`, `nbf` and
-   * the call's `scopes` still run on every presentation; a refetch of the JWKS (every
-   * `jwks.maxAge`) sends each token through full verification again; refusals and DPoP-bound
-   * tokens are never remembered. Default `{ maxEntries: 1000 }`; `false` verifies every call.
+   * skips the signature check (and, for an encrypted token, the decryption) until its `exp`. The
+   * header checks, the key lookup, `exp`, `nbf` and the call's `scopes` still run on every
+   * presentation; a refetch of the JWKS (every `jwksCache.maxAge`) sends each token through full
+   * verification again; refusals and DPoP-bound tokens are never remembered. Options
+   * (`{ maxEntries }`) or a cache from `createVerifiedTokenCache()`. Default
+   * `{ maxEntries: 1000 }`; `false` verifies every call. Same name as core's option.
    */
-  cache?: VerifiedTokenCacheOptions | false
+  verifiedTokenCache?: VerifiedTokenCacheOptions | VerifiedTokenCache | false
+  /**
+   * This API's private keys for encrypted access tokens: a JWE (RFC 7516) whose plaintext is the
+   * signed JWT (RFC 7519 §5.2, `cty` `JWT` or `at+jwt`), decrypted and then verified like any
+   * other. Each a private JWK with its `alg` (and `kid`), or `{ key, alg, kid? }` with a
+   * `CryptoKey`. Several keys for rotation: a JWE's `kid` and `alg` pick the key, and an `alg` is
+   * only ever used with the key configured for it. `jose` is loaded on the first encrypted token.
+   */
+  decryptionKeys?: (DecryptionKey | PrivateJwk)[]
+  /**
+   * `optional` (the default with `decryptionKeys`): encrypted and plain tokens are both accepted.
+   * `required`: plain JWS tokens are refused (`ERR_JWE_REQUIRED`); needs `decryptionKeys`.
+   * `refused` (the default without keys): encrypted tokens are refused (`ERR_JWE_NOT_ACCEPTED`).
+   */
+  encryption?: 'optional' | 'required' | 'refused'
+  /**
+   * Accepted JWE `alg` values. Default RSA-OAEP-256, ECDH-ES, ECDH-ES+A128KW, ECDH-ES+A256KW.
+   * PBES2, `dir`, RSA1_5 and shared-secret key wraps are never accepted.
+   */
+  keyManagementAlgorithms?: string[]
+  /** Accepted JWE `enc` values. Default A128GCM, A256GCM. */
+  contentEncryptionAlgorithms?: string[]
+  /**
+   * Accepts compressed JWEs (`zip: "DEF"`), inflating at most this many bytes. Default: refused
+   * (a decompression bomb costs the sender nothing, RFC 8725 §3.6).
+   */
+  maxDecompressedBytes?: number
   /** A Fetch API implementation for discovery and JWKS. */
   fetch?: typeof fetch
   /**
@@ -75,8 +112,11 @@ export interface AccessTokenVerifier {
   readonly issuer: string
   /** The expected audience. */
   readonly audience: string
-  /** The cache of verified tokens (`size`, `hits`, `clear()`); `undefined` with `cache: false`. */
-  readonly cache: VerifiedTokenCache | undefined
+  /**
+   * The cache of verified tokens (`size`, `hits`, `clear()`); `undefined` with
+   * `verifiedTokenCache: false`.
+   */
+  readonly verifiedTokenCache: VerifiedTokenCache | undefined
   /**
    * Verifies an RFC 9068 JWT access token and returns its claims.
    *
@@ -147,8 +187,10 @@ export function createAccessTokenVerifier(
   }
   const issuer = typeof issuerOption === 'string' ? issuerOption : issuerUrl.href
   if (options.metadata !== undefined) assertMetadata(options.metadata, issuer, ['jwks_uri'])
-  const cache = verifiedTokenCacheOf(options.cache)
-  const jwksCache = jwksCacheOf(options.jwks)
+  const cache = verifiedTokenCacheOf(options.verifiedTokenCache)
+  const jwksCache = jwksCacheOf(options.jwksCache)
+  const { decryptor, requireEncryption } = decryptionOf(options)
+  const headerDecryptor = decryptor && headerChecksOf(decryptor)
   // One object shape for every call (absent options are `undefined`, which core defaults): a
   // literal is cheaper than spreading a base object per request.
   const allowed = algorithms && [...algorithms] // a later change to the caller's array is not ours
@@ -162,6 +204,8 @@ export function createAccessTokenVerifier(
     verifiedTokenCache: cache,
     http,
     realm,
+    decryptor,
+    requireEncryption,
   })
   const base = optionsWith(undefined)
   // discover() caches for an hour; asking it at most once a minute keeps its URL parsing and
@@ -176,7 +220,7 @@ export function createAccessTokenVerifier(
   return {
     issuer,
     audience,
-    cache,
+    verifiedTokenCache: cache,
     // Not async: core's promise is handed back as is, which spares an extra promise and its
     // microtask turns per request. Nothing before that call can throw.
     verify(authorization, verifyOptions) {
@@ -193,6 +237,7 @@ export function createAccessTokenVerifier(
         ...verifyOptionsOf,
         jwksCache: headerChecksOnly,
         verifiedTokenCache: undefined,
+        decryptor: headerDecryptor,
       }).then(
         () => Promise.reject(new Error('unreachable: the header checks end at the key lookup')),
         (err: unknown) => {
@@ -230,38 +275,88 @@ function checkAlgorithms(algorithms: unknown): void {
   }
 }
 
-// Core names its own parameters (`options.maxAge`); here they are members of `jwks`.
-function jwksCacheOf(option: JwksCacheOptions | undefined): ReturnType<typeof createJwksCache> {
+// The same pass for an encrypted token: its JWE header is checked against the policy (no key
+// work, no jose), and decryption waits for the metadata.
+function headerChecksOf(decryptor: JweDecryptor): JweDecryptor {
+  return {
+    checkHeader: (jwe) => decryptor.checkHeader(jwe),
+    decrypt: (jwe) => {
+      decryptor.checkHeader(jwe)
+      return Promise.reject(HEADER_CHECKED)
+    },
+  }
+}
+
+function decryptionOf(options: AccessTokenVerifierOptions): {
+  decryptor: JweDecryptor | undefined
+  requireEncryption: boolean
+} {
+  const { decryptionKeys: keys, encryption } = options
+  if (
+    encryption !== undefined &&
+    encryption !== 'optional' &&
+    encryption !== 'required' &&
+    encryption !== 'refused'
+  ) {
+    throw invalidArgument(
+      'encryption',
+      '"optional", "required" or "refused"',
+      'ERR_INVALID_ARG_VALUE',
+    )
+  }
+  if (keys === undefined) {
+    if (encryption === 'required' || encryption === 'optional') {
+      throw invalidArgument('decryptionKeys', `given with encryption "${encryption}"`)
+    }
+    return { decryptor: undefined, requireEncryption: false }
+  }
+  let decryptor: JweDecryptor
+  try {
+    decryptor = createJweDecryptor({
+      keys,
+      keyManagementAlgorithms: options.keyManagementAlgorithms,
+      contentEncryptionAlgorithms: options.contentEncryptionAlgorithms,
+      maxDecompressedBytes: options.maxDecompressedBytes,
+      // RFC 7519 §5.2: a nested JWT says so; RFC 9068 issuers may say at+jwt.
+      contentTypes: ['JWT', 'at+jwt'],
+    })
+  } catch (err) {
+    throw renameArgument(err, '"keys', '"decryptionKeys')
+  }
+  return {
+    decryptor: encryption === 'refused' ? undefined : decryptor,
+    requireEncryption: encryption === 'required',
+  }
+}
+
+function jwksCacheOf(option: JwksCacheOptions | JwksCache | undefined): JwksCache {
   if (option !== undefined && (typeof option !== 'object' || option === null)) {
-    throw invalidArgument('jwks', 'an object')
+    throw invalidArgument('jwksCache', 'an object')
+  }
+  if (option !== undefined && typeof (option as JwksCache).keysFor === 'function') {
+    return option as JwksCache
   }
   try {
-    return createJwksCache(option)
+    return createJwksCache(option as JwksCacheOptions | undefined)
   } catch (err) {
-    const code = (err as { code?: unknown }).code
-    if (
-      err instanceof TypeError &&
-      (code === 'ERR_INVALID_ARG_TYPE' || code === 'ERR_INVALID_ARG_VALUE')
-    ) {
-      err.message = err.message.replace('"options.', '"jwks.')
-    }
-    throw err
+    throw renameArgument(err, '"options.', '"jwksCache.')
   }
 }
 
 function verifiedTokenCacheOf(
-  option: VerifiedTokenCacheOptions | false | undefined,
+  option: VerifiedTokenCacheOptions | VerifiedTokenCache | false | undefined,
 ): VerifiedTokenCache | undefined {
   if (option === false) return undefined
   if (option !== undefined && (typeof option !== 'object' || option === null)) {
-    throw invalidArgument('cache', 'an object or false')
+    throw invalidArgument('verifiedTokenCache', 'an object or false')
   }
-  const maxEntries = option?.maxEntries
-  if (maxEntries !== undefined && typeof maxEntries !== 'number') {
-    throw invalidArgument('cache.maxEntries', 'a number')
+  // A cache made by createVerifiedTokenCache(), shared: core checks it is one.
+  if (option !== undefined && typeof (option as VerifiedTokenCache).clear === 'function') {
+    return option as VerifiedTokenCache
   }
-  if (maxEntries !== undefined && !(Number.isSafeInteger(maxEntries) && maxEntries >= 1)) {
-    throw invalidArgument('cache.maxEntries', 'a positive integer', 'ERR_INVALID_ARG_VALUE')
+  try {
+    return createVerifiedTokenCache(option as VerifiedTokenCacheOptions | undefined)
+  } catch (err) {
+    throw renameArgument(err, '"options.', '"verifiedTokenCache.')
   }
-  return createVerifiedTokenCache(maxEntries === undefined ? {} : { maxEntries })
 }

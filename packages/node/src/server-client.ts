@@ -11,9 +11,11 @@ import {
   buildEndSessionUrl as coreBuildEndSessionUrl,
   createClientAuth,
   createClientContext,
+  createJweDecryptor,
   createMemorySessionStore,
   createProcessLock,
   createSessionEngine,
+  type DecryptionKey,
   discover,
   type EndSessionParameters,
   type FetchUserInfoOptions,
@@ -37,6 +39,7 @@ import {
   type TokenSet,
   type UserInfo,
   verifyIdToken,
+  withJweDecryption,
 } from '@oauthkit/core'
 import { assertIssuer, invalidArgument, isCryptoKey, nextSession } from '@oauthkit/core/internal'
 import { assertMetadata } from './assert-metadata.js'
@@ -44,6 +47,7 @@ import { assertPrivateJwk } from './assert-private-jwk.js'
 import { createClientCredentialsCache } from './client-credentials-cache.js'
 import { publishSessionEvents } from './node-diagnostics.js'
 import { numberOption } from './number-option.js'
+import { renameArgument } from './rename-argument.js'
 import { toHttpOptions } from './to-http-options.js'
 
 /** Options of {@link createServerClient}. */
@@ -86,6 +90,16 @@ export interface ServerClientOptions {
   metadata?: ServerMetadata
   /** The client-credentials token cache. */
   tokenCache?: TokenCacheOptions
+  /**
+   * The client's private keys for what the server encrypts to it (OIDC Core §10.2, RFC 9701 §5):
+   * ID Tokens (`id_token_encrypted_response_alg`/`enc` in the client's registration), JWT
+   * UserInfo and introspection responses. Each a private JWK carrying its `alg` (and `kid`), or
+   * `{ key, alg, kid? }` with a `CryptoKey`; the public halves go in the client's registered
+   * `jwks`. Accepted: RSA-OAEP-256, ECDH-ES, ECDH-ES+A128KW/A256KW with A128GCM/A256GCM; the JWE
+   * must hold a signed JWT, whose signature is then checked against the issuer's keys. `jose` is
+   * loaded on the first encrypted response only.
+   */
+  decryptionKeys?: (DecryptionKey | PrivateJwk)[]
   /** Server-side sessions: {@link ServerClient.getSession} and its siblings. */
   sessions?: SessionOptions
 }
@@ -289,6 +303,7 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
   if (fixedMetadata !== undefined) assertMetadata(fixedMetadata, issuer)
   const cacheOptions = tokenCacheOptions(options.tokenCache)
   const sessionOptions = checkSessionOptions(options.sessions)
+  const decryptor = decryptorOf(options.decryptionKeys)
 
   // Importing a private JWK is async and a factory stays sync, so the import starts here and is
   // normally done by the first call. One that failed is not kept: the next call imports again.
@@ -309,13 +324,14 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
   const context = async (signal?: AbortSignal): Promise<ClientContext> => {
     // The key first: a key WebCrypto refuses fails the call before any request goes out.
     const auth = await (clientAuth ?? importClientAuth())
-    return createClientContext({
+    const ctx = createClientContext({
       metadata: await metadata(signal),
       clientId,
       clientAuth: auth,
       http,
       clockTolerance,
     })
+    return decryptor ? withJweDecryption(ctx, decryptor) : ctx
   }
   const cache = createClientCredentialsCache({
     ...cacheOptions,
@@ -462,6 +478,17 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
       checkSignal(signal)
       return coreBuildEndSessionUrl(await context(signal), endSession)
     },
+  }
+}
+
+function decryptorOf(
+  keys: ServerClientOptions['decryptionKeys'],
+): ReturnType<typeof createJweDecryptor> | undefined {
+  if (keys === undefined) return undefined
+  try {
+    return createJweDecryptor({ keys })
+  } catch (err) {
+    throw renameArgument(err, '"keys', '"decryptionKeys')
   }
 }
 

@@ -2,6 +2,7 @@
 // discovery and a JWKS whose keys the tests change), with tokens signed by jose. Signature checks
 // are counted through a call-through spy on crypto.subtle.verify, which oauth4webapi looks up on
 // every call; no module is mocked.
+import { generateKeyPairSync } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import {
@@ -79,7 +80,7 @@ const sign = (claims: Record<string, unknown> = {}, key: SigningKey = keyA) =>
 describe('createAccessTokenVerifier() verified-token cache', () => {
   it('is on by default: a repeated token is verified once, concurrent callers included', async () => {
     const verifier = verifierWith()
-    expect(verifier.cache).toMatchObject({ maxEntries: 1000, size: 0, hits: 0 })
+    expect(verifier.verifiedTokenCache).toMatchObject({ maxEntries: 1000, size: 0, hits: 0 })
     const token = await sign()
     await verifier.verify(`Bearer ${token}`)
     const claims = await Promise.all(
@@ -87,24 +88,24 @@ describe('createAccessTokenVerifier() verified-token cache', () => {
     )
     for (const c of claims) expect(c).toMatchObject({ sub: 'user-1', iss: issuer })
     expect(signatures).toHaveBeenCalledTimes(1)
-    expect(verifier.cache?.hits).toBe(16)
+    expect(verifier.verifiedTokenCache?.hits).toBe(16)
     expect(published.jwksRequests).toBe(1)
   })
 
-  it('cache: false verifies every presentation', async () => {
-    const verifier = verifierWith({ cache: false })
-    expect(verifier.cache).toBeUndefined()
+  it('verifiedTokenCache: false verifies every presentation', async () => {
+    const verifier = verifierWith({ verifiedTokenCache: false })
+    expect(verifier.verifiedTokenCache).toBeUndefined()
     const token = await sign()
     for (let i = 0; i < 5; i++) await verifier.verify(token)
     expect(signatures).toHaveBeenCalledTimes(5)
   })
 
-  it('cache.maxEntries bounds what is remembered', async () => {
-    const verifier = verifierWith({ cache: { maxEntries: 1 } })
+  it('verifiedTokenCache.maxEntries bounds what is remembered', async () => {
+    const verifier = verifierWith({ verifiedTokenCache: { maxEntries: 1 } })
     const [t1, t2] = [await sign(), await sign()]
     for (const token of [t1, t2, t1, t2]) await verifier.verify(token)
     expect(signatures).toHaveBeenCalledTimes(4)
-    expect(verifier.cache?.size).toBe(1)
+    expect(verifier.verifiedTokenCache?.size).toBe(1)
     await verifier.verify(t2)
     expect(signatures).toHaveBeenCalledTimes(4)
   })
@@ -116,7 +117,7 @@ describe('createAccessTokenVerifier() verified-token cache', () => {
     await verifier.verify(token)
     vi.setSystemTime(T0 + 29_000)
     await verifier.verify(token)
-    expect(verifier.cache?.hits).toBe(1)
+    expect(verifier.verifiedTokenCache?.hits).toBe(1)
     vi.setSystemTime(T0 + 30_000)
     const err = await refusal(verifier.verify(token))
     expect(err).toMatchObject({ status: 401, code: 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED' })
@@ -128,7 +129,7 @@ describe('createAccessTokenVerifier() verified-token cache', () => {
     await verifier.verify(token, { scopes: ['read'] })
     const err = await refusal(verifier.verify(token, { scopes: ['write'] }))
     expect(err).toMatchObject({ status: 403, error: 'insufficient_scope', scope: 'write' })
-    expect(verifier.cache?.hits).toBe(1)
+    expect(verifier.verifiedTokenCache?.hits).toBe(1)
     // Through an adapter too: the route's scope is the call's.
     const handler = withAccessToken(verifier, () => new Response('ok'), { scopes: ['admin'] })
     const request = new Request(`${audience}/x`, { headers: { authorization: `Bearer ${token}` } })
@@ -150,12 +151,12 @@ describe('createAccessTokenVerifier() verified-token cache', () => {
     const spliced = `${header}.${payload}.${resigned.split('.')[2]}`
     expect((await refusal(verifier.verify(spliced))).status).toBe(401)
     await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'user-1' })
-    expect(verifier.cache?.hits).toBe(1)
+    expect(verifier.verifiedTokenCache?.hits).toBe(1)
   })
 
   it('stops accepting a cached token whose key was removed from the JWKS, at the refetch', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: T0 })
-    const verifier = verifierWith({ jwks: { maxAge: 60 } })
+    const verifier = verifierWith({ jwksCache: { maxAge: 60 } })
     const token = await sign({ exp: T0 / 1000 + 3600 })
     await verifier.verify(token)
     published.keys = [keyB.jwk]
@@ -178,14 +179,18 @@ describe('createAccessTokenVerifier() verified-token cache', () => {
       headers: { authorization: `Bearer ${token}`, dpop: 'a.b.c' },
     })
     await refusal(verifier.verify(withProof))
-    expect(verifier.cache?.hits).toBe(0)
-    expect(verifier.cache?.size).toBe(1)
+    expect(verifier.verifiedTokenCache?.hits).toBe(0)
+    expect(verifier.verifiedTokenCache?.size).toBe(1)
   })
 
   it('rejects every bad option at construction, naming it', () => {
     const TYPE = 'ERR_INVALID_ARG_TYPE'
     const VALUE = 'ERR_INVALID_ARG_VALUE'
     const metadata = { issuer, jwks_uri: `${issuer}/jwks` }
+    // A private RSA JWK without `alg`: decryption keys must say which algorithm they are for.
+    const rsaEnc = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+      format: 'jwk',
+    }) as Record<string, unknown>
     for (const [options, code, name] of [
       [{ issuer: 42 }, TYPE, '"issuer"'],
       [{ issuer: 'not a url' }, VALUE, '"issuer"'],
@@ -197,9 +202,9 @@ describe('createAccessTokenVerifier() verified-token cache', () => {
       [{ algorithms: ['RS256', 'HS256'] }, VALUE, '"algorithms"'],
       [{ algorithms: ['none'] }, VALUE, '"algorithms"'],
       [{ algorithms: ['RS265'] }, VALUE, '"algorithms"'],
-      [{ cache: 'yes' }, TYPE, '"cache"'],
-      [{ cache: { maxEntries: 0 } }, VALUE, '"cache.maxEntries"'],
-      [{ cache: { maxEntries: '5' } }, TYPE, '"cache.maxEntries"'],
+      [{ verifiedTokenCache: 'yes' }, TYPE, '"verifiedTokenCache"'],
+      [{ verifiedTokenCache: { maxEntries: 0 } }, VALUE, '"verifiedTokenCache.maxEntries"'],
+      [{ verifiedTokenCache: { maxEntries: '5' } }, TYPE, '"verifiedTokenCache.maxEntries"'],
       [{ clockTolerance: -1 }, VALUE, '"clockTolerance"'],
       [{ clockTolerance: '5' }, TYPE, '"clockTolerance"'],
       [{ maxTokenLength: 0 }, VALUE, '"maxTokenLength"'],
@@ -208,10 +213,10 @@ describe('createAccessTokenVerifier() verified-token cache', () => {
       [{ realm: 42 }, TYPE, '"realm"'],
       [{ realm: 'say "hi"' }, VALUE, '"realm"'],
       [{ realm: 'café' }, VALUE, '"realm"'],
-      [{ jwks: 60 }, TYPE, '"jwks"'],
-      [{ jwks: { maxAge: 'long' } }, TYPE, '"jwks.maxAge"'],
-      [{ jwks: { maxAge: 3600 } }, VALUE, '"jwks.maxAge"'],
-      [{ jwks: { maxStale: -1 } }, VALUE, '"jwks.maxStale"'],
+      [{ jwksCache: 60 }, TYPE, '"jwksCache"'],
+      [{ jwksCache: { maxAge: 'long' } }, TYPE, '"jwksCache.maxAge"'],
+      [{ jwksCache: { maxAge: 3600 } }, VALUE, '"jwksCache.maxAge"'],
+      [{ jwksCache: { maxStale: -1 } }, VALUE, '"jwksCache.maxStale"'],
       [{ fetch: 'fetch' }, TYPE, '"fetch"'],
       [{ timeout: 0 }, VALUE, '"timeout"'],
       [{ timeout: 2 ** 31 }, VALUE, '"timeout"'],
@@ -222,6 +227,47 @@ describe('createAccessTokenVerifier() verified-token cache', () => {
       [{ metadata: { issuer: `${issuer}/` } }, VALUE, '"metadata.issuer"'],
       [{ metadata: { issuer } }, TYPE, '"metadata.jwks_uri"'],
       [{ metadata: { ...metadata, jwks_uri: '/jwks' } }, VALUE, '"metadata.jwks_uri"'],
+      [{ encryption: 'always' }, VALUE, '"encryption"'],
+      [{ encryption: 'required' }, TYPE, '"decryptionKeys"'],
+      [{ decryptionKeys: [] }, TYPE, '"decryptionKeys"'],
+      [{ decryptionKeys: [rsaEnc] }, VALUE, '"decryptionKeys[0].alg"'],
+      [{ decryptionKeys: [{ ...rsaEnc, alg: 'dir' }] }, VALUE, '"decryptionKeys[0].alg"'],
+      [{ decryptionKeys: [{ ...rsaEnc, alg: 'ECDH-ES' }] }, VALUE, '"decryptionKeys[0].key"'],
+      [
+        { decryptionKeys: [{ ...rsaEnc, alg: 'RSA-OAEP-256', d: undefined }] },
+        VALUE,
+        '"decryptionKeys[0].key"',
+      ],
+      [
+        { decryptionKeys: [{ ...rsaEnc, alg: 'RSA-OAEP-256', use: 'sig' }] },
+        VALUE,
+        '"decryptionKeys[0].key"',
+      ],
+      [
+        { decryptionKeys: [{ key: rsaEnc, alg: 'RSA-OAEP-256', kid: 7 }] },
+        TYPE,
+        '"decryptionKeys[0].kid"',
+      ],
+      [{ decryptionKeys: [{ key: 'pem', alg: 'RSA-OAEP-256' }] }, TYPE, '"decryptionKeys[0].key"'],
+      [{ decryptionKeys: [{ ...rsaEnc, alg: 'RSA-OAEP' }] }, VALUE, '"decryptionKeys[0].alg"'],
+      [
+        {
+          decryptionKeys: [{ ...rsaEnc, alg: 'RSA-OAEP-256' }],
+          keyManagementAlgorithms: ['PBES2-HS256+A128KW'],
+        },
+        VALUE,
+        '"keyManagementAlgorithms"',
+      ],
+      [
+        { decryptionKeys: [{ ...rsaEnc, alg: 'RSA-OAEP-256' }], contentEncryptionAlgorithms: [] },
+        VALUE,
+        '"contentEncryptionAlgorithms"',
+      ],
+      [
+        { decryptionKeys: [{ ...rsaEnc, alg: 'RSA-OAEP-256' }], maxDecompressedBytes: 0 },
+        VALUE,
+        '"maxDecompressedBytes"',
+      ],
     ] as const) {
       expect(() => verifierWith(options as never)).toThrow(
         expect.objectContaining({
