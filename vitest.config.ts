@@ -12,7 +12,7 @@ const unit = (name: string, environment: 'node' | 'happy-dom' = 'node') =>
     test: {
       name,
       environment,
-      include: [`packages/${name}/test/**/*.test.ts`],
+      include: [`packages/${name}/test/**/*.test.{ts,tsx}`],
       // Unit tests that start a devserver generate RSA keys: 5 s is tight on a loaded 2-core box.
       testTimeout: 15_000,
       setupFiles: environment === 'happy-dom' ? ['packages/browser/test/setup.ts'] : [],
@@ -42,6 +42,7 @@ export default defineConfig({
       unit('cli'),
       unit('devserver'),
       unit('redis'),
+      unit('react', 'happy-dom'),
       suite('e2e'),
       suite('security'),
       suite('browser', 'chromium', 60_000),

@@ -37,12 +37,9 @@
 // is classified as a transport failure (ERR_NETWORK / ERR_TIMEOUT, retryable) instead of a parse
 // error.
 
-import { fileURLToPath } from 'node:url'
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
-import { build } from 'esbuild'
+import { measureBundle } from './lib/bundle-size.mjs'
 import { builtPackages } from './lib/installed-packages.mjs'
 
-const root = fileURLToPath(new URL('..', import.meta.url))
 const installed = builtPackages()
 const check = process.argv.includes('--check')
 const BUDGET = 15_250
@@ -156,52 +153,13 @@ const apps = [
   }).map(([name, app]) => [name, app, 'workspace']),
 ]
 
-async function measure(name, contents, from) {
-  const result = await build({
-    stdin: {
-      contents,
-      resolveDir: from === 'dist' ? installed : root,
-      sourcefile: 'app.js',
-      loader: 'js',
-    },
-    bundle: true,
-    minify: true,
-    treeShaking: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
+function measure(name, contents, from) {
+  return measureBundle(name, contents, {
+    ...(from === 'dist' ? { resolveDir: installed } : {}),
     // esbuild's defaults (with `module`, the bundler condition) unless one is named; then `module`
     // must be named too.
     ...(from === 'source' ? { conditions: ['@oauthkit/source', 'module'] } : {}),
-    legalComments: 'none',
-    write: false,
-    metafile: true,
-    logLevel: 'error',
   })
-  const code = result.outputFiles[0].contents
-  const inputs = Object.values(result.metafile.outputs)[0].inputs
-  const byPackage = {}
-  const byModule = {}
-  for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
-    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)|packages\/([^/]+)/.exec(path)
-    const key = match ? (match[1] ?? `@oauthkit/${match[2]}`) : 'app'
-    byPackage[key] = (byPackage[key] ?? 0) + bytesInOutput
-    const file = /(?:node_modules\/(?:@[^/]+\/)?[^/]+|packages\/[^/]+)\/(.*)$/.exec(path)
-    byModule[file ? `${key}/${file[1]}` : key] = bytesInOutput
-  }
-  return {
-    name,
-    min: code.length,
-    gzip: gzipSync(code, { level: 9 }).length,
-    brotli: brotliCompressSync(code, {
-      params: {
-        [constants.BROTLI_PARAM_QUALITY]: 11,
-        [constants.BROTLI_PARAM_SIZE_HINT]: code.length,
-      },
-    }).length,
-    byPackage,
-    byModule,
-  }
 }
 
 const rows = []

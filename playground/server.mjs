@@ -17,6 +17,7 @@ import { discover } from '@oauthkit/core'
 import { startDevServer } from '@oauthkit/devserver'
 import { createAccessTokenVerifier, createServerClient } from '@oauthkit/node'
 import * as oauth from 'oauth4webapi'
+import { createExample } from '../packages/react/example/server.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const API_SCOPE_READ = 'api:read'
@@ -241,14 +242,16 @@ export async function startPlayground(options = {}) {
   /** The resource server's encryption key pair, made while the dev server starts. */
   const encryptionKey = createEncryptionKey()
   const devServer = await startDevServer({
-    redirectUris: [redirectUri],
-    postLogoutRedirectUris: [`${origin}/`],
+    // The second pair is the React example's, served under /react/.
+    redirectUris: [redirectUri, `${origin}/react/callback`],
+    postLogoutRedirectUris: [`${origin}/`, `${origin}/react/`],
     corsOrigins: [origin],
     deviceInterval: 2,
     requirePkce: 'public-clients', // the `web` tour: code + client secret without PKCE
   })
   const issuer = devServer.issuer
   const resource = devServer.resource
+  const reactExample = await createExample({ issuer, resource, base: '/react' })
   const metadata = await discover(issuer, { allowInsecureRequests: true })
   const as = /** @type {oauth.AuthorizationServer} */ (metadata)
   const verifier = createVerifier({
@@ -632,6 +635,7 @@ export async function startPlayground(options = {}) {
 
   server.on('request', async (req, res) => {
     try {
+      if (await reactExample.handle(req, res)) return
       const url = new URL(req.url ?? '/', origin)
       const key = `${req.method} ${url.pathname}`
       if (req.method === 'GET' && (url.pathname === '/' || url.pathname === '/callback')) {

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url'
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
 /** The workspace packages a user installs (the devserver is a test tool, the umbrella re-exports). */
-export const PACKAGES = ['core', 'browser', 'node', 'cli']
+export const PACKAGES = ['core', 'browser', 'node', 'cli', 'react']
 
 /**
  * Packs and installs the built packages (run `npm run build` first) into a new folder and returns

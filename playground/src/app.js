@@ -1134,7 +1134,9 @@ ${mechanismsPanel()}
 <div class="cards three" data-testid="mechanism-cards">${tours
       .filter(([, t]) => t.kind === 'mechanism')
       .map(tourCard)
-      .join('')}</div>`
+      .join('')}</div>
+<h2 class="section-title">In an app</h2>
+<div class="cards three"><a class="card" href="/react/" data-testid="react-example"><h3>React example</h3><p>A public page, a protected page that calls the API, logout: <code>@oauthkit/react</code> over <code>@oauthkit/browser</code>, against this authorization server.</p></a></div>`
 }
 
 function renderCompare() {

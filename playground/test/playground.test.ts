@@ -172,6 +172,19 @@ async function apiStep(index: number, name: string, { last = true } = {}): Promi
 }
 
 describe('playground', () => {
+  it('links the React example, which signs in through this server and calls its API', async () => {
+    await page.goto(playground.url)
+    await page.click('[data-testid="react-example"]')
+    await page.waitForURL(`${origin}/react/`)
+    await page.click('a[href="/react/orders"]') // protected: RequireAuth starts the login
+    await page.waitForURL((url) => !url.href.startsWith(origin))
+    await signIn(page)
+    await page.locator('[data-testid="load-orders"]').click()
+    const orders = JSON.parse((await page.locator('[data-testid="orders"]').textContent()) ?? '')
+    expect(orders).toMatchObject({ sub: 'user-alice' })
+    expect(new URL(page.url()).pathname).toBe('/react/orders')
+  })
+
   it('home lists every grant and the comparison table closes the tour', async () => {
     await page.goto(playground.url)
     await page.waitForSelector('.cards')

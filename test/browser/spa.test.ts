@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from './helpers/launch-chromium.js'
 import { type SpaServer, serveSpa } from './helpers/serve-spa.js'
+import { signInAsAlice } from './helpers/sign-in.js'
 
 // Access tokens live 2 s, so expiry can be waited for; the client refreshes half of the
 // lifetime ahead of it.
@@ -51,16 +52,7 @@ async function loginThroughBrowser(page: Page): Promise<unknown> {
   await page.evaluate(() => {
     void window.spa.auth.login({ returnTo: '/orders' })
   })
-  await page.waitForURL((url) => url.pathname.startsWith('/interaction/'))
-  await page.fill('#username', 'alice')
-  await page.fill('#password', 'alice-password')
-  const loginPage = page.url()
-  await page.click('form[data-prompt=login] button[type=submit]')
-  await page.waitForURL((url) => url.href !== loginPage)
-  if (!page.url().startsWith(spa.origin)) {
-    await page.click('form[data-prompt=consent] button[type=submit]')
-    await page.waitForURL((url) => url.href.startsWith(spa.origin))
-  }
+  await signInAsAlice(page, spa.origin)
   return page.evaluate(() => window.spa.ready)
 }
 

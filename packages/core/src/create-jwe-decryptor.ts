@@ -3,7 +3,7 @@ import { invalidArgument } from './assert.js'
 import type { PrivateJwk } from './client-auth.js'
 import { isCryptoKey } from './client-auth.js'
 import { base64UrlDecode } from './decode-jwt.js'
-import { OAuthKitError } from './errors.js'
+import { OAuthKitError, type OAuthKitErrorCode } from './errors.js'
 
 /**
  * The key management algorithms (RFC 7518 §4) accepted when none are configured: RSAES-OAEP with
@@ -435,6 +435,6 @@ function fromJose(err: unknown): OAuthKitError {
   return failure('the JWE could not be decrypted', 'ERR_JWE_DECRYPTION_FAILED', err)
 }
 
-function failure(message: string, code: string, cause?: unknown): OAuthKitError {
+function failure(message: string, code: OAuthKitErrorCode, cause?: unknown): OAuthKitError {
   return new OAuthKitError(message, cause === undefined ? { code } : { code, cause })
 }

@@ -54,6 +54,8 @@ export type OAuthKitErrorCode =
   | 'ERR_TRANSACTION_MISSING'
   | 'ERR_BROWSER'
   | 'ERR_LOOPBACK'
+  // @oauthkit/react: a hook used outside <AuthProvider>.
+  | 'ERR_NO_AUTH_PROVIDER'
   // JWTs: display decoding and resource-server verification (`AccessTokenError`).
   | 'ERR_JWT_MALFORMED'
   | 'ERR_JWT_INVALID'
@@ -63,10 +65,18 @@ export type OAuthKitErrorCode =
   | 'ERR_INVALID_TOKEN'
   | 'ERR_INSUFFICIENT_SCOPE'
   | 'ERR_JWKS_NO_MATCHING_KEY'
+  // Encrypted tokens (JWE, RFC 7516): the decryptor and the verifier's encryption policy.
+  | 'ERR_JWE_NOT_ACCEPTED'
+  | 'ERR_JWE_REQUIRED'
+  | 'ERR_JWE_INVALID'
+  | 'ERR_JWE_NOT_ALLOWED'
+  | 'ERR_JWE_NO_MATCHING_KEY'
+  | 'ERR_JWE_DECRYPTION_FAILED'
   // Stores (the CLI's token file, the client-credentials cache).
   | 'ERR_STORE_FAILED'
   | 'ERR_STORE_LOCKED'
   | 'ERR_STORE_CORRUPT'
+  | 'ERR_STORE_DECRYPTION_FAILED'
   // Reported (`onError`), not thrown: a best-effort revocation of a discarded refresh token.
   | 'ERR_REVOCATION_FAILED'
   // The `oauthkit` command was called wrongly.

@@ -1,6 +1,6 @@
 import { AccessTokenError } from './access-token-error.js'
 import { isCompactJwe, type JweDecryptor } from './create-jwe-decryptor.js'
-import { isOAuthKitError } from './errors.js'
+import { isOAuthKitError, type OAuthKitErrorCode } from './errors.js'
 
 /** How a resource server treats encrypted (nested JWT, JWE) access tokens. */
 export interface AccessTokenDecryption {
@@ -58,7 +58,7 @@ export async function openEncryptedAccessToken(
 
 function refusal(
   message: string,
-  code: string,
+  code: OAuthKitErrorCode,
   realm: string | undefined,
   cause?: unknown,
 ): AccessTokenError {

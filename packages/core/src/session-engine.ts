@@ -50,10 +50,11 @@ export interface SessionStore<V = Session> {
   /** Stores `value` under `key`, as JSON or a copy: never by reference. */
   set(key: string, value: V, options?: SessionWriteOptions): Promise<void>
   /**
-   * Removes `key`. A store that can tell atomically what it removed resolves it: the engine then
-   * revokes a refresh token that another process saved between its read and this delete.
+   * Removes `key`. A store that can tell atomically what it removed resolves that value (any other
+   * result is ignored): the engine then revokes a refresh token that another process saved
+   * between its read and this delete.
    */
-  delete(key: string, options?: SessionWriteOptions): Promise<V | undefined | void>
+  delete(key: string, options?: SessionWriteOptions): Promise<unknown>
 }
 
 /** A lock being held, as handed to the task of {@link SessionLock.run}. */
@@ -328,7 +329,9 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
     unsaved.delete(key)
     try {
       const removed = await store.delete(key, held ? { lock: held } : undefined)
-      return removed && typeof removed === 'object' && 'tokenSet' in removed ? removed : undefined
+      return removed && typeof removed === 'object' && 'tokenSet' in removed
+        ? (removed as Session)
+        : undefined
     } catch (cause) {
       storeFailed(key, 'delete', cause)
       return undefined

@@ -196,9 +196,7 @@ export function describeBrowserScenarios(runtime: BrowserRuntime): void {
           spa.origin,
         )
         for (const tab of others) {
-          await tab.waitForFunction(() =>
-            window.matrix.events.some((e) => e.type === 'logout'),
-          )
+          await tab.waitForFunction(() => window.matrix.events.some((e) => e.type === 'logout'))
           expect(await tab.evaluate(() => window.matrix.events.at(-1))).toEqual({
             type: 'logout',
             fromOtherTab: true,
