@@ -77,6 +77,9 @@ export type OAuthKitErrorCode =
   | 'ERR_STORE_LOCKED'
   | 'ERR_STORE_CORRUPT'
   | 'ERR_STORE_DECRYPTION_FAILED'
+  // A store shared by processes (@oauthkit/redis): out of reach, or a write whose lock expired.
+  | 'ERR_STORE_UNAVAILABLE'
+  | 'ERR_LOCK_LOST'
   // Reported (`onError`), not thrown: a best-effort revocation of a discarded refresh token.
   | 'ERR_REVOCATION_FAILED'
   // The `oauthkit` command was called wrongly.

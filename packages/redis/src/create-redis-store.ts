@@ -111,9 +111,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
 
   const drop = async (valueKey: string, raw: string, reason: string): Promise<undefined> => {
     publish(redisChannels.invalidValue, { reason })
-    report(
-      new OAuthKitError(`dropped a stored value: ${reason}`, { code: 'ERR_STORE_VALUE_INVALID' }),
-    )
+    report(new OAuthKitError(`dropped a stored value: ${reason}`, { code: 'ERR_STORE_CORRUPT' }))
     // Only that value: a valid one written meanwhile stays.
     await link.send(['EVAL', DELETE_IF_EQUAL, '1', valueKey, raw], 'delete').catch(() => {})
     return undefined

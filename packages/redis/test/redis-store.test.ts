@@ -84,7 +84,7 @@ describe.each(['redis', 'ioredis'] as Library[])('createRedisStore with %s', (li
         expect(await store.get('k')).toBeUndefined()
         expect(await raw(['EXISTS', key as string])).toBe(0)
       }
-      expect(errors.map((e) => e.code)).toEqual(Array(4).fill('ERR_STORE_VALUE_INVALID'))
+      expect(errors.map((e) => e.code)).toEqual(Array(4).fill('ERR_STORE_CORRUPT'))
       expect(dropped).toEqual([
         { reason: 'not JSON' },
         { reason: 'unknown version' },
