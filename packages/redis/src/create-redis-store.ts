@@ -111,9 +111,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
 
   const drop = async (valueKey: string, raw: string, reason: string): Promise<undefined> => {
     publish(redisChannels.invalidValue, { reason })
-    report(
-      new OAuthKitError(`dropped a stored value: ${reason}`, { code: 'ERR_STORE_VALUE_INVALID' }),
-    )
+    report(new OAuthKitError(`dropped a stored value: ${reason}`, { code: 'ERR_STORE_CORRUPT' }))
     // Only that value: a valid one written meanwhile stays.
     await link.send(['EVAL', DELETE_IF_EQUAL, '1', valueKey, raw], 'delete').catch(() => {})
     return undefined
@@ -125,17 +123,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
       const { value } = redisKeys(prefix, key)
       const raw = await link.send(['GET', value], 'get')
       if (raw === null || raw === undefined) return undefined
-      if (typeof raw !== 'string') return drop(value, String(raw), 'not a string')
-      let parsed: unknown
-      try {
-        parsed = JSON.parse(raw)
-      } catch {
-        return drop(value, raw, 'not JSON')
-      }
-      const { v, session } = (parsed ?? {}) as { v?: unknown; session?: unknown }
-      if (v !== VERSION) return drop(value, raw, 'unknown version')
-      if (typeof session !== 'object' || session === null) return drop(value, raw, 'no session')
-      return session as Session
+      const decoded = decode(raw)
+      return typeof decoded === 'string' ? drop(value, String(raw), decoded) : decoded
     },
     async set(key, session, writeOptions) {
       const keys = redisKeys(prefix, key)
@@ -152,13 +141,31 @@ export function createRedisStore(options: RedisStoreOptions): RedisSessionStore 
     async delete(key, writeOptions) {
       const keys = redisKeys(prefix, key)
       const token = writeOptions?.lock?.token ?? ''
-      const done = await link.send(
+      const reply = await link.send(
         ['EVAL', FENCED_DELETE, '2', keys.value, keys.lock, token],
         'delete',
       )
-      if (Number(done) !== 1) throw lockLost()
+      if (!Array.isArray(reply)) throw lockLost()
+      // What was removed, so that the engine revokes a refresh token saved just before.
+      const removed = reply[1] ? decode(reply[1]) : undefined
+      return typeof removed === 'object' ? removed : undefined
     },
   }
+}
+
+// The stored session, or why the value is unreadable.
+function decode(raw: unknown): Session | string {
+  if (typeof raw !== 'string') return 'not a string'
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(raw)
+  } catch {
+    return 'not JSON'
+  }
+  const { v, session } = (parsed ?? {}) as { v?: unknown; session?: unknown }
+  if (v !== VERSION) return 'unknown version'
+  if (typeof session !== 'object' || session === null) return 'no session'
+  return session as Session
 }
 
 function lockLost(): OAuthKitError {

@@ -15,11 +15,15 @@ else
 end
 return 1`
 
-/** KEYS: value, lock. ARGV: owner token ('' for an unfenced delete). Returns 1 when allowed. */
+/**
+ * KEYS: value, lock. ARGV: owner token ('' for an unfenced delete). Returns 0 when the token no
+ * longer owns the lock, otherwise `{1, the value removed or ''}`.
+ */
 export const FENCED_DELETE = `
 if ARGV[1] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+local old = redis.call('GET', KEYS[1])
 redis.call('DEL', KEYS[1])
-return 1`
+return {1, old or ''}`
 
 /** KEYS: key. ARGV: the value seen. Deletes the key only while it still holds that value. */
 export const DELETE_IF_EQUAL = `

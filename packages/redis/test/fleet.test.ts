@@ -161,14 +161,16 @@ describe('faults, each with the token requests it cost', () => {
   it('Redis down on a cold fleet: one request per instance; back up: shared again', async () => {
     const on = scenario(short, HEALTHY)
     await redis.stop()
-    // Discovery just before the burst: a keep-alive socket left idle while Redis was being
-    // stopped on this loaded machine can be closed by the devserver as it is reused (ERR_NETWORK).
-    await everyone(fleet, { type: 'warm', ...on })
+    // No separate discovery first: each instance discovers as the burst starts, then requests
+    // at once. A keep-alive socket left idle for seconds on this loaded machine can be closed by
+    // the devserver as it is reused (ERR_NETWORK), which is not what this test is about.
     short.resetStats()
     const down = await everyone(fleet, { type: 'burst', n: 50, ...on })
+    expect(down.results.map((r) => r.codes)).toEqual(Array(SIZE).fill({}))
     expect(tokenRequests(short)).toBe(SIZE) // each instance on its own, single-flight within it
-    expect(down.results.every((r) => r.errors === 0)).toBe(true)
-    expect(down.results.every((r) => r.events['oauthkit:redis:lock-fallback'] === 1)).toBe(true)
+    expect(down.results.map((r) => r.events['oauthkit:redis:lock-fallback'])).toEqual(
+      Array(SIZE).fill(1),
+    )
 
     await redis.start()
     await delay(1000) // the clients reconnect, and the breakers' 1 s pause ends
@@ -180,8 +182,10 @@ describe('faults, each with the token requests it cost', () => {
     expect(tokenRequests(short)).toBeGreaterThanOrEqual(1)
     expect(tokenRequests(short)).toBeLessThanOrEqual(1 + Math.floor(4000 / 2500))
     expect(new Set(back.results.map((r) => r.last)).size).toBe(1)
-    expect(back.results.every((r) => r.errors === 0 && r.expiredServed === 0)).toBe(true)
-    expect(back.results.every((r) => r.events['oauthkit:redis:recovered'] === 1)).toBe(true)
+    expect(back.results.map((r) => [r.codes, r.expiredServed])).toEqual(Array(SIZE).fill([{}, 0]))
+    expect(back.results.map((r) => r.events['oauthkit:redis:recovered'])).toEqual(
+      Array(SIZE).fill(1),
+    )
   }, 60_000)
 })
 

@@ -1,0 +1,85 @@
+import {
+  createMemorySessionStore,
+  createProcessLock,
+  createSessionEngine,
+  OAuthKitError,
+  type SessionEvent,
+  type SessionStore,
+} from '@oauthkit/core'
+import { describe, expect, it } from 'vitest'
+
+const tokenSet = (n: number, lifetime = 300) => {
+  const receivedAt = Math.floor(Date.now() / 1000)
+  return {
+    accessToken: `at-${n}`,
+    tokenType: 'Bearer',
+    receivedAt,
+    expiresAt: receivedAt + lifetime,
+  }
+}
+
+describe('session engine onEvent', () => {
+  it('tells misses, lock waits, requests with outcome and duration, and hits', async () => {
+    const events: SessionEvent[] = []
+    let n = 0
+    const engine = createSessionEngine({
+      store: createMemorySessionStore(),
+      lock: createProcessLock(),
+      requestWithoutSession: true,
+      request: async () => ({ tokenSet: tokenSet(++n) }),
+      onEvent: (event) => events.push(event),
+    })
+    await engine.get('k')
+    await engine.get('k')
+    expect(events).toEqual([
+      { type: 'cache', key: 'k', hit: false },
+      { type: 'lock-wait', key: 'k', duration: expect.any(Number) },
+      {
+        type: 'request',
+        key: 'k',
+        renewal: false,
+        outcome: 'success',
+        duration: expect.any(Number),
+      },
+      { type: 'cache', key: 'k', hit: true },
+    ])
+  })
+
+  it('tells a failed renewal with its code, and a store fallback; a throwing hook changes nothing', async () => {
+    const events: SessionEvent[] = []
+    const failing: SessionStore = {
+      get: () => Promise.reject(new Error('down')),
+      set: () => Promise.reject(new Error('down')),
+      delete: () => Promise.reject(new Error('down')),
+    }
+    let fail = false
+    const engine = createSessionEngine({
+      store: failing,
+      lock: createProcessLock(),
+      requestWithoutSession: true,
+      request: async () => {
+        if (fail) throw new OAuthKitError('no', { code: 'ERR_NETWORK' })
+        return { tokenSet: tokenSet(1, 1) }
+      },
+      onEvent: (event) => {
+        events.push(event)
+        throw new Error('a broken metrics hook')
+      },
+    })
+    expect((await engine.get('k')).tokenSet.accessToken).toBe('at-1')
+    fail = true
+    await expect(engine.get('k', { forceRefresh: true })).rejects.toMatchObject({
+      code: 'ERR_NETWORK',
+    })
+    expect(events).toContainEqual({ type: 'store-fallback', key: 'k', operation: 'read' })
+    expect(events).toContainEqual({ type: 'store-fallback', key: 'k', operation: 'write' })
+    expect(events).toContainEqual({
+      type: 'request',
+      key: 'k',
+      renewal: true,
+      outcome: 'error',
+      code: 'ERR_NETWORK',
+      duration: expect.any(Number),
+    })
+  })
+})
