@@ -1,5 +1,21 @@
-import { type Channel, channel } from 'node:diagnostics_channel'
+import type { Channel } from 'node:diagnostics_channel'
 import type { SessionEvent } from '@oauthkit/core'
+
+// Loaded through `process.getBuiltinModule`, not imported: this module is part of the entry that
+// edge runtimes load, and workerd without `nodejs_compat` has no `node:*` module to resolve. There
+// the channels are inert stand-ins: nothing subscribes, nothing is published.
+const diagnostics = globalThis.process?.getBuiltinModule?.('node:diagnostics_channel')
+function channel(name: string): Channel {
+  if (diagnostics) return diagnostics.channel(name)
+  const inert = {
+    name,
+    hasSubscribers: false,
+    publish() {},
+    subscribe() {},
+    unsubscribe: () => false,
+  }
+  return inert as unknown as Channel
+}
 
 /**
  * The `node:diagnostics_channel` channels of `@oauthkit/node` (the convention of undici and Node
