@@ -20,6 +20,7 @@ let apiOrigin: string
 let bff: Bff
 let options: BffOptions
 let keyPair: CryptoKeyPair
+let fleetJwk: JsonWebKey
 // The upstream's own DPoP nonce (RFC 9449 §9): a proof without it gets a `use_dpop_nonce`
 // challenge. Tests rotate it to make the proxy meet the challenge again.
 let upstreamNonce = 'nonce-1'
@@ -105,10 +106,13 @@ beforeAll(async () => {
     res.end(Buffer.from(await response.arrayBuffer()))
   })
   apiOrigin = await listen(api)
-  keyPair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
+  // The fleet's key, as the app would keep it in its secret configuration: a private JWK.
+  const generated = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
     'sign',
     'verify',
   ])) as CryptoKeyPair
+  fleetJwk = await crypto.subtle.exportKey('jwk', generated.privateKey)
+  keyPair = await importDPoPKey(fleetJwk)
   options = {
     issuer: devserver.issuer,
     clientId: 'web',
@@ -157,6 +161,17 @@ class Browser {
     const callback = new URL(await devserver.login(start.headers.get('location') as string))
     const done = await this.fetch(callback.pathname + callback.search)
     expect(done.status).toBe(303)
+  }
+}
+
+// What each instance of a fleet does at start-up (as in the README): the private key imported
+// non-extractable, the public one extractable (it goes into every proof's header).
+async function importDPoPKey(jwk: JsonWebKey): Promise<CryptoKeyPair> {
+  const { d: _, key_ops: __, ...publicJwk } = jwk
+  const algorithm = { name: 'ECDSA', namedCurve: 'P-256' }
+  return {
+    privateKey: await crypto.subtle.importKey('jwk', jwk, algorithm, false, ['sign']),
+    publicKey: await crypto.subtle.importKey('jwk', publicJwk, algorithm, true, ['verify']),
   }
 }
 
@@ -260,8 +275,8 @@ describe('BFF with DPoP: the proxy sends DPoP-bound tokens with a proof per requ
     for (const token of tokens) expect(token.cnf).toEqual({ jkt })
   })
 
-  it('two instances sharing the key pair and the store serve one session, refresh included', async () => {
-    const other = createBff(options)
+  it('two instances sharing the key (a JWK each imports) and the store serve one session, refresh included', async () => {
+    const other = createBff({ ...options, dpop: await importDPoPKey(fleetJwk) })
     const otherApp = createServer(toNodeHandler(other))
     const otherOrigin = await listen(otherApp)
     try {
