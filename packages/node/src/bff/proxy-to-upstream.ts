@@ -124,7 +124,7 @@ async function sendWithDPoP(
     oauth.protectedResourceRequest(accessToken, request.method, target, headers, body, {
       DPoP: dpop,
       signal: request.signal,
-      [oauth.customFetch]: fetchImpl,
+      [oauth.customFetch]: (url, init) => fetchImpl(url, init as RequestInit),
       // The upstream's scheme was checked against allowInsecureRequests when the BFF was made.
       [oauth.allowInsecureRequests]: true,
     })
