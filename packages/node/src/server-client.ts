@@ -11,11 +11,13 @@ import {
   buildEndSessionUrl as coreBuildEndSessionUrl,
   createClientAuth,
   createClientContext,
+  createDPoPHandle,
   createJweDecryptor,
   createMemorySessionStore,
   createProcessLock,
   createSessionEngine,
   type DecryptionKey,
+  type DPoPHandle,
   discover,
   type EndSessionParameters,
   type FetchUserInfoOptions,
@@ -102,6 +104,19 @@ export interface ServerClientOptions {
   decryptionKeys?: (DecryptionKey | PrivateJwk)[]
   /** Server-side sessions: {@link ServerClient.getSession} and its siblings. */
   sessions?: SessionOptions
+  /**
+   * Sender-constrained tokens (RFC 9449): every token request (code exchange, refresh, client
+   * credentials) and revocation, UserInfo and PAR request carries a DPoP proof, so the server
+   * issues `token_type: DPoP` access tokens bound to the key (`cnf.jkt`, §6); a `use_dpop_nonce`
+   * answer is retried once with the server's nonce (§8). `true` generates an ES256 (P-256) key
+   * pair with a non-extractable private key in this process; or pass a `CryptoKeyPair` (its
+   * public key extractable), for example one imported from a private JWK all the processes of a
+   * fleet share: a token is usable only with the key it was bound to, so the process that
+   * refreshes a session, or calls the API with its token, must hold the same key.
+   *
+   * @see https://www.rfc-editor.org/rfc/rfc9449
+   */
+  dpop?: boolean | webcrypto.CryptoKeyPair
 }
 
 /** Options of server-side sessions. */
@@ -258,6 +273,12 @@ export interface ServerClient {
    * @throws `ERR_UNSUPPORTED` when the server has no `end_session_endpoint`.
    */
   buildEndSessionUrl(parameters?: ServerEndSessionParameters): Promise<URL>
+  /**
+   * The DPoP handle (RFC 9449) the client's requests sign their proofs with, `undefined` without
+   * the `dpop` option. Requests to resource servers use it through oauth4webapi's
+   * `protectedResourceRequest`, which adds `ath` (§7) and keeps each server's nonce (§9).
+   */
+  dpopHandle(): Promise<DPoPHandle | undefined>
 }
 
 /**
@@ -304,6 +325,17 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
   const cacheOptions = tokenCacheOptions(options.tokenCache)
   const sessionOptions = checkSessionOptions(options.sessions)
   const decryptor = decryptorOf(options.decryptionKeys)
+  const dpopOption = checkDPoP(options.dpop)
+  // Generating a key is async and a factory stays sync: it starts here, once; the handle (and so
+  // the key) then stays the same for the client's life, as its bound tokens need.
+  const dpop: Promise<DPoPHandle> | undefined =
+    dpopOption === undefined
+      ? undefined
+      : (dpopOption === true ? generateDPoPKeyPair() : Promise.resolve(dpopOption)).then(
+          (keyPair) => createDPoPHandle(keyPair as Parameters<typeof createDPoPHandle>[0]),
+        )
+  // A refused key surfaces at the first call that needs it, not as an unhandled rejection.
+  dpop?.catch(() => {})
 
   // Importing a private JWK is async and a factory stays sync, so the import starts here and is
   // normally done by the first call. One that failed is not kept: the next call imports again.
@@ -330,6 +362,7 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
       clientAuth: auth,
       http,
       clockTolerance,
+      ...(dpop ? { dpop: await dpop } : {}),
     })
     return decryptor ? withJweDecryption(ctx, decryptor) : ctx
   }
@@ -478,7 +511,34 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
       checkSignal(signal)
       return coreBuildEndSessionUrl(await context(signal), endSession)
     },
+    dpopHandle: async () => dpop,
   }
+}
+
+function checkDPoP(value: unknown): true | webcrypto.CryptoKeyPair | undefined {
+  if (value === undefined || value === false) return undefined
+  if (value === true) return true
+  const { privateKey, publicKey } = (value ?? {}) as Partial<webcrypto.CryptoKeyPair>
+  if (
+    typeof value !== 'object' ||
+    !isCryptoKey(privateKey) ||
+    privateKey.type !== 'private' ||
+    !isCryptoKey(publicKey) ||
+    publicKey.type !== 'public' ||
+    !publicKey.extractable
+  ) {
+    throw invalidArgument('dpop', 'true or a CryptoKeyPair with an extractable public key')
+  }
+  return value as webcrypto.CryptoKeyPair
+}
+
+// ES256 (RFC 9449 §5 lets the client pick; P-256 is what every server supports). The private key
+// cannot be exported: nothing in this process can leak it, only sign with it.
+async function generateDPoPKeyPair(): Promise<webcrypto.CryptoKeyPair> {
+  return crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
+    'sign',
+    'verify',
+  ])
 }
 
 function decryptorOf(

@@ -33,6 +33,7 @@ export interface BffOptions
     | 'allowInsecureRequests'
     | 'clockTolerance'
     | 'metadata'
+    | 'dpop'
   > {
   /** The registered redirect URI: `<app origin><basePath>/callback`. Its origin is the app's. */
   redirectUri: string
@@ -152,6 +153,7 @@ export function createBff(options: BffOptions): Bff {
       'allowInsecureRequests',
       'clockTolerance',
       'metadata',
+      'dpop',
     ]),
     sessions: {
       store: store as SessionStore,
@@ -380,8 +382,10 @@ export function createBff(options: BffOptions): Bff {
     if (!found) return json(401, { error: 'login_required' })
     const send = async (forceRefresh: boolean) => {
       const { tokenSet } = await client.getSession(found.hash, { forceRefresh })
-      const scheme = tokenSet.tokenType === 'DPoP' ? 'DPoP' : 'Bearer'
-      return proxyToUpstream(request, target, `${scheme} ${tokenSet.accessToken}`, fetchImpl)
+      // A DPoP-bound token goes with a fresh proof for this very request (RFC 9449 §7); a Bearer
+      // token (a server that ignored the proof) goes as it was issued.
+      const dpop = tokenSet.tokenType === 'DPoP' ? await client.dpopHandle() : undefined
+      return proxyToUpstream(request, target, tokenSet.accessToken, fetchImpl, dpop)
     }
     try {
       const response = await send(false)

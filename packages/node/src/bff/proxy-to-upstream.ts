@@ -1,3 +1,6 @@
+import type { DPoPHandle } from '@oauthkit/core'
+import * as oauth from 'oauth4webapi'
+
 /** An API the BFF may forward to: requests under `prefix` go to `upstream`. */
 export interface BffUpstream {
   /** A path on the app's origin, for example `/api/orders`. */
@@ -51,21 +54,47 @@ export function upstreamUrl(api: BffUpstream, rawPath: string, search: string): 
 }
 
 /**
- * Forwards `request` to `target` with `authorization`, streaming the body both ways. The browser's
- * cookies, its CSRF header and every hop-by-hop field are dropped; redirects are handed back,
- * never followed (a redirect must not carry the token elsewhere).
+ * Forwards `request` to `target` with the access token, streaming the body both ways. The
+ * browser's cookies, its CSRF header and every hop-by-hop field are dropped; redirects are handed
+ * back, never followed (a redirect must not carry the token elsewhere).
+ *
+ * With a DPoP handle the token goes as `Authorization: DPoP` with a proof made for this request
+ * alone (its method and URL, `ath` of the token: RFC 9449 §4.2, §7), through oauth4webapi; when
+ * the upstream answers with a `use_dpop_nonce` challenge (§9) the request is sent once more with
+ * a new proof carrying the upstream's nonce, which the handle then keeps for that origin.
  */
 export async function proxyToUpstream(
   request: Request,
   target: URL,
-  authorization: string,
+  accessToken: string,
   fetchImpl: typeof fetch,
+  dpop?: DPoPHandle,
 ): Promise<Response> {
   const headers = new Headers(request.headers)
   const named = (headers.get('connection') ?? '').split(',').map((h) => h.trim().toLowerCase())
   for (const name of [...HOP_BY_HOP, ...REQUEST_ONLY, ...named]) if (name) headers.delete(name)
-  headers.set('authorization', authorization)
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD' && request.body !== null
+  const upstream = dpop
+    ? await sendWithDPoP(request, target, accessToken, headers, hasBody, fetchImpl, dpop)
+    : await sendWithBearer(request, target, accessToken, headers, hasBody, fetchImpl)
+  const responseHeaders = new Headers(upstream.headers)
+  const upstreamNamed = (responseHeaders.get('connection') ?? '').split(',').map((h) => h.trim())
+  for (const name of [...HOP_BY_HOP, ...RESPONSE_ONLY, ...upstreamNamed]) {
+    if (name) responseHeaders.delete(name)
+  }
+  responseHeaders.set('cache-control', responseHeaders.get('cache-control') ?? 'no-store')
+  return new Response(upstream.body, { status: upstream.status, headers: responseHeaders })
+}
+
+function sendWithBearer(
+  request: Request,
+  target: URL,
+  accessToken: string,
+  headers: Headers,
+  hasBody: boolean,
+  fetchImpl: typeof fetch,
+): Promise<Response> {
+  headers.set('authorization', `Bearer ${accessToken}`)
   const init: RequestInit & { duplex?: 'half' } = {
     method: request.method,
     headers,
@@ -76,12 +105,45 @@ export async function proxyToUpstream(
     init.body = request.body
     init.duplex = 'half'
   }
-  const upstream = await fetchImpl(target, init)
-  const responseHeaders = new Headers(upstream.headers)
-  const upstreamNamed = (responseHeaders.get('connection') ?? '').split(',').map((h) => h.trim())
-  for (const name of [...HOP_BY_HOP, ...RESPONSE_ONLY, ...upstreamNamed]) {
-    if (name) responseHeaders.delete(name)
+  return fetchImpl(target, init)
+}
+
+async function sendWithDPoP(
+  request: Request,
+  target: URL,
+  accessToken: string,
+  headers: Headers,
+  hasBody: boolean,
+  fetchImpl: typeof fetch,
+  dpop: DPoPHandle,
+): Promise<Response> {
+  // A nonce challenge comes before the upstream reads the body, but the stream is spent by then:
+  // a second branch of it is kept for the one retry, and dropped when none is needed.
+  const spare = hasBody ? request.clone() : undefined
+  const send = (body: ReadableStream<Uint8Array> | null) =>
+    oauth.protectedResourceRequest(accessToken, request.method, target, headers, body, {
+      DPoP: dpop,
+      signal: request.signal,
+      [oauth.customFetch]: (url, init) => fetchImpl(url, init as RequestInit),
+      // The upstream's scheme was checked against allowInsecureRequests when the BFF was made.
+      [oauth.allowInsecureRequests]: true,
+    })
+  try {
+    const response = await send(hasBody ? request.body : null)
+    await spare?.body?.cancel()
+    return response
+  } catch (err) {
+    if (!(err instanceof oauth.WWWAuthenticateChallengeError)) throw err
+    if (!oauth.isDPoPNonceError(err)) {
+      await spare?.body?.cancel()
+      return err.response // the upstream's own refusal, for the app to see
+    }
+    await err.response.body?.cancel()
+    try {
+      return await send(spare?.body ?? null)
+    } catch (retryErr) {
+      if (retryErr instanceof oauth.WWWAuthenticateChallengeError) return retryErr.response
+      throw retryErr
+    }
   }
-  responseHeaders.set('cache-control', responseHeaders.get('cache-control') ?? 'no-store')
-  return new Response(upstream.body, { status: upstream.status, headers: responseHeaders })
 }
