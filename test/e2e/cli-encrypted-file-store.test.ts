@@ -1,12 +1,14 @@
 // The CLI's token file encrypted at rest (createFileStore's `encryption`, core's
 // createEncryptedStore) against the devserver: the file holds no token, and login, refresh and
 // logout work through it.
+import { createHash } from 'node:crypto'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createFileStore, type DevicePrompt, deviceLogin } from '@oauthkit/cli'
 import { type DevServer, startDevServer } from '@oauthkit/devserver'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runOauthkit, startOauthkit } from './cli-process.js'
 
 let server: DevServer
 let dir: string
@@ -126,4 +128,58 @@ describe('createFileStore(path, { encryption })', () => {
       createFileStore(path, { encryption: { keys: [{ id: 'k', key: new Uint8Array(7) }] } }),
     ).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }))
   })
+})
+
+describe('oauthkit with OAUTHKIT_STORE_KEY', () => {
+  it('logs in, refreshes and logs out with the token file encrypted', async () => {
+    const home = await mkdtemp(join(dir, 'user-'))
+    const tokenFile = join(home, 'tokens.json')
+    const env = {
+      HOME: home,
+      OAUTHKIT_ISSUER: server.issuer,
+      OAUTHKIT_CLIENT_ID: 'device',
+      OAUTHKIT_SCOPE: 'openid profile offline_access',
+      OAUTHKIT_ALLOW_INSECURE_REQUESTS: '1',
+      OAUTHKIT_TOKEN_FILE: tokenFile,
+      OAUTHKIT_STORE_KEY: Buffer.from(KEY).toString('base64url'),
+    }
+    const login = startOauthkit(['login', '--json'], env)
+    const [line] = await login.waitFor(/^\{"event":"device_authorization".*\}$/m)
+    await server.approveDevice((JSON.parse(line as string) as { userCode: string }).userCode, {
+      user: 'alice',
+    })
+    expect((await login.exited).code).toBe(0)
+
+    const first = await runOauthkit(['token'], env)
+    expect(first.code).toBe(0)
+    const accessToken = first.stdout.trim()
+    expect(accessToken.length).toBeGreaterThan(20)
+    expect(await readFile(tokenFile, 'utf8')).not.toContain(accessToken)
+    expect(await readFile(tokenFile, 'utf8')).toContain('oauthkit_sealed')
+
+    // The library with the same key (named as the command names it: a SHA-256 fingerprint)
+    // reads the command's file and refreshes; the command then prints the new token.
+    const id = createHash('sha256').update(KEY).digest('base64url').slice(0, 8)
+    const library = createFileStore(tokenFile, { encryption: { keys: [{ id, key: KEY }] } })
+    const key = { issuer: server.issuer, clientId: 'device' }
+    const refreshed = await library.get(key, { ...connection, forceRefresh: true })
+    expect(refreshed?.accessToken).not.toBe(accessToken)
+    expect((await runOauthkit(['token'], env)).stdout.trim()).toBe(refreshed?.accessToken)
+    expect(await readFile(tokenFile, 'utf8')).not.toContain(refreshed?.refreshToken as string)
+    const status = await runOauthkit(['status', '--json'], env)
+    expect(status.code).toBe(0)
+
+    // Without the key the command sees no session; with a malformed one it says so.
+    const { OAUTHKIT_STORE_KEY: _, ...plain } = env
+    expect((await runOauthkit(['token'], plain)).code).toBe(3)
+    const bad = await runOauthkit(['token'], { ...env, OAUTHKIT_STORE_KEY: 'not-a-key' })
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('OAUTHKIT_STORE_KEY')
+    expect(bad.stderr).not.toContain('not-a-key')
+
+    const logout = await runOauthkit(['logout'], env)
+    expect(logout.code).toBe(0)
+    expect(JSON.parse(await readFile(tokenFile, 'utf8')).entries).toEqual([])
+    expect((await runOauthkit(['token'], env)).code).toBe(3)
+  }, 30_000)
 })
