@@ -1,11 +1,14 @@
 // The playground's HTTP server: serves the page (bundled with esbuild at start), runs the
 // server-side halves of the grant tours against an embedded @oauthkit/devserver, records every
-// HTTP exchange with the authorization server, and hosts a small RFC 9068 protected resource.
+// HTTP exchange with the authorization server, and hosts a small RFC 9068 protected resource and
+// a Backend for Frontend (@oauthkit/node/bff) for the BFF tour.
 import {
   constants,
   createDecipheriv,
+  createHash,
   generateKeyPair,
   privateDecrypt,
+  randomBytes,
   randomUUID,
 } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
@@ -16,6 +19,7 @@ import { promisify } from 'node:util'
 import { discover } from '@oauthkit/core'
 import { startDevServer } from '@oauthkit/devserver'
 import { createAccessTokenVerifier, createServerClient } from '@oauthkit/node'
+import { createBff, toNodeHandler } from '@oauthkit/node/bff'
 import * as oauth from 'oauth4webapi'
 import { createExample } from '../packages/react/example/server.mjs'
 
@@ -29,6 +33,17 @@ const CLOCK_TOLERANCE = 5
  * past any verifier's clock-skew allowance (5 s here, 30 s in oauth4webapi), so nobody waits.
  */
 const EXPIRED_TTL = -120
+/** Where the BFF's API proxy is mounted: `/bff-api/profile` is forwarded to `/api/profile`. */
+const BFF_API_PREFIX = '/bff-api'
+
+/**
+ * A token as the BFF tour may show it: its first characters and its length. The point of that
+ * tour is that no token reaches the browser, so the page gets no more than this.
+ */
+const maskToken = (token) =>
+  typeof token === 'string'
+    ? `${token.slice(0, 10)}…(${token.length} characters, masked: it never leaves the server)`
+    : undefined
 
 /**
  * @typedef {object} Exchange
@@ -238,13 +253,15 @@ export async function startPlayground(options = {}) {
   })
   const origin = `http://127.0.0.1:${server.address().port}`
   const redirectUri = `${origin}/callback`
+  const bffRedirectUri = `${origin}/auth/callback`
 
   /** The resource server's encryption key pair, made while the dev server starts. */
   const encryptionKey = createEncryptionKey()
   const devServer = await startDevServer({
-    // The second pair is the React example's, served under /react/.
-    redirectUris: [redirectUri, `${origin}/react/callback`],
-    postLogoutRedirectUris: [`${origin}/`, `${origin}/react/`],
+    // The BFF tour's callback and its logout's return (/callback, where the page resumes its
+    // tour); the React example's pair, served under /react/.
+    redirectUris: [redirectUri, bffRedirectUri, `${origin}/react/callback`],
+    postLogoutRedirectUris: [`${origin}/`, redirectUri, `${origin}/react/`],
     corsOrigins: [origin],
     deviceInterval: 2,
     requirePkce: 'public-clients', // the `web` tour: code + client secret without PKCE
@@ -262,6 +279,30 @@ export async function startPlayground(options = {}) {
     decryptionKey: (await encryptionKey).privateJwk,
   })
   const insecure = { [oauth.allowInsecureRequests]: true }
+
+  // The Backend for Frontend of the BFF tour: the confidential client `web`, every token kept in
+  // this process, the browser given one HttpOnly cookie. Plain-HTTP cookies (no Secure, no
+  // __Host- prefix) only because the playground runs on 127.0.0.1. Its API proxy forwards to this
+  // server's own protected resource.
+  const bff = createBff({
+    issuer,
+    metadata,
+    clientId: 'web',
+    clientSecret: devServer.clients.web?.clientSecret ?? '',
+    redirectUri: bffRedirectUri,
+    postLogoutRedirectUri: redirectUri,
+    scope: `openid profile email offline_access ${API_SCOPE_READ}`,
+    resource,
+    // Sealing key of the login transaction cookie: fresh at every start (logins in progress
+    // across a restart are abandoned, which is all a rotation costs).
+    secret: randomBytes(32).toString('base64url'),
+    apis: [{ prefix: BFF_API_PREFIX, upstream: `${origin}/api` }],
+    allowInsecureRequests: true,
+    allowInsecureCookies: true,
+  })
+  const bffHandler = toNodeHandler(bff)
+  /** What the BFF last sent in Set-Cookie (values masked) and what the API last received. */
+  const bffSeen = { setCookie: [], apiRequest: undefined }
 
   /** Server-side transactions (authorization code tours), by id. */
   const transactions = new Map()
@@ -519,6 +560,40 @@ export async function startPlayground(options = {}) {
       })
     },
 
+    // The BFF tour: what the server holds for the browser's session cookie, tokens masked. The
+    // store is keyed by the SHA-256 of the session id (as createBff keys it), never by the id.
+    'GET /pg/bff/server-view': (req, res) =>
+      step(res, async () => {
+        const id = /(?:^|;\s*)oauthkit-session=([^;]+)/.exec(req.headers.cookie ?? '')?.[1]
+        const live = devServer.liveRefreshTokens().filter((t) => t.clientId === 'web').length
+        const base = {
+          setCookie: bffSeen.setCookie,
+          cookieArrived: id !== undefined,
+          liveRefreshTokens: live,
+        }
+        if (!id) return { ...base, session: null }
+        const key = createHash('sha256').update(id).digest('base64url')
+        try {
+          const { tokenSet, claims } = await bff.client.getSession(key)
+          return {
+            ...base,
+            storeKey: `${key.slice(0, 8)}… (SHA-256 of the cookie's value)`,
+            session: {
+              sub: claims?.sub,
+              tokenType: tokenSet.tokenType,
+              scope: tokenSet.scope,
+              expiresAt: tokenSet.expiresAt,
+              accessToken: maskToken(tokenSet.accessToken),
+              refreshToken: maskToken(tokenSet.refreshToken),
+              idToken: maskToken(tokenSet.idToken),
+            },
+          }
+        } catch {
+          return { ...base, session: null }
+        }
+      }),
+    'GET /pg/bff/api-seen': (_req, res) => send(res, 200, bffSeen.apiRequest ?? null),
+
     // Token encryption (RFC 7516): the resource server's public encryption key…
     'POST /pg/jwe/key': (_req, res) =>
       step(res, async () => {
@@ -587,6 +662,19 @@ export async function startPlayground(options = {}) {
     const required = apiScopes[path]
     if (!required) return send(res, 404, { error: 'not_found' })
     const header = req.headers.authorization
+    // For the BFF tour: what arrived here, the access token shortened (the page must not get it).
+    bffSeen.apiRequest = {
+      method: req.method,
+      path,
+      headers: Object.fromEntries(
+        Object.entries(req.headers).map(([name, value]) => [
+          name,
+          name === 'authorization'
+            ? String(value).replace(/^(\S+ )(.+)$/, (_, scheme, token) => scheme + maskToken(token))
+            : String(value),
+        ]),
+      ),
+    }
     const token = /^Bearer (.+)$/i.exec(header ?? '')?.[1]
     let claims
     let via = verifier.via
@@ -633,6 +721,23 @@ export async function startPlayground(options = {}) {
     })
   }
 
+  /** The BFF's requests, its Set-Cookie lines recorded (values masked) for the tour to show. */
+  function serveBff(req, res) {
+    const writeHead = res.writeHead.bind(res)
+    res.writeHead = (status, headers) => {
+      const lines = [headers?.['set-cookie'] ?? []].flat()
+      if (lines.length > 0) {
+        bffSeen.setCookie = lines.map((line) =>
+          String(line).replace(/^([^=]+)=([^;]*)/, (_, name, value) =>
+            value ? `${name}=•••(${value.length} characters)` : `${name}=`,
+          ),
+        )
+      }
+      return writeHead(status, headers)
+    }
+    bffHandler(req, res)
+  }
+
   server.on('request', async (req, res) => {
     try {
       if (await reactExample.handle(req, res)) return
@@ -648,6 +753,9 @@ export async function startPlayground(options = {}) {
         return send(res, 200, pageCss, { 'content-type': 'text/css; charset=utf-8' })
       }
       if (url.pathname.startsWith('/api/')) return await api(req, res, url.pathname)
+      if (url.pathname.startsWith('/auth/') || url.pathname.startsWith(`${BFF_API_PREFIX}/`)) {
+        return serveBff(req, res)
+      }
       const route = routes[key]
       if (route) return await route(req, res)
       send(res, 404, 'not found')
@@ -660,6 +768,7 @@ export async function startPlayground(options = {}) {
   return {
     url: `${origin}/`,
     devServer,
+    bff,
     close() {
       closed ??= Promise.all([
         new Promise((resolve) => {

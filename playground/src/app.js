@@ -4,6 +4,7 @@
 import { createBrowserClient } from '@oauthkit/browser'
 import { decodeJwt, discover } from '@oauthkit/core'
 import * as jose from 'jose'
+import { bffTour } from './bff-tour.js'
 import { COMPARISON_HTML } from './comparison.js'
 import { cryptoTours } from './crypto-tours.js'
 import { CLAIM_NOTES, SCOPE_NOTES } from './notes.js'
@@ -54,11 +55,13 @@ function recordingFetch(log, label) {
   return async (input, init = {}) => {
     const raw = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
     const url = new URL(raw, location.href).href
-    const headers = Object.fromEntries(new Headers(init.headers ?? {}).entries())
+    // A Request carries its own method and headers (as the BFF companion sends them).
+    const request = input instanceof Request ? input : undefined
+    const headers = Object.fromEntries(new Headers(init.headers ?? request?.headers).entries())
     const body = init.body == null ? undefined : decodeURIComponent(String(init.body))
     const record = {
       label,
-      request: { method: init.method ?? 'GET', url, headers, body },
+      request: { method: init.method ?? request?.method ?? 'GET', url, headers, body },
       masked: [],
     }
     log.push(record)
@@ -373,6 +376,8 @@ const TOURS = {
       apiStep(),
     ],
   },
+
+  bff: bffTour({ esc, check, recordingFetch }),
 
   implicit: {
     title: 'Implicit (id_token token)',

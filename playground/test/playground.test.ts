@@ -9,7 +9,18 @@ import { launchChromium } from './launch-chromium.ts'
 
 const SHOTS = join(import.meta.dirname, '../../test-results/playground')
 
-let playground: { url: string; close(): Promise<void> }
+let playground: {
+  url: string
+  close(): Promise<void>
+  devServer: { liveRefreshTokens(): { clientId: string; grantId: string }[] }
+  bff: {
+    client: {
+      getSession(key: string): Promise<{
+        tokenSet: { accessToken: string; refreshToken?: string; idToken?: string }
+      }>
+    }
+  }
+}
 let browser: Browser
 let context: BrowserContext
 let page: Page
@@ -523,6 +534,95 @@ describe('playground', () => {
     expect(await page.locator('.exchange').last().textContent()).toContain('invalid_token')
     await page.waitForSelector('[data-testid="tour-done"]')
     await shot('signing')
+  })
+
+  it('Backend for Frontend: login, the HttpOnly cookie, the proxied call, an injected script, logout; no token reaches the page', async () => {
+    const ok = (testid: string) => attr(testid, 'data-ok')
+    await startTour('bff')
+    await next(0)
+    expect(await text('bff-user-before')).toContain('Anonymous')
+    await page.click('[data-testid="next"]')
+    await signIn(page)
+    await waitDone(2)
+    expect(await ok('bff-clean-url')).toBe('true')
+    expect(await ok('bff-user')).toBe('true')
+    expect(await text('bff-signed-in-as')).toMatch(/^(Alice Liddell|user-alice)$/)
+    expect(await text('bff-set-cookie')).toMatch(
+      /^oauthkit-login=; .*\noauthkit-session=•••\(43 characters\); Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/,
+    )
+    const [cookie] = (await context.cookies()).filter((c) => c.name === 'oauthkit-session')
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' })
+    // The real tokens, from the BFF's store (keyed by the cookie value's SHA-256): none of them
+    // may appear anywhere a script in the page can look, nor in the page itself.
+    const key = createHash('sha256')
+      .update(cookie?.value ?? '')
+      .digest('base64url')
+    const { tokenSet } = await playground.bff.client.getSession(key)
+    const secrets = [tokenSet.accessToken, tokenSet.refreshToken, tokenSet.idToken]
+    expect(secrets.every((s) => typeof s === 'string' && s.length > 16)).toBe(true)
+    const pageCanSee = () =>
+      page.evaluate(async () => {
+        const dump: unknown[] = [document.cookie, document.documentElement.outerHTML]
+        for (const storage of [localStorage, sessionStorage]) {
+          for (let i = 0; i < storage.length; i++) {
+            const name = storage.key(i) ?? ''
+            dump.push(name, storage.getItem(name))
+          }
+        }
+        for (const { name } of await indexedDB.databases()) {
+          const db = await new Promise<IDBDatabase>((resolve, reject) => {
+            const open = indexedDB.open(name ?? '')
+            open.onsuccess = () => resolve(open.result)
+            open.onerror = () => reject(open.error)
+          })
+          for (const store of db.objectStoreNames) {
+            const all = db.transaction(store).objectStore(store).getAll()
+            dump.push(await new Promise((resolve) => (all.onsuccess = () => resolve(all.result))))
+          }
+          db.close()
+        }
+        return JSON.stringify(dump)
+      })
+    const expectNoToken = async () => {
+      const seen = await pageCanSee()
+      for (const secret of secrets) expect(seen.includes(secret as string)).toBe(false)
+      expect(seen).not.toMatch(/eyJ[\w-]{8,}\.eyJ[\w-]{8,}\./)
+    }
+    await expectNoToken()
+    await next(3)
+    expect(await ok('bff-storage-clean')).toBe('true')
+    expect(await text('bff-document-cookie')).not.toContain('oauthkit-session')
+    await next(4)
+    await expectLastStatus(200)
+    expect(await page.locator('.exchange').last().textContent()).toContain('here is your profile')
+    for (const id of ['bff-no-token-sent', 'bff-token-added', 'bff-cookie-stripped']) {
+      expect(await ok(id), id).toBe('true')
+    }
+    expect(await text('bff-browser-sent')).toContain('x-oauthkit-csrf: 1')
+    expect(await text('bff-api-received')).toMatch(
+      /authorization: Bearer eyJ\S{7}…\(\d+ characters/,
+    )
+    await next(5)
+    for (const id of ['bff-xss-call', 'bff-xss-no-header', 'bff-xss-read', 'bff-xss-cookie']) {
+      expect(await ok(id), id).toBe('true')
+    }
+    await expectNoToken()
+    await shot('bff')
+    // Logout: the BFF revokes and the page goes through the devserver's end-session page.
+    const grantsBefore = playground.devServer.liveRefreshTokens().length
+    await page.click('[data-testid="next"]')
+    await page.waitForURL((url) => !url.href.startsWith(origin))
+    await Promise.all([
+      page.waitForURL(`${origin}/**`),
+      page.click('button[name=logout][value=yes]'),
+    ])
+    await waitDone(7)
+    expect(await ok('bff-logged-out')).toBe('true')
+    expect(await ok('bff-revoked')).toBe('true')
+    expect(playground.devServer.liveRefreshTokens().length).toBeLessThan(grantsBefore)
+    expect((await context.cookies()).some((c) => c.name === 'oauthkit-session')).toBe(false)
+    await expectNoToken()
+    await page.waitForSelector('[data-testid="tour-done"]')
   })
 
   it('seed notes map: every item has a README row, and every place it names exists', async () => {

@@ -43,7 +43,10 @@ describe('docs/errors.md', () => {
   it('has a row for every ERR_* code written in a package source', () => {
     const literals = new Set<string>()
     for (const file of sources(join(root, 'packages'))) {
-      if (file.includes('node_modules') || file.includes('/test/')) continue
+      // Sources only: a stale dist/*.d.ts may still name a code that is gone.
+      if (file.includes('node_modules') || file.includes('/test/') || file.includes('/dist/')) {
+        continue
+      }
       for (const [, code] of readFileSync(file, 'utf8').matchAll(/'(ERR_[A-Z_]+)'/g)) {
         literals.add(code as string)
       }
@@ -51,6 +54,10 @@ describe('docs/errors.md', () => {
     expect(literals.size).toBeGreaterThan(30)
     // Prefixes a source matches on, not codes of their own.
     const prefixes = new Set(['ERR_INVALID_ARG', 'ERR_PARSE_ARGS', 'ERR_STORE'])
-    expect([...literals].filter((code) => !prefixes.has(code) && !isDocumented(code))).toEqual([])
+    // jose's own codes, read by the JWE decryptor and mapped to ERR_JWE_*: never raised as such.
+    const foreign = (code: string) => code.startsWith('ERR_JOSE_')
+    expect(
+      [...literals].filter((code) => !prefixes.has(code) && !foreign(code) && !isDocumented(code)),
+    ).toEqual([])
   })
 })

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -27,7 +27,9 @@ const PACKED = ['packages/core', 'packages/node', 'packages/browser']
  */
 export async function installPacked({ extra = [] } = {}) {
   for (const workspace of PACKED) {
-    if (!existsSync(join(root, workspace, 'dist/index.js'))) {
+    // The entry Node loads, wherever the build puts it (dist/index.js, dist/bundle/index.js).
+    const { exports } = JSON.parse(readFileSync(join(root, workspace, 'package.json'), 'utf8'))
+    if (!existsSync(join(root, workspace, exports['.'].default))) {
       throw new Error(`${workspace} is not built: run \`npm run build\` first`)
     }
   }
