@@ -8,6 +8,8 @@ const COMMON = `Options (flag, or environment variable):
   --token-file <path>          OAUTHKIT_TOKEN_FILE   default: see "Token file" below
   --allow-insecure-requests    OAUTHKIT_ALLOW_INSECURE_REQUESTS=1
                                allow an http:// issuer (local development only)
+                               OAUTHKIT_STORE_KEY    32 bytes, base64url: encrypts the tokens in
+                                                     the token file (see README)
   --json                       machine-readable output on stdout
   -h, --help                   show help`
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { parseArgs } from 'node:util'
 import { isOAuthResponseError, type OAuthResponseError } from '@oauthkit/core'
@@ -12,7 +13,7 @@ import {
 import { HELP } from './command-help.js'
 import { decodeCommand } from './decode-command.js'
 import { defaultTokenFilePath } from './default-token-file-path.js'
-import { createFileStore } from './file-store.js'
+import { createFileStore, type FileStoreOptions } from './file-store.js'
 import { loginCommand } from './login-command.js'
 import { logoutCommand, statusCommand, tokenCommand, whoamiCommand } from './session-commands.js'
 import { errorCode } from './store-fs.js'
@@ -103,7 +104,7 @@ export async function runCommand(argv: readonly string[], io: CommandIo): Promis
     if (name !== 'decode' && args.length > 0) throw usageError(`${name} takes no arguments`)
     const settings = resolveSettings(values, io.env)
     const signal = io.signal ?? new AbortController().signal
-    const store = createFileStore(settings.tokenFile)
+    const store = createFileStore(settings.tokenFile, fileStoreOptions(io.env))
     return await command({ io, settings, args, store, signal })
   } catch (err) {
     return reportError(err, io, json, commandName === 'login')
@@ -136,6 +137,25 @@ function resolveSettings(values: Values, env: CommandIo['env']): Settings {
     browser: values.browser === true,
     timeout,
   }
+}
+
+/**
+ * `OAUTHKIT_STORE_KEY`: 32 bytes, base64url, that encrypt the sessions in the token file
+ * (`createFileStore`'s `encryption`). Its id is a fingerprint of the key, so a session sealed
+ * under another key reads as absent (log in again) rather than failing.
+ */
+function fileStoreOptions(env: CommandIo['env']): FileStoreOptions | undefined {
+  const encoded = env.OAUTHKIT_STORE_KEY
+  if (!encoded) return undefined
+  // Never echo the value: it is the key.
+  if (!/^[A-Za-z0-9_-]{43}$/.test(encoded)) {
+    throw usageError(
+      'OAUTHKIT_STORE_KEY must be 32 bytes in base64url (43 characters), such as the output of: openssl rand 32 | basenc --base64url | tr -d =',
+    )
+  }
+  const key = new Uint8Array(Buffer.from(encoded, 'base64url'))
+  const id = createHash('sha256').update(key).digest('base64url').slice(0, 8)
+  return { encryption: { keys: [{ id, key }] } }
 }
 
 /**

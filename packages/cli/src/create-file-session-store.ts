@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import {
   OAuthKitError,
+  type SealedValue,
   type Session,
   type SessionStore,
   type SessionWriteOptions,
@@ -29,18 +30,27 @@ export interface FileStoreEntry extends FileStoreKey, Session {
   savedAt: number
 }
 
+/**
+ * An entry as the file holds it: a plain session, or, under `createFileStore`'s `encryption`,
+ * only its key and the session sealed by core's `createEncryptedStore`.
+ */
+export type StoredEntry = FileStoreEntry | (FileStoreKey & { savedAt: number; sealed: SealedValue })
+
 /** The file's format: see the package README. */
 interface TokenFile {
   version: 1
-  entries: FileStoreEntry[]
+  entries: StoredEntry[]
 }
 
-/** A {@link SessionStore} over the token file, which can also list every entry. */
+/**
+ * A {@link SessionStore} over the token file, which can also list every entry. It also stores
+ * values sealed by `createEncryptedStore` (`SealedValue`), as the entry's `sealed` member.
+ */
 export interface FileSessionStore extends SessionStore {
   /** The absolute path of the file. */
   readonly path: string
-  /** Every entry, as stored. */
-  list(): Promise<FileStoreEntry[]>
+  /** Every entry, as stored (a sealed one with `sealed` in place of the session). */
+  list(): Promise<StoredEntry[]>
   /** Deletes the session `name`, and resolves what it removed (read and deleted under one lock). */
   delete(name: string, options?: SessionWriteOptions): Promise<Session | undefined>
 }
@@ -69,19 +79,21 @@ function keyOf(name: string): FileStoreKey {
  * temporary file that is then renamed over the old one (a crash never leaves half a file). A
  * write made holding a session lock (`options.lock`) happens only while that lock is still ours,
  * checked under the file's lock: a holder that stalled and was taken over cannot overwrite what
- * its successor saved. Internal.
+ * its successor saved. With `sealed`, it keeps values sealed by `createEncryptedStore` (put around
+ * it) as they are; without, a sealed entry reads as absent. Internal.
  */
 export function createFileSessionStore(
   file: string,
-  options: Omit<FileLockOptions, 'signal'> = {},
+  options: Omit<FileLockOptions, 'signal'> & { sealed?: boolean } = {},
 ): FileSessionStore {
+  const { sealed = false, ...lockOptions } = options
   const fs = options.fs ?? nodeStoreFs
 
   const mutate = async (
     name: string,
-    change: (entries: FileStoreEntry[], key: FileStoreKey) => FileStoreEntry[],
+    change: (entries: StoredEntry[], key: FileStoreKey) => StoredEntry[],
     writeOptions?: SessionWriteOptions,
-  ): Promise<FileStoreEntry | undefined> => {
+  ): Promise<StoredEntry | undefined> => {
     const key = keyOf(name)
     await makeDirectory(fs, file)
     return withFileLock(
@@ -100,7 +112,7 @@ export function createFileSessionStore(
         await writeEntries(fs, file, change(entries, key))
         return find(entries, key)
       },
-      { ...options, fs },
+      { ...lockOptions, fs },
     )
   }
 
@@ -108,21 +120,22 @@ export function createFileSessionStore(
     path: file,
     async get(name) {
       const entry = find(await readEntries(fs, file), keyOf(name))
-      return entry ? toSession(entry) : undefined
+      return entry && storedValue(entry, sealed)
     },
     async set(name, session, writeOptions) {
+      const value = isSealedValue(session) ? { sealed: session } : toSession(session)
       await mutate(
         name,
         (entries, key) => [
           ...without(entries, key),
-          { ...key, ...toSession(session), savedAt: Math.floor(Date.now() / 1000) },
+          { ...key, ...value, savedAt: Math.floor(Date.now() / 1000) },
         ],
         writeOptions,
       )
     },
     async delete(name, writeOptions) {
       const removed = await mutate(name, (entries, key) => without(entries, key), writeOptions)
-      return removed && toSession(removed)
+      return removed && storedValue(removed, sealed)
     },
     list() {
       return readEntries(fs, file)
@@ -138,14 +151,26 @@ function toSession(value: Session): Session {
   ) as unknown as Session
 }
 
+// What the session engine (or the encrypted store around this one) stored for an entry. A sealed
+// one reads as absent to a store that does not open them: like a value sealed with an unknown
+// key, it is not a session this store can use.
+function storedValue(entry: StoredEntry, sealed: boolean): Session | undefined {
+  if (!('sealed' in entry)) return toSession(entry)
+  return sealed ? (entry.sealed as never) : undefined
+}
+
+function isSealedValue(value: unknown): value is SealedValue {
+  return typeof value === 'object' && value !== null && 'oauthkit_sealed' in value
+}
+
 const same = (entry: FileStoreKey, key: FileStoreKey): boolean =>
   entry.issuer === key.issuer && entry.clientId === key.clientId
-const find = (entries: FileStoreEntry[], key: FileStoreKey): FileStoreEntry | undefined =>
+const find = (entries: StoredEntry[], key: FileStoreKey): StoredEntry | undefined =>
   entries.find((entry) => same(entry, key))
-const without = (entries: FileStoreEntry[], key: FileStoreKey): FileStoreEntry[] =>
+const without = (entries: StoredEntry[], key: FileStoreKey): StoredEntry[] =>
   entries.filter((entry) => !same(entry, key))
 
-async function readEntries(fs: StoreFs, file: string): Promise<FileStoreEntry[]> {
+async function readEntries(fs: StoreFs, file: string): Promise<StoredEntry[]> {
   let text: string
   try {
     text = await fs.readFile(file, 'utf8')
@@ -168,14 +193,16 @@ async function readEntries(fs: StoreFs, file: string): Promise<FileStoreEntry[]>
   }
   return entries
     .filter(
-      (entry): entry is FileStoreEntry & { receivedAt?: unknown } =>
+      (entry): entry is StoredEntry & { receivedAt?: unknown } =>
         typeof entry?.issuer === 'string' &&
         typeof entry.clientId === 'string' &&
-        typeof entry.tokenSet?.accessToken === 'string',
+        ('sealed' in entry
+          ? isSealedValue(entry.sealed)
+          : typeof entry.tokenSet?.accessToken === 'string'),
     )
     .map(({ receivedAt, ...entry }) => {
       // Files written before TokenSet.receivedAt kept it beside the tokens, or only `savedAt`.
-      if (typeof entry.tokenSet.receivedAt === 'number') return entry
+      if ('sealed' in entry || typeof entry.tokenSet.receivedAt === 'number') return entry
       const known = [receivedAt, entry.savedAt].find(
         (value): value is number => typeof value === 'number' && Number.isFinite(value),
       )
@@ -189,7 +216,7 @@ async function readEntries(fs: StoreFs, file: string): Promise<FileStoreEntry[]>
  * Writes to a temporary file in the same directory, flushes it, then renames it over `file`:
  * atomic on POSIX. On any failure the temporary file, which holds tokens, is removed.
  */
-async function writeEntries(fs: StoreFs, file: string, entries: FileStoreEntry[]): Promise<void> {
+async function writeEntries(fs: StoreFs, file: string, entries: StoredEntry[]): Promise<void> {
   const body: TokenFile = { version: 1, entries }
   const temporary = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
   let handle: Awaited<ReturnType<StoreFs['open']>>

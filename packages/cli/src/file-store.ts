@@ -1,7 +1,9 @@
 import {
   type ClientContext,
+  createEncryptedStore,
   createSessionEngine,
   decodeJwt,
+  type EncryptedStoreOptions,
   isExpired,
   isOAuthResponseError,
   type OAuthKitError,
@@ -13,11 +15,12 @@ import {
   toOAuthKitError,
   verifyIdToken,
 } from '@oauthkit/core'
-import { abortError, invalidArgument, toHttpOptions } from '@oauthkit/core/internal'
+import { abortError, invalidArgument, renameArgument, toHttpOptions } from '@oauthkit/core/internal'
 import { assertOptionalFunction, assertSignal, type ConnectionOptions, connect } from './connect.js'
 import { createFileSessionLock } from './create-file-session-lock.js'
 import {
   createFileSessionStore,
+  type FileSessionStore,
   type FileStoreEntry,
   type FileStoreKey,
   sessionName,
@@ -81,6 +84,15 @@ export interface FileStoreOptions {
    * could not be revoked.
    */
   onError?: (error: OAuthKitError) => void
+  /**
+   * Encrypts each entry's session (its tokens and claims) in the file with core's
+   * `createEncryptedStore`, under AES-GCM keys the application supplies: the file then holds
+   * the issuer, client id and ciphertext. Against a copied disk or a backup, not against code
+   * running as the user, which can read the key as well. An entry sealed with a key not given
+   * here (or any entry, when this is not set) reads as absent, like a plain one unless
+   * `acceptPlaintext`.
+   */
+  encryption?: EncryptedStoreOptions
 }
 
 /** A token store in one JSON file, shared by every oauthkit command and library user. */
@@ -143,7 +155,10 @@ export function createFileStore(path?: string, options?: FileStoreOptions): File
     throw invalidArgument('options', 'an object')
   }
   assertOptionalFunction(options?.onError, 'options.onError')
-  return openFileStore(path ?? defaultTokenFilePath(), { onError: options?.onError })
+  return openFileStore(path ?? defaultTokenFilePath(), {
+    onError: options?.onError,
+    encryption: options?.encryption,
+  })
 }
 
 /** Internals a test may replace. */
@@ -156,8 +171,9 @@ export interface FileStoreInternals extends FileStoreOptions {
 
 /** {@link createFileStore} with its file system injected. Internal: for tests. */
 export function openFileStore(file: string, internals: FileStoreInternals = {}): FileStore {
-  const { fs, onError } = internals
-  const sessions = createFileSessionStore(file, { ...internals.lock, fs })
+  const { fs, onError, encryption } = internals
+  const fileSessions = createFileSessionStore(file, { ...internals.lock, fs, sealed: !!encryption })
+  const sessions = encryption ? encrypted(fileSessions, encryption) : fileSessions
   const lockFor = (requestTimeout?: number) =>
     createFileSessionLock(file, {
       ...internals.lock,
@@ -279,9 +295,30 @@ export function openFileStore(file: string, internals: FileStoreInternals = {}):
       }
       return { tokenSet: removed.tokenSet, revoked: revocations.length > 0 && server.revokes() }
     },
-    list() {
-      return sessions.list()
+    async list() {
+      const entries = await fileSessions.list()
+      if (!encryption) return entries as FileStoreEntry[]
+      // Each entry as `get` reads it: opened, and left out when it does not open.
+      const opened = await Promise.all(
+        entries.map(async ({ issuer, clientId, savedAt }) => {
+          const session = await sessions.get(sessionName({ issuer, clientId }))
+          return session && { issuer, clientId, ...session, savedAt }
+        }),
+      )
+      return opened.filter((entry) => entry !== undefined)
     },
+  }
+}
+
+// Checks the options here, before any file is touched, naming them as the caller did.
+function encrypted<S extends FileSessionStore>(store: S, options: EncryptedStoreOptions): S {
+  if (typeof options !== 'object' || options === null) {
+    throw invalidArgument('options.encryption', 'an object')
+  }
+  try {
+    return createEncryptedStore(store, options)
+  } catch (err) {
+    throw renameArgument(err, '"options.', '"options.encryption.')
   }
 }
 

@@ -13,8 +13,8 @@ export interface AsyncKeyValueStore {
   get(key: string): Promise<unknown>
   /** Writes `value` at `key`. */
   set(key: string, value: never, ...rest: never[]): Promise<void>
-  /** Removes `key`. */
-  delete(key: string): Promise<unknown>
+  /** Removes `key`; may resolve what it removed. More arguments pass on untouched. */
+  delete(key: string, ...rest: never[]): Promise<unknown>
 }
 
 /** An AES-GCM key of an encrypted store, with the id stored next to each value it seals. */
@@ -116,29 +116,31 @@ export function createEncryptedStore<S extends AsyncKeyValueStore>(
   // A rejected import is reported by the call that needs the key, not as an unhandled rejection.
   for (const pending of byId.values()) pending.catch(() => {})
 
+  // A value as read (or as removed) from the store, opened.
+  const open = async (key: string, stored: unknown): Promise<unknown> => {
+    if (stored === undefined || stored === null) return stored
+    if (!isSealed(stored)) return acceptPlaintext || isCryptoKeyValue(stored) ? stored : undefined
+    const cryptoKey = byId.get(stored.kid)
+    if (!cryptoKey) return undefined // sealed with a key that was retired
+    let json: string
+    try {
+      const plaintext = await crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: bytes(stored.iv), additionalData: aad(key, stored.kid) },
+        await cryptoKey,
+        bytes(stored.data),
+      )
+      json = decoder.decode(plaintext)
+    } catch (cause) {
+      throw new OAuthKitError('a stored value could not be decrypted', {
+        code: 'ERR_STORE_DECRYPTION_FAILED',
+        cause,
+      })
+    }
+    return JSON.parse(json)
+  }
+
   const wrapped: AsyncKeyValueStore = {
-    async get(key) {
-      const stored = await store.get(key)
-      if (stored === undefined || stored === null) return stored
-      if (!isSealed(stored)) return acceptPlaintext || isCryptoKeyValue(stored) ? stored : undefined
-      const cryptoKey = byId.get(stored.kid)
-      if (!cryptoKey) return undefined // sealed with a key that was retired
-      let json: string
-      try {
-        const plaintext = await crypto.subtle.decrypt(
-          { name: 'AES-GCM', iv: bytes(stored.iv), additionalData: aad(key, stored.kid) },
-          await cryptoKey,
-          bytes(stored.data),
-        )
-        json = decoder.decode(plaintext)
-      } catch (cause) {
-        throw new OAuthKitError('a stored value could not be decrypted', {
-          code: 'ERR_STORE_DECRYPTION_FAILED',
-          cause,
-        })
-      }
-      return JSON.parse(json)
-    },
+    get: async (key) => open(key, await store.get(key)),
     async set(key, value, ...rest) {
       if (isCryptoKeyValue(value)) return store.set(key, value, ...rest)
       const iv = crypto.getRandomValues(new Uint8Array(12))
@@ -155,10 +157,20 @@ export function createEncryptedStore<S extends AsyncKeyValueStore>(
       }
       return store.set(key, sealed as never, ...rest)
     },
-    delete: (key) => store.delete(key),
+    // The write options (a held lock's token, which fences the delete) pass on, and what the
+    // store says it removed is opened: the session engine revokes a refresh token it finds there.
+    async delete(key, ...rest: never[]) {
+      const removed = await (store.delete as (key: string, ...rest: never[]) => Promise<unknown>)(
+        key,
+        ...rest,
+      )
+      return open(key, removed).catch(() => undefined)
+    },
   }
-  // Everything else the store has (a `list`, a `close`...) stays reachable.
-  return Object.assign(Object.create(store), wrapped) as S
+  // Everything else the store has (a `list`, a `close`...) stays reachable; its `lock` (the
+  // Redis store's) as an own property, so that whoever looks for it finds it.
+  const lock = (store as { lock?: unknown }).lock
+  return Object.assign(Object.create(store), lock === undefined ? {} : { lock }, wrapped) as S
 }
 
 // The store key and key id are authenticated with the value: moved to another key, or relabelled

@@ -72,7 +72,8 @@ export interface VerifyIdTokenOptions {
  * Validates an ID Token that came from this client's token endpoint but could not be checked in
  * full then (the issuer's keys were out of reach): its claims as OIDC Core §3.1.3.7 prescribes
  * for a token endpoint response (`iss`, `aud`, `azp`, `exp`, `iat`) and its signature. Returns
- * the validated claims.
+ * the validated claims. An encrypted ID Token (a JWE, kept as the server sent it) is decrypted
+ * with the context's decryption hook (`withJweDecryption`) first.
  *
  * @throws `ERR_SUBJECT_MISMATCH` for another subject; oauth4webapi codes for failed checks
  *   (`OAUTH_JWT_TIMESTAMP_CHECK_FAILED` once it has expired); transport codes when the keys are
@@ -92,7 +93,13 @@ export async function verifyIdToken(
   )
   let claims: IdTokenClaims | undefined
   try {
-    const body = await oauth.processRefreshTokenResponse(context.metadata, context.client, response)
+    const body = await oauth.processRefreshTokenResponse(
+      context.metadata,
+      context.client,
+      response,
+      // An encrypted ID Token (OIDC Core §10.2) is kept as received: decrypt it again here.
+      context.client, // its JWE decryption hook, if any (withJweDecryption)
+    )
     // `at_hash` was checked when the ID Token arrived; this response holds no access token.
     await checkIdTokenOf(context, body, options?.previousClaims, false)
     await verifyIdTokenSignature(context, response, body, options?.signal)

@@ -179,3 +179,52 @@ describe('createEncryptedStore()', () => {
     }
   })
 })
+
+describe('createEncryptedStore() over a store with a lock (the Redis store)', () => {
+  /** A store shaped like `@oauthkit/redis`'s: a `lock`, a fenced delete resolving what it removed. */
+  function lockedStore() {
+    const data = new Map<string, unknown>()
+    const deletes: unknown[][] = []
+    const lock = {
+      run: async <T>(_: string, task: (held: { name: string }) => Promise<T>) =>
+        task({ name: 'x' }),
+    }
+    return {
+      data,
+      deletes,
+      lock,
+      async get(key: string) {
+        return data.get(key)
+      },
+      async set(key: string, value: unknown) {
+        data.set(key, structuredClone(value))
+      },
+      async delete(key: string, options?: unknown) {
+        deletes.push([key, options])
+        const removed = data.get(key)
+        data.delete(key)
+        return removed
+      },
+    }
+  }
+
+  it('keeps the lock, passes the write options to delete and opens what it removed', async () => {
+    const inner = lockedStore()
+    const store = createEncryptedStore(inner, { keys: [await keyOf('k1')] })
+    expect(store.lock).toBe(inner.lock)
+    expect(Object.hasOwn(store, 'lock')).toBe(true)
+    await store.set('session', SESSION as never)
+    const options = { lock: { name: 'x', token: 'owner-1' } }
+    expect(await store.delete('session', options)).toEqual(SESSION)
+    expect(inner.deletes).toEqual([['session', options]])
+    expect(await store.delete('session')).toBeUndefined()
+  })
+
+  it('resolves undefined for a removed value it cannot open: the delete still happened', async () => {
+    const inner = lockedStore()
+    await createEncryptedStore(inner, { keys: [await keyOf('k1')] }).set('s', SESSION as never)
+    const other = createEncryptedStore(inner, { keys: [await keyOf('k1')] }) // same id, other key
+    expect(await other.delete('s')).toBeUndefined()
+    expect(inner.data.has('s')).toBe(false)
+  })
+})

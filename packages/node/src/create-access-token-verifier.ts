@@ -15,10 +15,14 @@ import {
   type VerifyJwtAccessTokenOptions,
   verifyJwtAccessToken,
 } from '@oauthkit/core'
-import { assertIssuer, invalidArgument, SUPPORTED_JWS_ALGORITHMS } from '@oauthkit/core/internal'
+import {
+  assertIssuer,
+  invalidArgument,
+  renameArgument,
+  SUPPORTED_JWS_ALGORITHMS,
+} from '@oauthkit/core/internal'
 import { assertMetadata } from './assert-metadata.js'
 import { numberOption } from './number-option.js'
-import { renameArgument } from './rename-argument.js'
 import { toHttpOptions } from './to-http-options.js'
 
 /** Options of {@link createAccessTokenVerifier}. */

@@ -43,13 +43,18 @@ import {
   verifyIdToken,
   withJweDecryption,
 } from '@oauthkit/core'
-import { assertIssuer, invalidArgument, isCryptoKey, nextSession } from '@oauthkit/core/internal'
+import {
+  assertIssuer,
+  invalidArgument,
+  isCryptoKey,
+  nextSession,
+  renameArgument,
+} from '@oauthkit/core/internal'
 import { assertMetadata } from './assert-metadata.js'
 import { assertPrivateJwk } from './assert-private-jwk.js'
 import { createClientCredentialsCache } from './client-credentials-cache.js'
 import { publishSessionEvents } from './node-diagnostics.js'
 import { numberOption } from './number-option.js'
-import { renameArgument } from './rename-argument.js'
 import { toHttpOptions } from './to-http-options.js'
 
 /** Options of {@link createServerClient}. */
