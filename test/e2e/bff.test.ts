@@ -315,6 +315,19 @@ describe('BFF: hostile requests', () => {
     expect(seenByApi).toHaveLength(0)
   })
 
+  it.each([
+    ['TRACE', '/auth/user'],
+    ['GET', 'http://['],
+  ])(
+    'a %s %s request the Fetch API cannot represent gets 400, and the server stays up',
+    async (method, path) => {
+      const browser = new Browser()
+      const response = await rawRequest(path, browser, { method })
+      expect(response.status).toBe(400)
+      expect((await browser.fetch('/auth/user')).status).toBe(200)
+    },
+  )
+
   it('a forged Host header changes nothing: the upstream and the callback come from the configuration', async () => {
     const browser = new Browser()
     await browser.login()
@@ -389,6 +402,16 @@ describe('BFF: hostile requests', () => {
       const response = await post(await make())
       expect(response.status).toBe(400)
       expect(await (await browser.fetch('/auth/user')).json()).toMatchObject({ sub: 'user-alice' })
+    })
+
+    it('accepts the typ application/logout+jwt (RFC 7515 §4.1.9)', async () => {
+      const browser = new Browser()
+      await browser.login()
+      const token = await new SignJWT(valid())
+        .setProtectedHeader({ alg: 'RS256', typ: 'application/logout+jwt', kid: KID })
+        .sign(signingKey)
+      expect((await post(token)).status).toBe(200)
+      expect(await (await browser.fetch('/auth/user')).json()).toBeNull()
     })
 
     it('refuses a replayed logout token', async () => {

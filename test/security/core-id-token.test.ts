@@ -399,6 +399,40 @@ describe('ID Token', () => {
     })
   }
 
+  it('control: a refreshed ID Token whose aud is the same set, as an array, is accepted', async () => {
+    const context = await contextFor(server())
+    const previous = {
+      iss: server().issuer,
+      sub: 'user-1',
+      aud: CLIENT_ID,
+      iat: now(),
+      exp: now() + 300,
+    }
+    answerTokens((s) => s.mintIdToken(CLIENT_ID, { aud: [CLIENT_ID] }))
+    const result = await refreshTokenGrant(context, 'rt-presented-refresh-token-value', {
+      previousClaims: previous,
+    })
+    expect(result.claims?.sub).toBe('user-1')
+  })
+
+  it('refuses a refreshed ID Token that drops the azp the first one had', async () => {
+    const context = await contextFor(server())
+    const previous = {
+      iss: server().issuer,
+      sub: 'user-1',
+      aud: CLIENT_ID,
+      azp: CLIENT_ID,
+      iat: now(),
+      exp: now() + 300,
+    }
+    answerTokens((s) => s.mintIdToken(CLIENT_ID, {}))
+    await expectRefusal(
+      refreshTokenGrant(context, 'rt-presented-refresh-token-value', { previousClaims: previous }),
+      'ERR_ID_TOKEN_INVALID',
+      [...server().secrets, 'rt-presented-refresh-token-value'],
+    )
+  })
+
   it('control: a refreshed ID Token for the same authentication is accepted', async () => {
     const context = await contextFor(server())
     const previous = {

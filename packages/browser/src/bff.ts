@@ -93,6 +93,8 @@ export function createBffClient(options: BffClientOptions = {}): BffClient {
     },
     async logout() {
       const response = await client.fetch(`${base}/logout`, { method: 'POST' })
+      // Refused (403) or failed: the session may well still be there; no tab is told otherwise.
+      if (!response.ok) throw new Error(`the BFF answered ${response.status}`)
       const { logoutUrl } = (await response.json()) as { logoutUrl?: string }
       saw(false)
       if (logoutUrl) navigate(logoutUrl)

@@ -72,7 +72,10 @@ export async function checkIdTokenClaims(
   if (amr !== undefined && !(Array.isArray(amr) && amr.every((m) => typeof m === 'string'))) {
     throw invalid('"amr" is not an array of strings')
   }
-  if (at_hash !== undefined && expected.accessToken !== undefined) {
+  // An encrypted ID Token's outer header is the JWE's: its signing `alg` is not readable here, and
+  // `at_hash` is optional in token endpoint responses (§3.1.3.8), so it is checked on JWS only.
+  const signed = expected.idToken.split('.').length === 3
+  if (at_hash !== undefined && expected.accessToken !== undefined && signed) {
     await checkAccessTokenHash(at_hash, expected.accessToken, expected.idToken)
   }
   if (expected.previous) checkRefreshed(claims, expected.previous)
@@ -102,8 +105,13 @@ function checkRefreshed(claims: IdTokenClaims, previous: IdTokenClaims): void {
       code: 'ERR_SUBJECT_MISMATCH',
     })
   }
-  for (const name of ['iss', 'aud', 'azp', 'auth_time'] as const) {
-    if (claims[name] !== undefined && !sameValue(claims[name], previous[name])) {
+  if (!sameAudience(claims.aud, previous.aud)) {
+    throw invalid('refreshed ID Token changes "aud" (OIDC Core §12.2)')
+  }
+  for (const name of ['iss', 'azp', 'auth_time'] as const) {
+    // Present in either: the same value in both (a refreshed ID Token may not drop `azp` either).
+    const present = claims[name] !== undefined || previous[name] !== undefined
+    if (present && claims[name] !== previous[name]) {
       throw invalid(`refreshed ID Token changes "${name}" (OIDC Core §12.2)`)
     }
   }
@@ -112,8 +120,11 @@ function checkRefreshed(claims: IdTokenClaims, previous: IdTokenClaims): void {
   }
 }
 
-function sameValue(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b)
+// `aud` is a string or an array of them (RFC 7519 §4.1.3): compared as sets.
+function sameAudience(a: string | string[], b: string | string[]): boolean {
+  const left = new Set([a].flat())
+  const right = new Set([b].flat())
+  return left.size === right.size && [...left].every((value) => right.has(value))
 }
 
 function base64Url(bytes: Uint8Array): string {

@@ -138,6 +138,11 @@ export interface SessionOptions {
   lock?: SessionLock
   /** Problems worked around without failing a call: a store that failed, a revocation refused. */
   onError?: (error: OAuthKitError) => void
+  /**
+   * Seconds the store keeps a session after its last write (each refresh writes it again), so an
+   * abandoned session does not stay in the store for ever. Default: until `endSession`.
+   */
+  ttl?: number
 }
 
 /** Options of the client-credentials token cache. Durations in seconds. */
@@ -416,6 +421,7 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
       verifyIdToken: async (idToken, session) =>
         verifyIdToken(await context(), idToken, { previousClaims: session.claims }),
       ...(sessionOptions.onError ? { onError: sessionOptions.onError } : {}),
+      ...(sessionOptions.ttl === undefined ? {} : { defaultTtl: sessionOptions.ttl }),
       onEvent: publishSessionEvents('session'),
     })
     return sessions
@@ -593,6 +599,7 @@ function checkSessionOptions(options: SessionOptions | undefined): SessionOption
   if (options?.onError !== undefined && typeof options.onError !== 'function') {
     throw invalidArgument('sessions.onError', 'a function')
   }
+  numberOption(options?.ttl, 'sessions.ttl', 'a number of seconds ≥ 1', { min: 1 })
   return options ?? {}
 }
 

@@ -1,13 +1,15 @@
 import { type ChildProcess, fork } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Library } from './redis-server.js'
 
 const WORKER = join(import.meta.dirname, 'fleet-worker.mjs')
 const packages = join(import.meta.dirname, '..', '..')
 for (const name of ['core', 'node', 'redis']) {
-  // The children load the built packages, as an application does (`npm test` builds first).
-  if (!existsSync(join(packages, name, 'dist', 'index.js'))) {
+  // The children load the built packages, as an application does (`npm test` builds first): the
+  // entry Node loads, wherever the build layout puts it.
+  const { exports } = JSON.parse(readFileSync(join(packages, name, 'package.json'), 'utf8'))
+  if (!existsSync(join(packages, name, exports['.'].default))) {
     throw new Error(`packages/${name}/dist is missing: run "npm run build" first`)
   }
 }

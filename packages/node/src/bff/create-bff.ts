@@ -158,6 +158,9 @@ export function createBff(options: BffOptions): Bff {
     sessions: {
       store: store as SessionStore,
       ...(options.lock ? { lock: options.lock } : {}),
+      // An abandoned session (the user never came back) leaves the store with its metadata,
+      // instead of keeping a live refresh token there for ever.
+      ttl: settings.absoluteTimeout,
     },
   })
   const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
@@ -361,7 +364,6 @@ export function createBff(options: BffOptions): Bff {
           code: 'ERR_LOGOUT_TOKEN_INVALID',
         })
       }
-      seenLogoutTokens.set(replayKey, now + 600_000)
       const members = claims.sid
         ? await readIndex(await indexKey('sid', claims.sid))
         : await readIndex(await indexKey('sub', claims.sub as string))
@@ -371,6 +373,8 @@ export function createBff(options: BffOptions): Bff {
         if (record && claims.sub && record.sub !== claims.sub) continue
         await end(hash, record)
       }
+      // Marked used only once done: a store failure above answers 400 and the server may resend.
+      seenLogoutTokens.set(replayKey, now + 600_000)
       return new Response(null, { status: 200, headers: NO_STORE })
     } catch (err) {
       return json(400, { error: 'invalid_request', error_description: describe(err) })

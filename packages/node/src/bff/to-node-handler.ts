@@ -16,28 +16,40 @@ export type NodeHandler = (
  */
 export function toNodeHandler(bff: Bff): NodeHandler {
   return (req, res, next) => {
-    const method = req.method ?? 'GET'
-    const headers = new Headers()
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined || name.startsWith(':')) continue
-      for (const item of [value].flat()) headers.append(name, item)
+    // Built inside the guarded path: a request line Node accepts but the Fetch API refuses (a
+    // `TRACE`, a URL like `http://[`) must get a 400, never an exception that ends the process.
+    const toRequest = (): Request => {
+      const method = req.method ?? 'GET'
+      const headers = new Headers()
+      for (const [name, value] of Object.entries(req.headers)) {
+        if (value === undefined || name.startsWith(':')) continue
+        for (const item of [value].flat()) headers.append(name, item)
+      }
+      const init: RequestInit & { duplex?: 'half' } = { method, headers }
+      if (method !== 'GET' && method !== 'HEAD') {
+        init.body = new ReadableStream<Uint8Array>({
+          async start(controller) {
+            try {
+              for await (const chunk of req) controller.enqueue(new Uint8Array(chunk as Buffer))
+              controller.close()
+            } catch (err) {
+              controller.error(err)
+            }
+          },
+        })
+        init.duplex = 'half'
+      }
+      return new Request(new URL(req.url ?? '/', bff.origin), init)
     }
-    const init: RequestInit & { duplex?: 'half' } = { method, headers }
-    if (method !== 'GET' && method !== 'HEAD') {
-      init.body = new ReadableStream<Uint8Array>({
-        async start(controller) {
-          try {
-            for await (const chunk of req) controller.enqueue(new Uint8Array(chunk as Buffer))
-            controller.close()
-          } catch (err) {
-            controller.error(err)
-          }
-        },
-      })
-      init.duplex = 'half'
-    }
-    const request = new Request(new URL(req.url ?? '/', bff.origin), init)
     const respond = async () => {
+      let request: Request
+      try {
+        request = toRequest()
+      } catch {
+        res.writeHead(400, { 'content-type': 'application/json' })
+        res.end('{"error":"invalid_request"}')
+        return
+      }
       const response = next ? await bff.handle(request) : await bff.handler(request)
       if (!response) return next?.()
       const out: Record<string, string | string[]> = {}
@@ -53,7 +65,17 @@ export function toNodeHandler(bff: Bff): NodeHandler {
       for (;;) {
         const { done, value } = await reader.read()
         if (done) break
-        if (!res.write(value)) await new Promise((resolve) => res.once('drain', resolve))
+        if (res.destroyed) {
+          // The browser went away: stop reading the upstream's body.
+          await reader.cancel()
+          break
+        }
+        if (!res.write(value)) {
+          await new Promise((resolve) => {
+            res.once('drain', resolve)
+            res.once('close', resolve)
+          })
+        }
       }
       res.end()
     }

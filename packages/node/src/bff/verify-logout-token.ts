@@ -53,7 +53,9 @@ export async function verifyLogoutToken(
   if (typeof header.alg !== 'string' || !ALGORITHMS.includes(header.alg)) {
     throw invalid('its "alg" is not an allowed asymmetric algorithm')
   }
-  if (header.typ !== undefined && String(header.typ).toLowerCase() !== 'logout+jwt') {
+  // RFC 7515 §4.1.9: the `application/` prefix may be left out, and names are case-insensitive.
+  const typ = header.typ === undefined ? undefined : String(header.typ).toLowerCase()
+  if (typ !== undefined && typ.replace(/^application\//, '') !== 'logout+jwt') {
     throw invalid('its "typ" is not logout+jwt')
   }
   const generation = await jwks.keysFor(metadata, header, options.http)
