@@ -174,6 +174,11 @@ export async function pollDeviceAuthorization(
         continue
       }
       if (isTransient(mapped) && ++transientFailures <= maxTransientFailures) continue
+      // A server that deletes a device code when it expires answers a poll that crosses that
+      // moment with invalid_grant ("not found"), not expired_token; its clock started before ours.
+      if (error === 'invalid_grant' && Date.now() >= authorization.expiresAt - EXPIRY_SLACK) {
+        throw expired()
+      }
       throw classify(mapped)
     }
   }
@@ -238,6 +243,10 @@ function classify(err: OAuthKitError | TypeError): OAuthKitError | TypeError {
   }
   return accessDenied(err, 'the user denied the device authorization request')
 }
+
+// Milliseconds before our computed expiry within which an invalid_grant counts as expiry: the
+// server's lifetime started when it issued the code, before we received the response.
+const EXPIRY_SLACK = 2_000
 
 function expired(): OAuthKitError {
   return new OAuthKitError('the device code expired before the user approved it', {
