@@ -101,6 +101,7 @@ export type { IntrospectionResponse, IntrospectTokenOptions } from './introspect
 export { introspectToken } from './introspect-token.js'
 export type { JwksCache, JwksCacheOptions, JwksGeneration } from './jwks-cache.js'
 export { createJwksCache } from './jwks-cache.js'
+export { observeSessionEvents } from './observe-session-events.js'
 export type { NeedsRefreshOptions } from './refresh-policy.js'
 export { DEFAULT_REFRESH_AHEAD, needsRefresh, refreshAt } from './refresh-policy.js'
 export type { RefreshTokenGrantOptions } from './refresh-token.js'
@@ -119,6 +120,7 @@ export type {
   SessionGrant,
   SessionLock,
   SessionLockOptions,
+  SessionObserver,
   SessionStore,
   SessionWriteOptions,
 } from './session-engine.js'
@@ -138,3 +140,5 @@ export type {
 } from './verify-jwt-access-token.js'
 export { verifyJwtAccessToken } from './verify-jwt-access-token.js'
 export { withJweDecryption } from './with-jwe-decryption.js'
+export type { SessionTtlOptions } from './with-session-ttl.js'
+export { withSessionTtl } from './with-session-ttl.js'

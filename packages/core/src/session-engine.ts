@@ -29,7 +29,10 @@ export interface Session {
 
 /** Options of a {@link SessionStore} write. */
 export interface SessionWriteOptions {
-  /** Seconds after which the store may forget the value; absent: kept until deleted. */
+  /**
+   * Seconds after which the store may forget the value; absent: kept until deleted. The engine
+   * sets none itself: a store wrapped in {@link withSessionTtl} gets one on every write.
+   */
   ttl?: number
   /**
    * The lock the writer holds. A store shared between processes writes only while `lock.token`
@@ -116,11 +119,13 @@ export interface SessionEngineOptions {
   /** Told after the engine saved new tokens or removed a session. */
   onChange?(key: string, change: SessionChange): void
   /**
-   * Told what the engine did, for metrics and tracing: cache hits and misses, token requests
-   * with their outcome and duration, lock waits, store failures worked around. Core stays
-   * runtime-neutral: `@oauthkit/node` publishes these on `node:diagnostics_channel`.
+   * Told what the engine did, for metrics and tracing: `observeSessionEvents(onEvent)` turns
+   * cache hits and misses, token requests with their outcome and duration, lock waits and store
+   * failures worked around into {@link SessionEvent}s. A separate piece so that an app that
+   * traces nothing (a browser) does not carry the timing code. Core stays runtime-neutral:
+   * `@oauthkit/node` publishes the events on `node:diagnostics_channel`.
    */
-  onEvent?(event: SessionEvent): void
+  observer?: SessionObserver
   /**
    * Whether a token may be requested without a stored session (client credentials). Otherwise a
    * missing session is `ERR_LOGIN_REQUIRED`.
@@ -138,17 +143,33 @@ export interface SessionEngineOptions {
   refreshAhead?: number
   /** Seconds before a failed renewal ahead of expiry is tried again. Default 10. */
   failureCooldown?: number
-  /** Seconds a store keeps a session whose token lifetime is unknown; absent: until deleted. */
-  defaultTtl?: number
   /** The clock, epoch milliseconds. */
   now?(): number
+}
+
+/**
+ * What the engine tells {@link SessionEngineOptions.observer}, at the moment it happens; made by
+ * {@link observeSessionEvents}. A method's failure must not reach the engine.
+ */
+export interface SessionObserver {
+  /** A read was answered with a stored token (`hit`), or had to wait for a token request. */
+  cache(key: string, hit: boolean): void
+  /** The engine asks for the lock; the function returned is called once it holds it. */
+  lockWait(key: string): () => void
+  /**
+   * A token request is sent (a renewal when a session was stored); the function returned is
+   * called when it settled, with the error's code when it failed.
+   */
+  request(key: string, renewal: boolean): (code?: string) => void
+  /** The store failed and the engine's memory was used instead. */
+  storeFallback(key: string, operation: 'read' | 'write' | 'delete'): void
 }
 
 /** A change the engine made to a session. */
 export type SessionChange = 'refresh' | 'end'
 
 /**
- * What the engine did, as told to {@link SessionEngineOptions.onEvent}. Durations in
+ * What the engine did, as told to the `onEvent` of {@link observeSessionEvents}. Durations in
  * milliseconds. `key` is the engine's key: the store's, which may name a session id, so a
  * publisher that leaves the process should drop or hash it.
  */
@@ -243,6 +264,7 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
   // Keys whose last write failed: the session lives in `memory` only.
   const unsaved = new Set<string>()
 
+  const { observer } = options
   const report = (error: OAuthKitError): void => {
     try {
       options.onError?.(error)
@@ -257,30 +279,23 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
       // Same: a listener's failure is its own.
     }
   }
-  const emit = (event: SessionEvent): void => {
-    try {
-      options.onEvent?.(event)
-    } catch {
-      // Metrics must not break the session either.
-    }
-  }
   const storeFailed = (key: string, what: 'read' | 'write' | 'delete', cause: unknown): void => {
-    emit({ type: 'store-fallback', key, operation: what })
+    observer?.storeFallback(key, what)
     report(
       new OAuthKitError(`session store failed to ${what}`, { code: 'ERR_STORE_FAILED', cause }),
     )
   }
-  // The lock, with the wait before its task measured for `onEvent`.
+  // The lock, with the wait before its task told to the observer.
   const locked = <T>(
     key: string,
     task: (held: HeldLock) => Promise<T>,
     lockOptions?: SessionLockOptions,
   ): Promise<T> => {
-    const asked = performance.now()
+    const acquired = observer?.lockWait(key)
     return lock.run(
       key,
       (held) => {
-        emit({ type: 'lock-wait', key, duration: performance.now() - asked })
+        acquired?.()
         return task(held)
       },
       lockOptions,
@@ -309,12 +324,8 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
 
   async function write(key: string, session: Session, held?: HeldLock): Promise<void> {
     memory.set(key, session)
-    const writeOptions: SessionWriteOptions = {}
-    const ttl = ttlOf(session)
-    if (ttl !== undefined) writeOptions.ttl = ttl
-    if (held) writeOptions.lock = held
     try {
-      await store.set(key, session, writeOptions)
+      await store.set(key, session, held && { lock: held })
       unsaved.delete(key)
     } catch (cause) {
       // The tokens are in memory: this process keeps using them rather than asking again.
@@ -336,14 +347,6 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
       storeFailed(key, 'delete', cause)
       return undefined
     }
-  }
-
-  function ttlOf({ tokenSet }: Session): number | undefined {
-    // A session that can be refreshed outlives its access token; the adapter's default applies.
-    if (tokenSet.refreshToken) return options.defaultTtl
-    if (tokenSet.expiresAt === undefined) return options.defaultTtl
-    // Rounded up: `get` checks expiry itself, so a store keeping it a little longer serves nothing stale.
-    return Math.max(1, Math.ceil(tokenSet.expiresAt - now() / 1000))
   }
 
   function revoke(refreshToken: string | undefined): void {
@@ -388,21 +391,12 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
         throw loginRequired('the access token has expired and there is no refresh token')
       }
       let grant: SessionGrant
-      const started = performance.now()
-      const requested = (outcome: 'success' | 'error', code?: string): void =>
-        emit({
-          type: 'request',
-          key,
-          renewal: stored !== undefined,
-          outcome,
-          duration: performance.now() - started,
-          ...(code ? { code } : {}),
-        })
+      const settled = observer?.request(key, stored !== undefined)
       try {
         grant = await request(refreshToken ? stored : undefined, key)
-        requested('success')
+        settled?.()
       } catch (err) {
-        requested('error', asOAuthKitError(err).code)
+        settled?.(asOAuthKitError(err).code)
         if (refreshToken && isOAuthResponseError(err) && err.error === 'invalid_grant') {
           // Refused. The session ends only if it is still the one this refresh token belongs to.
           const current = await read(key, true)
@@ -496,7 +490,7 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
       const current = await read(key)
       if (!current && !options.requestWithoutSession) throw loginRequired('no session')
       if (current && !force && !due(current)) {
-        emit({ type: 'cache', key, hit: true })
+        observer?.cache(key, true)
         checkPending(key, current)
         return current
       }
@@ -506,12 +500,12 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
         // Due but still valid: a failed renewal waits for its cooldown rather than being retried
         // on every call.
         if (coolingDown(key) || options.renewInBackground) {
-          emit({ type: 'cache', key, hit: true })
+          observer?.cache(key, true)
           if (!coolingDown(key)) run().catch(() => {})
           return current
         }
       }
-      emit({ type: 'cache', key, hit: false })
+      observer?.cache(key, false)
       return run(signal)
     },
 

@@ -3,6 +3,7 @@ import {
   createProcessLock,
   createSessionEngine,
   OAuthKitError,
+  observeSessionEvents,
   type SessionEvent,
   type SessionStore,
 } from '@oauthkit/core'
@@ -18,7 +19,7 @@ const tokenSet = (n: number, lifetime = 300) => {
   }
 }
 
-describe('session engine onEvent', () => {
+describe('session engine observer: observeSessionEvents', () => {
   it('tells misses, lock waits, requests with outcome and duration, and hits', async () => {
     const events: SessionEvent[] = []
     let n = 0
@@ -27,7 +28,7 @@ describe('session engine onEvent', () => {
       lock: createProcessLock(),
       requestWithoutSession: true,
       request: async () => ({ tokenSet: tokenSet(++n) }),
-      onEvent: (event) => events.push(event),
+      observer: observeSessionEvents((event) => events.push(event)),
     })
     await engine.get('k')
     await engine.get('k')
@@ -61,10 +62,10 @@ describe('session engine onEvent', () => {
         if (fail) throw new OAuthKitError('no', { code: 'ERR_NETWORK' })
         return { tokenSet: tokenSet(1, 1) }
       },
-      onEvent: (event) => {
+      observer: observeSessionEvents((event) => {
         events.push(event)
         throw new Error('a broken metrics hook')
-      },
+      }),
     })
     expect((await engine.get('k')).tokenSet.accessToken).toBe('at-1')
     fail = true

@@ -2,11 +2,13 @@ import {
   createSessionEngine,
   isOAuthResponseError,
   type OAuthKitError,
+  observeSessionEvents,
   type SessionEvent,
   type SessionGrant,
   type SessionLock,
   type SessionStore,
   type TokenSet,
+  withSessionTtl,
 } from '@oauthkit/core'
 import { abortError } from '@oauthkit/core/internal'
 
@@ -65,17 +67,16 @@ export function createClientCredentialsCache(
   const { store, now, failureCooldown } = options
   const refusals = new Map<string, { error: unknown; until: number }>()
   const engine = createSessionEngine({
-    store,
+    store: withSessionTtl(store, { defaultTtl: options.defaultTtl, now }),
     lock: options.lock,
     request: (_, key) => options.request(key),
     requestWithoutSession: true,
     renewInBackground: true,
     refreshAhead: options.refreshAhead,
     failureCooldown,
-    defaultTtl: options.defaultTtl,
     now,
     ...(options.onError ? { onError: options.onError } : {}),
-    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.onEvent ? { observer: observeSessionEvents(options.onEvent) } : {}),
   })
 
   return {

@@ -26,6 +26,7 @@ import {
   type IntrospectTokenOptions,
   introspectToken,
   type OAuthKitError,
+  observeSessionEvents,
   type PrivateJwk,
   type RefreshTokenGrantOptions,
   type RevokeTokenOptions,
@@ -42,6 +43,7 @@ import {
   type UserInfo,
   verifyIdToken,
   withJweDecryption,
+  withSessionTtl,
 } from '@oauthkit/core'
 import {
   assertIssuer,
@@ -410,7 +412,9 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
   let sessions: SessionEngine | undefined
   const sessionEngine = (): SessionEngine => {
     sessions ??= createSessionEngine({
-      store: sessionOptions.store ?? createMemorySessionStore(),
+      store: withSessionTtl(sessionOptions.store ?? createMemorySessionStore(), {
+        defaultTtl: sessionOptions.ttl,
+      }),
       lock: sessionOptions.lock ?? lockOf(sessionOptions.store) ?? createProcessLock(),
       request: async (current) => {
         const refreshToken = current?.tokenSet.refreshToken
@@ -421,8 +425,7 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
       verifyIdToken: async (idToken, session) =>
         verifyIdToken(await context(), idToken, { previousClaims: session.claims }),
       ...(sessionOptions.onError ? { onError: sessionOptions.onError } : {}),
-      ...(sessionOptions.ttl === undefined ? {} : { defaultTtl: sessionOptions.ttl }),
-      onEvent: publishSessionEvents('session'),
+      observer: observeSessionEvents(publishSessionEvents('session')),
     })
     return sessions
   }
