@@ -1,28 +1,30 @@
-import { assertIssuer, invalidArgument } from '@oauthkit/core/internal'
+import { assertIssuer, invalidArgument, toUrl } from '@oauthkit/core/internal'
 import type { BrowserClientOptions } from './browser-client.js'
 
-/**
- * Parses `value` as an absolute URL, or throws a `TypeError` naming the parameter `name` (never
- * the value, which may carry a code or state).
- */
-export function toUrl(value: unknown, name: string): URL {
-  if (value instanceof URL) return value
-  if (typeof value !== 'string') throw invalidArgument(name, 'a URL')
-  try {
-    return new URL(value)
-  } catch {
-    throw invalidArgument(name, 'an absolute URL', 'ERR_INVALID_ARG_VALUE')
-  }
-}
+type Options = Record<string, unknown>
 
-function checkObject(value: unknown): asserts value is Record<string, unknown> {
+function checkObject(value: unknown): asserts value is Options {
   if (typeof value !== 'object' || value === null) throw invalidArgument('options', 'an object')
 }
 
-function checkString(value: unknown, name: string, optional = false): void {
-  if (optional && value === undefined) return
-  if (typeof value !== 'string' || value === '') throw invalidArgument(name, 'a non-empty string')
+// Each of `names` a non-empty string; `optional` ones may be absent.
+function checkStrings(options: Options, names: string[], optional?: boolean): void {
+  for (const name of names) {
+    const value = options[name]
+    if (optional && value === undefined) continue
+    if (typeof value !== 'string' || value === '') {
+      throw invalidArgument(`options.${name}`, 'a non-empty string')
+    }
+  }
 }
+
+// The seams an app may replace: [option, the method it must have ('' for a function), what it must be].
+const SEAMS = [
+  ['store', 'get', 'a KeyValueStore'],
+  ['fetch', '', 'a function'],
+  ['navigate', '', 'a function'],
+  ['dpop', 'keys', 'the result of dpop() from @oauthkit/browser/dpop'],
+] as const
 
 /**
  * Checks the options of `createBrowserClient` before anything else happens.
@@ -37,23 +39,15 @@ export function checkOptions(options: BrowserClientOptions): void {
     allowInsecureRequests: options.allowInsecureRequests === true,
     name: 'options.issuer',
   })
-  checkString(options.clientId, 'options.clientId')
+  checkStrings(options, ['clientId', 'scope'])
   toUrl(options.redirectUri, 'options.redirectUri')
-  checkString(options.scope, 'options.scope')
   for (const uri of [options.resource ?? []].flat()) toUrl(uri, 'options.resource')
   for (const origin of options.allowedOrigins ?? []) toUrl(origin, 'options.allowedOrigins')
-  const { store, fetch: fetchImpl, navigate, dpop } = options
-  if (store !== undefined && typeof store?.get !== 'function') {
-    throw invalidArgument('options.store', 'a KeyValueStore')
-  }
-  if (fetchImpl !== undefined && typeof fetchImpl !== 'function') {
-    throw invalidArgument('options.fetch', 'a function')
-  }
-  if (navigate !== undefined && typeof navigate !== 'function') {
-    throw invalidArgument('options.navigate', 'a function')
-  }
-  if (dpop !== undefined && typeof dpop?.createHandle !== 'function') {
-    throw invalidArgument('options.dpop', 'the result of dpop() from @oauthkit/browser/dpop')
+  for (const [name, method, expected] of SEAMS) {
+    const value = (options as Options)[name] as Options | undefined
+    if (value !== undefined && typeof (method ? value?.[method] : value) !== 'function') {
+      throw invalidArgument(`options.${name}`, expected)
+    }
   }
 }
 
@@ -64,9 +58,7 @@ export function checkOptions(options: BrowserClientOptions): void {
  */
 export function checkLoginOptions(options: unknown): void {
   checkObject(options)
-  for (const name of ['scope', 'prompt', 'loginHint', 'returnTo']) {
-    checkString(options[name], `options.${name}`, true)
-  }
+  checkStrings(options, ['scope', 'prompt', 'loginHint', 'returnTo'], true)
 }
 
 /**

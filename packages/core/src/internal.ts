@@ -11,7 +11,7 @@
  */
 
 export type { AssertIssuerOptions } from './assert.js'
-export { assertIssuer, invalidArgument } from './assert.js'
+export { assertIssuer, invalidArgument, toUrl } from './assert.js'
 export { toTokenResult } from './authorization-code.js'
 export { isCryptoKey } from './client-auth.js'
 export { base64UrlDecode } from './decode-jwt.js'
