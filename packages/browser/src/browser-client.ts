@@ -1,4 +1,5 @@
-import type { DPoPHandle, IdTokenClaims, Session } from '@oauthkit/core'
+import type { DPoPHandle, IdTokenClaims, Session, SessionLock } from '@oauthkit/core'
+import type { DPoPKeys } from './create-dpop-keys.js'
 import type { KeyValueStore } from './key-value-store.js'
 
 /**
@@ -8,6 +9,12 @@ import type { KeyValueStore } from './key-value-store.js'
 export interface DPoPExtension {
   /** Loads the stored key pair, or creates and stores a non-extractable one, and wraps it. */
   createHandle(store: KeyValueStore, key: string): Promise<DPoPHandle>
+  /**
+   * The key pair of one client's session at `key` in `store`, loaded and created under the
+   * session lock `lockName` (see `createDPoPKeys`). Here rather than in the client, so that an
+   * app without DPoP carries none of it.
+   */
+  keys(store: KeyValueStore, key: string, lock: SessionLock, lockName: string): DPoPKeys
   /** Sends `request` with `accessToken` and a proof, retrying once when the server wants a nonce. */
   fetch(
     handle: DPoPHandle,

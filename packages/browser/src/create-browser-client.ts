@@ -13,16 +13,15 @@ import {
   revokeToken,
   verifyIdToken,
 } from '@oauthkit/core'
-import { invalidArgument } from '@oauthkit/core/internal'
+import { invalidArgument, toUrl } from '@oauthkit/core/internal'
 import type {
   BrowserClient,
   BrowserClientOptions,
   SessionEvent,
   SessionListener,
 } from './browser-client.js'
-import { allowedOrigins, checkLoginOptions, checkOptions, toUrl } from './check-options.js'
+import { allowedOrigins, checkLoginOptions, checkOptions } from './check-options.js'
 import { cleanCallbackUrl } from './clean-callback-url.js'
-import { createDPoPKeys } from './create-dpop-keys.js'
 import { createIndexedDbStore } from './create-indexeddb-store.js'
 import { createPendingLogins, type PendingLogin } from './create-pending-logins.js'
 import { createTabSync, type TabSync } from './create-tab-sync.js'
@@ -68,7 +67,9 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
   const pendingKey = `${id} pending`
   const lock = createWebLock()
   const sessions = toSessionStore(store)
-  const dpopKeys = createDPoPKeys(options.dpop, store, `${id} dpop`, lock, key)
+  const { dpop } = options
+  // Only with DPoP: an app without it carries none of the key handling.
+  const dpopKeys = dpop?.keys(store, `${id} dpop`, lock, key)
   const pending = createPendingLogins(store, pendingKey, lock)
   const listeners = new Set<SessionListener>()
   // Revocations in flight, so that logout can let them finish before it leaves the page.
@@ -92,7 +93,7 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
 
   // The context with the DPoP key; `held` when the caller holds the session lock already.
   async function contextFor(held?: HeldLock): Promise<ClientContext> {
-    const [context, handle] = await Promise.all([baseContext(), dpopKeys.handle(held)])
+    const [context, handle] = await Promise.all([baseContext(), dpopKeys?.handle(held)])
     return handle ? { ...context, dpop: handle } : context
   }
 
@@ -149,7 +150,7 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
     engine.forget(key)
     // A logout deletes the DPoP key and a login may have made a new one: load it again, or this
     // tab would sign with a key the new tokens are not bound to (RFC 9449 §5).
-    if (type !== 'refresh') dpopKeys.forget()
+    if (type !== 'refresh') dpopKeys?.forget()
     if (type !== 'logout') emit(type, true)
     else {
       void clearBefore(at).then(
@@ -272,7 +273,7 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
       // Every refresh token removed is revoked.
       let retiring: Promise<void> | undefined
       const retire = () => {
-        retiring ??= Promise.all([dpopKeys.retire(), store.delete(pendingKey)]).then(() => {})
+        retiring ??= Promise.all([dpopKeys?.retire(), store.delete(pendingKey)]).then(() => {})
         return retiring
       }
       const ended = await engine.end(key, {
@@ -301,10 +302,8 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
         )
       }
       const { tokenSet } = await getSession()
-      const { dpop } = options
-      if (tokenSet.tokenType === 'DPoP' && dpop) {
-        const handle = await dpopKeys.handle()
-        if (handle) return dpop.fetch(handle, request, tokenSet.accessToken, fetchImpl)
+      if (tokenSet.tokenType === 'DPoP' && dpop && dpopKeys) {
+        return dpop.fetch(await dpopKeys.handle(), request, tokenSet.accessToken, fetchImpl)
       }
       request.headers.set('authorization', `Bearer ${tokenSet.accessToken}`)
       return fetchImpl(request)

@@ -7,9 +7,8 @@ export interface DPoPKeys {
   /**
    * The handle of the stored key pair, created and stored first when there is none. Taken under
    * the session lock; pass `held` when the caller already holds it (Web Locks do not nest).
-   * `undefined` without DPoP.
    */
-  handle(held?: HeldLock): Promise<DPoPHandle | undefined>
+  handle(held?: HeldLock): Promise<DPoPHandle>
   /** Deletes the stored key pair; the caller holds the session lock. */
   retire(): Promise<void>
   /** Forgets the loaded key: another tab may have deleted or replaced it. */
@@ -23,7 +22,7 @@ export interface DPoPKeys {
  * while holding it, before telling the other tabs, so none of them can load the dying key.
  */
 export function createDPoPKeys(
-  dpop: DPoPExtension | undefined,
+  dpop: DPoPExtension,
   store: KeyValueStore,
   key: string,
   lock: SessionLock,
@@ -31,15 +30,14 @@ export function createDPoPKeys(
 ): DPoPKeys {
   let loaded: DPoPHandle | undefined
   const load = async () => {
-    loaded ??= await dpop?.createHandle(store, key)
+    loaded ??= await dpop.createHandle(store, key)
     return loaded
   }
   return {
-    handle: (held) =>
-      !dpop || loaded ? Promise.resolve(loaded) : held ? load() : lock.run(lockName, load),
+    handle: (held) => (loaded ? Promise.resolve(loaded) : held ? load() : lock.run(lockName, load)),
     async retire() {
       loaded = undefined
-      if (dpop) await store.delete(key)
+      await store.delete(key)
     },
     forget() {
       loaded = undefined

@@ -13,6 +13,7 @@
  */
 import { createDPoPHandle, type DPoPHandle } from '@oauthkit/core'
 import type { DPoPExtension } from './browser-client.js'
+import { createDPoPKeys } from './create-dpop-keys.js'
 import type { KeyValueStore } from './key-value-store.js'
 
 /**
@@ -39,7 +40,7 @@ export function dpop(): DPoPExtension {
     return request
   }
 
-  return {
+  const extension: DPoPExtension = {
     async createHandle(store: KeyValueStore, key: string): Promise<DPoPHandle> {
       let keyPair = (await store.get(key)) as CryptoKeyPair | undefined
       if (typeof keyPair?.privateKey !== 'object' || typeof keyPair.publicKey !== 'object') {
@@ -69,7 +70,10 @@ export function dpop(): DPoPExtension {
       }
       return response
     },
+
+    keys: (store, key, lock, lockName) => createDPoPKeys(extension, store, key, lock, lockName),
   }
+  return extension
 }
 
 /** A DPoP proof JWT (RFC 9449 §4.2) for a request to a protected resource. */

@@ -5,7 +5,12 @@ import { createDPoPKeys } from '../src/create-dpop-keys.js'
 import { createPendingLogins } from '../src/create-pending-logins.js'
 import { createTabSync } from '../src/create-tab-sync.js'
 import { dpop } from '../src/dpop.js'
-import { createMemoryStore, createWebLock, toSessionStore } from '../src/index.js'
+import {
+  createBrowserClient,
+  createMemoryStore,
+  createWebLock,
+  toSessionStore,
+} from '../src/index.js'
 import { installFakeLockManager } from './helpers/fake-lock-manager.js'
 
 let uninstall = (): void => {}
@@ -144,13 +149,27 @@ describe('createDPoPKeys', () => {
     expect(await (await keys.handle())?.calculateThumbprint()).not.toBe(before)
   })
 
-  it('without DPoP has no handle and touches no store', async () => {
-    const store = createMemoryStore()
-    await store.set('dpop', 'kept')
-    const keys = createDPoPKeys(undefined, store, 'dpop', fakeLock(), 's')
-    expect(await keys.handle()).toBeUndefined()
-    await keys.retire()
-    expect(await store.get('dpop')).toBe('kept')
+  it('is made by the dpop() extension: logout deletes the key with it, and touches none without it', async () => {
+    const entry = 'https://as.example spa dpop'
+    const logout = async (options: { dpop?: ReturnType<typeof dpop> }) => {
+      const store = createMemoryStore()
+      await store.set(entry, 'kept')
+      const auth = createBrowserClient({
+        issuer: 'https://as.example',
+        clientId: 'spa',
+        redirectUri: 'https://app.example/callback',
+        scope: 'openid',
+        store,
+        fetch: async () => new Response(null, { status: 503 }),
+        navigate: () => {},
+        ...options,
+      })
+      await auth.logout()
+      auth.close()
+      return store.get(entry)
+    }
+    expect(await logout({})).toBe('kept')
+    expect(await logout({ dpop: dpop() })).toBeUndefined()
   })
 })
 
