@@ -17,13 +17,11 @@ export function createWebLock(): SessionLock {
     run<T>(name: string, task: (held: HeldLock) => Promise<T>, options?: { signal?: AbortSignal }) {
       const held = { name }
       const locks = globalThis.navigator?.locks
-      if (!locks) return task(held)
-      const run = () => task(held)
-      const signal = options?.signal
+      // An absent `signal` is a member not given (WebIDL dictionaries): the wait is not limited.
       return (
-        signal
-          ? locks.request(`oauthkit ${name}`, { signal }, run)
-          : locks.request(`oauthkit ${name}`, run)
+        locks
+          ? locks.request(`oauthkit ${name}`, { signal: options?.signal }, () => task(held))
+          : task(held)
       ) as Promise<T>
     },
   }
