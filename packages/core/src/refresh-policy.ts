@@ -23,8 +23,9 @@ export function refreshAt(
 ): number | undefined {
   const { expiresAt, receivedAt } = tokenSet
   if (expiresAt === undefined) return undefined
-  if (typeof receivedAt !== 'number' || !Number.isFinite(receivedAt)) return expiresAt
-  return expiresAt - Math.max(0, Math.min(refreshAhead, (expiresAt - receivedAt) / 2))
+  // Not a finite number (absent, or a store's garbage): counted from expiry alone.
+  if (!Number.isFinite(receivedAt)) return expiresAt
+  return expiresAt - Math.max(0, Math.min(refreshAhead, (expiresAt - receivedAt!) / 2))
 }
 
 /** Options of {@link needsRefresh}. */
