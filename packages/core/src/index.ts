@@ -120,7 +120,6 @@ export type {
   SessionGrant,
   SessionLock,
   SessionLockOptions,
-  SessionObserver,
   SessionStore,
   SessionWriteOptions,
 } from './session-engine.js'

@@ -1,18 +1,22 @@
-import type { SessionEvent, SessionObserver } from './session-engine.js'
+import { asOAuthKitError, type SessionEngineOptions, type SessionEvent } from './session-engine.js'
 
 /**
- * The session engine's observer that tells `onEvent` what the engine did, for metrics and
+ * Options for `createSessionEngine` that tell `onEvent` what the engine does, for metrics and
  * tracing: cache hits and misses, token requests with their outcome and duration, lock waits,
- * store failures worked around (durations in milliseconds, from `performance.now()`). Pass it as
- * `observer` to `createSessionEngine`; an engine given none carries no timing code. A throwing
+ * store failures worked around (durations in milliseconds, from `performance.now()`). It wraps
+ * the seams of `options` (store, lock, request) and adds an `onCache` hook, so the engine itself
+ * carries no timing code: an app that traces nothing (a browser) does not bundle it. A throwing
  * `onEvent` is ignored: metrics must not break a session.
  *
  * @example
  * ```ts
- * createSessionEngine({ store, lock, request, observer: observeSessionEvents(console.log) })
+ * createSessionEngine(observeSessionEvents({ store, lock, request }, console.log))
  * ```
  */
-export function observeSessionEvents(onEvent: (event: SessionEvent) => void): SessionObserver {
+export function observeSessionEvents(
+  options: SessionEngineOptions,
+  onEvent: (event: SessionEvent) => void,
+): SessionEngineOptions {
   const emit = (event: SessionEvent): void => {
     try {
       onEvent(event)
@@ -20,25 +24,61 @@ export function observeSessionEvents(onEvent: (event: SessionEvent) => void): Se
       // Metrics must not break the session.
     }
   }
-  const since = (started: number): number => performance.now() - started
+  const { store, lock, request, onCache } = options
+  // The engine works around every store failure with its memory: each one is a fallback.
+  const observed =
+    <A extends unknown[], R>(operation: 'read' | 'write' | 'delete', call: (...args: A) => R) =>
+    async (...args: A): Promise<Awaited<R>> => {
+      try {
+        return await call(...args)
+      } catch (cause) {
+        emit({ type: 'store-fallback', key: args[0] as string, operation })
+        throw cause
+      }
+    }
   return {
-    cache: (key, hit) => emit({ type: 'cache', key, hit }),
-    lockWait(key) {
-      const asked = performance.now()
-      return () => emit({ type: 'lock-wait', key, duration: since(asked) })
+    ...options,
+    store: {
+      get: observed('read', (key: string) => store.get(key)),
+      set: observed('write', store.set.bind(store)),
+      delete: observed('delete', store.delete.bind(store)),
     },
-    request(key, renewal) {
+    lock: {
+      run(key, task, lockOptions) {
+        const asked = performance.now()
+        return lock.run(
+          key,
+          (held) => {
+            emit({ type: 'lock-wait', key, duration: performance.now() - asked })
+            return task(held)
+          },
+          lockOptions,
+        )
+      },
+    },
+    async request(current, key) {
       const started = performance.now()
-      return (code) =>
+      const requested = (outcome: 'success' | 'error', code?: string): void =>
         emit({
           type: 'request',
           key,
-          renewal,
-          outcome: code === undefined ? 'success' : 'error',
-          duration: since(started),
-          ...(code === undefined ? {} : { code }),
+          renewal: current !== undefined,
+          outcome,
+          duration: performance.now() - started,
+          ...(code ? { code } : {}),
         })
+      try {
+        const grant = await request(current, key)
+        requested('success')
+        return grant
+      } catch (err) {
+        requested('error', asOAuthKitError(err).code)
+        throw err
+      }
     },
-    storeFallback: (key, operation) => emit({ type: 'store-fallback', key, operation }),
+    onCache(key, hit) {
+      emit({ type: 'cache', key, hit })
+      onCache?.(key, hit)
+    },
   }
 }

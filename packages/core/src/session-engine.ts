@@ -105,9 +105,10 @@ export interface SessionEngineOptions {
   /** Serialises token requests for one key. */
   lock: SessionLock
   /**
-   * Makes the token request for the stored session: a refresh-token grant, or a new
-   * client-credentials request when `current` is `undefined`. It never gets a caller's signal:
-   * once sent, a request is finished and its answer saved, whoever stopped waiting.
+   * Makes the token request for the stored session `current`: a refresh-token grant when it has
+   * a refresh token (the only case without `requestWithoutSession`), else a new request (client
+   * credentials). It never gets a caller's signal: once sent, a request is finished and its
+   * answer saved, whoever stopped waiting.
    */
   request(current: Session | undefined, key: string): Promise<SessionGrant>
   /** Revokes a refresh token the engine discards (RFC 7009), best effort. */
@@ -119,13 +120,10 @@ export interface SessionEngineOptions {
   /** Told after the engine saved new tokens or removed a session. */
   onChange?(key: string, change: SessionChange): void
   /**
-   * Told what the engine did, for metrics and tracing: `observeSessionEvents(onEvent)` turns
-   * cache hits and misses, token requests with their outcome and duration, lock waits and store
-   * failures worked around into {@link SessionEvent}s. A separate piece so that an app that
-   * traces nothing (a browser) does not carry the timing code. Core stays runtime-neutral:
-   * `@oauthkit/node` publishes the events on `node:diagnostics_channel`.
+   * Told whether a read was answered with the stored token (`hit`) or had to wait for a token
+   * request. With the seams, what {@link observeSessionEvents} reports for metrics.
    */
-  observer?: SessionObserver
+  onCache?(key: string, hit: boolean): void
   /**
    * Whether a token may be requested without a stored session (client credentials). Otherwise a
    * missing session is `ERR_LOGIN_REQUIRED`.
@@ -145,24 +143,6 @@ export interface SessionEngineOptions {
   failureCooldown?: number
   /** The clock, epoch milliseconds. */
   now?(): number
-}
-
-/**
- * What the engine tells {@link SessionEngineOptions.observer}, at the moment it happens; made by
- * {@link observeSessionEvents}. A method's failure must not reach the engine.
- */
-export interface SessionObserver {
-  /** A read was answered with a stored token (`hit`), or had to wait for a token request. */
-  cache(key: string, hit: boolean): void
-  /** The engine asks for the lock; the function returned is called once it holds it. */
-  lockWait(key: string): () => void
-  /**
-   * A token request is sent (a renewal when a session was stored); the function returned is
-   * called when it settled, with the error's code when it failed.
-   */
-  request(key: string, renewal: boolean): (code?: string) => void
-  /** The store failed and the engine's memory was used instead. */
-  storeFallback(key: string, operation: 'read' | 'write' | 'delete'): void
 }
 
 /** A change the engine made to a session. */
@@ -186,7 +166,7 @@ export type SessionEvent =
       /** The error's code when the request failed. */
       code?: string
     }
-  /** How long the engine waited for the lock before a renewal, a save or an end. */
+  /** How long the engine waited for the lock: a renewal, a save, an end, a pending ID Token's check. */
   | { type: 'lock-wait'; key: string; duration: number }
   /** The store failed and the engine's memory was used instead. */
   | { type: 'store-fallback'; key: string; operation: 'read' | 'write' | 'delete' }
@@ -264,43 +244,20 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
   // Keys whose last write failed: the session lives in `memory` only.
   const unsaved = new Set<string>()
 
-  const { observer } = options
-  const report = (error: OAuthKitError): void => {
+  // A failing hook or listener must not break the session: its failure is its own.
+  const safely = <A extends unknown[]>(hook: ((...args: A) => void) | undefined, ...args: A) => {
     try {
-      options.onError?.(error)
-    } catch {
-      // A failing hook must not break the session.
-    }
+      hook?.(...args)
+    } catch {}
   }
-  const changed = (key: string, change: SessionChange): void => {
-    try {
-      options.onChange?.(key, change)
-    } catch {
-      // Same: a listener's failure is its own.
-    }
-  }
-  const storeFailed = (key: string, what: 'read' | 'write' | 'delete', cause: unknown): void => {
-    observer?.storeFallback(key, what)
+  const report = (error: OAuthKitError): void => safely(options.onError, error)
+  const changed = (key: string, change: SessionChange): void =>
+    safely(options.onChange, key, change)
+  const cached = (key: string, hit: boolean): void => safely(options.onCache, key, hit)
+  const storeFailed = (what: string, cause: unknown): void =>
     report(
       new OAuthKitError(`session store failed to ${what}`, { code: 'ERR_STORE_FAILED', cause }),
     )
-  }
-  // The lock, with the wait before its task told to the observer.
-  const locked = <T>(
-    key: string,
-    task: (held: HeldLock) => Promise<T>,
-    lockOptions?: SessionLockOptions,
-  ): Promise<T> => {
-    const acquired = observer?.lockWait(key)
-    return lock.run(
-      key,
-      (held) => {
-        acquired?.()
-        return task(held)
-      },
-      lockOptions,
-    )
-  }
 
   async function read(key: string, fromStore = false): Promise<Session | undefined> {
     if (options.memoryFirst && !fromStore) {
@@ -317,7 +274,7 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
       return session
     } catch (cause) {
       // Worked around with what this engine saw last: a valid token stays in use.
-      storeFailed(key, 'read', cause)
+      storeFailed('read', cause)
       return memory.get(key) ?? undefined
     }
   }
@@ -330,7 +287,7 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
     } catch (cause) {
       // The tokens are in memory: this process keeps using them rather than asking again.
       unsaved.add(key)
-      storeFailed(key, 'write', cause)
+      storeFailed('write', cause)
     }
   }
 
@@ -344,7 +301,7 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
         ? (removed as Session)
         : undefined
     } catch (cause) {
-      storeFailed(key, 'delete', cause)
+      storeFailed('delete', cause)
       return undefined
     }
   }
@@ -370,7 +327,7 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
   }
 
   async function renew(key: string, seen: Session | undefined, force: boolean): Promise<Session> {
-    return locked(key, async (held) => {
+    return lock.run(key, async (held) => {
       // Another tab, process or instance may have renewed while this one waited for the lock.
       const stored = await read(key, true)
       const renewedMeanwhile =
@@ -391,12 +348,9 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
         throw loginRequired('the access token has expired and there is no refresh token')
       }
       let grant: SessionGrant
-      const settled = observer?.request(key, stored !== undefined)
       try {
-        grant = await request(refreshToken ? stored : undefined, key)
-        settled?.()
+        grant = await request(stored, key)
       } catch (err) {
-        settled?.(asOAuthKitError(err).code)
         if (refreshToken && isOAuthResponseError(err) && err.error === 'invalid_grant') {
           // Refused. The session ends only if it is still the one this refresh token belongs to.
           const current = await read(key, true)
@@ -490,7 +444,7 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
       const current = await read(key)
       if (!current && !options.requestWithoutSession) throw loginRequired('no session')
       if (current && !force && !due(current)) {
-        observer?.cache(key, true)
+        cached(key, true)
         checkPending(key, current)
         return current
       }
@@ -500,17 +454,17 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
         // Due but still valid: a failed renewal waits for its cooldown rather than being retried
         // on every call.
         if (coolingDown(key) || options.renewInBackground) {
-          observer?.cache(key, true)
+          cached(key, true)
           if (!coolingDown(key)) run().catch(() => {})
           return current
         }
       }
-      observer?.cache(key, false)
+      cached(key, false)
       return run(signal)
     },
 
     save(key, session) {
-      return locked(key, async (held) => {
+      return lock.run(key, async (held) => {
         await write(key, session, held)
       })
     },
@@ -522,7 +476,7 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
       const deleted = await remove(key)
       const removed = [first?.tokenSet.refreshToken, deleted?.tokenSet.refreshToken]
       try {
-        await locked(
+        await lock.run(
           key,
           async (held) => {
             // A refresh that was in flight may have written after the delete.
@@ -572,8 +526,8 @@ export function nextSession(
   return next
 }
 
-// Hooks get oauthkit errors only; an argument error from a hook or adapter is wrapped.
-function asOAuthKitError(err: unknown): OAuthKitError {
+/** Hooks get oauthkit errors only; an argument error from a hook or adapter is wrapped. */
+export function asOAuthKitError(err: unknown): OAuthKitError {
   const mapped = toOAuthKitError(err)
   return mapped instanceof OAuthKitError
     ? mapped

@@ -23,13 +23,17 @@ describe('session engine observer: observeSessionEvents', () => {
   it('tells misses, lock waits, requests with outcome and duration, and hits', async () => {
     const events: SessionEvent[] = []
     let n = 0
-    const engine = createSessionEngine({
-      store: createMemorySessionStore(),
-      lock: createProcessLock(),
-      requestWithoutSession: true,
-      request: async () => ({ tokenSet: tokenSet(++n) }),
-      observer: observeSessionEvents((event) => events.push(event)),
-    })
+    const engine = createSessionEngine(
+      observeSessionEvents(
+        {
+          store: createMemorySessionStore(),
+          lock: createProcessLock(),
+          requestWithoutSession: true,
+          request: async () => ({ tokenSet: tokenSet(++n) }),
+        },
+        (event) => events.push(event),
+      ),
+    )
     await engine.get('k')
     await engine.get('k')
     expect(events).toEqual([
@@ -54,19 +58,23 @@ describe('session engine observer: observeSessionEvents', () => {
       delete: () => Promise.reject(new Error('down')),
     }
     let fail = false
-    const engine = createSessionEngine({
-      store: failing,
-      lock: createProcessLock(),
-      requestWithoutSession: true,
-      request: async () => {
-        if (fail) throw new OAuthKitError('no', { code: 'ERR_NETWORK' })
-        return { tokenSet: tokenSet(1, 1) }
-      },
-      observer: observeSessionEvents((event) => {
-        events.push(event)
-        throw new Error('a broken metrics hook')
-      }),
-    })
+    const engine = createSessionEngine(
+      observeSessionEvents(
+        {
+          store: failing,
+          lock: createProcessLock(),
+          requestWithoutSession: true,
+          request: async () => {
+            if (fail) throw new OAuthKitError('no', { code: 'ERR_NETWORK' })
+            return { tokenSet: tokenSet(1, 1) }
+          },
+        },
+        (event) => {
+          events.push(event)
+          throw new Error('a broken metrics hook')
+        },
+      ),
+    )
     expect((await engine.get('k')).tokenSet.accessToken).toBe('at-1')
     fail = true
     await expect(engine.get('k', { forceRefresh: true })).rejects.toMatchObject({

@@ -3,6 +3,7 @@ import {
   isOAuthResponseError,
   type OAuthKitError,
   observeSessionEvents,
+  type SessionEngineOptions,
   type SessionEvent,
   type SessionGrant,
   type SessionLock,
@@ -66,7 +67,7 @@ export function createClientCredentialsCache(
 ): ClientCredentialsCache {
   const { store, now, failureCooldown } = options
   const refusals = new Map<string, { error: unknown; until: number }>()
-  const engine = createSessionEngine({
+  const engineOptions: SessionEngineOptions = {
     store: withSessionTtl(store, { defaultTtl: options.defaultTtl, now }),
     lock: options.lock,
     request: (_, key) => options.request(key),
@@ -76,8 +77,10 @@ export function createClientCredentialsCache(
     failureCooldown,
     now,
     ...(options.onError ? { onError: options.onError } : {}),
-    ...(options.onEvent ? { observer: observeSessionEvents(options.onEvent) } : {}),
-  })
+  }
+  const engine = createSessionEngine(
+    options.onEvent ? observeSessionEvents(engineOptions, options.onEvent) : engineOptions,
+  )
 
   return {
     async get(key, signal) {

@@ -36,6 +36,7 @@ import {
   type ServerMetadata,
   type Session,
   type SessionEngine,
+  type SessionEngineOptions,
   type SessionGetOptions,
   type SessionLock,
   type SessionStore,
@@ -411,7 +412,8 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
   }
   let sessions: SessionEngine | undefined
   const sessionEngine = (): SessionEngine => {
-    sessions ??= createSessionEngine({
+    if (sessions) return sessions
+    const options: SessionEngineOptions = {
       store: withSessionTtl(sessionOptions.store ?? createMemorySessionStore(), {
         defaultTtl: sessionOptions.ttl,
       }),
@@ -425,8 +427,8 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
       verifyIdToken: async (idToken, session) =>
         verifyIdToken(await context(), idToken, { previousClaims: session.claims }),
       ...(sessionOptions.onError ? { onError: sessionOptions.onError } : {}),
-      observer: observeSessionEvents(publishSessionEvents('session')),
-    })
+    }
+    sessions = createSessionEngine(observeSessionEvents(options, publishSessionEvents('session')))
     return sessions
   }
   const sessionKey = (id: unknown): string => {
