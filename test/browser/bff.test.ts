@@ -3,7 +3,6 @@
 // token expires), logs out (the grant is revoked) and is logged out from the devserver side by
 // back-channel logout — and at no point can a script in the page see anything token-like.
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { type DevServer, startDevServer } from '@oauthkit/devserver'
 import { createAccessTokenVerifier } from '@oauthkit/node'
@@ -11,6 +10,7 @@ import { type Bff, createBff } from '@oauthkit/node/bff'
 import { build } from 'esbuild'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { listen } from '../fixtures/listen.js'
 import { launchChromium } from './helpers/launch-chromium.js'
 
 const ACCESS_TOKEN_TTL = 2
@@ -22,11 +22,6 @@ let api: Server
 let origin: string
 let bff: Bff
 const apiCalls: { sub: string; jti: string }[] = []
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
 
 beforeAll(async () => {
   const bundle = await build({
