@@ -10,6 +10,7 @@ import { type Bff, createBff } from '@oauthkit/node/bff'
 import { build } from 'esbuild'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { bffOptions } from '../fixtures/bff-options.js'
 import { listen } from '../fixtures/listen.js'
 import { launchChromium } from './helpers/launch-chromium.js'
 
@@ -97,19 +98,9 @@ beforeAll(async () => {
     }
   })
   const apiOrigin = await listen(api)
-  bff = createBff({
-    issuer: devserver.issuer,
-    clientId: 'web',
-    clientSecret: devserver.clients.web?.clientSecret as string,
-    redirectUri: `${origin}/auth/callback`,
-    postLogoutRedirectUri: `${origin}/`,
-    scope: 'openid profile offline_access api:read',
-    resource: devserver.resource,
-    secret: 'a-chromium-test-secret-of-32-characters!',
-    apis: [{ prefix: '/api', upstream: apiOrigin }],
-    allowInsecureRequests: true,
-    allowInsecureCookies: true,
-  })
+  bff = createBff(
+    bffOptions(devserver, origin, apiOrigin, { apis: [{ prefix: '/api', upstream: apiOrigin }] }),
+  )
   browser = await launchChromium()
 })
 

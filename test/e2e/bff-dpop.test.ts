@@ -11,6 +11,7 @@ import { type Bff, type BffOptions, createBff, toNodeHandler } from '@oauthkit/n
 import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, type JWK } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BffBrowser } from '../fixtures/bff-browser.js'
+import { bffOptions } from '../fixtures/bff-options.js'
 import { close, listen } from '../fixtures/listen.js'
 
 let devserver: DevServer
@@ -109,20 +110,10 @@ beforeAll(async () => {
   ])) as CryptoKeyPair
   fleetJwk = await crypto.subtle.exportKey('jwk', generated.privateKey)
   keyPair = await importDPoPKey(fleetJwk)
-  options = {
-    issuer: devserver.issuer,
-    clientId: 'web',
-    clientSecret: devserver.clients.web?.clientSecret as string,
-    redirectUri: `${origin}/auth/callback`,
-    scope: 'openid profile offline_access api:read',
-    resource: devserver.resource,
-    secret: 'a-test-secret-of-at-least-32-characters!',
-    apis: [{ prefix: '/api/orders', upstream: `${apiOrigin}/v1/orders` }],
-    allowInsecureRequests: true,
-    allowInsecureCookies: true,
+  options = bffOptions(devserver, origin, `${apiOrigin}/v1/orders`, {
     store: createMemorySessionStore<unknown>(),
     dpop: keyPair,
-  }
+  })
   bff = createBff(options)
   handler = toNodeHandler(bff)
 })

@@ -9,6 +9,7 @@ import { type Bff, createBff, safeReturnTo, toNodeHandler } from '@oauthkit/node
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BffBrowser } from '../fixtures/bff-browser.js'
+import { bffOptions } from '../fixtures/bff-options.js'
 import { close, listen } from '../fixtures/listen.js'
 
 let devserver: DevServer
@@ -70,19 +71,7 @@ beforeAll(async () => {
     }
   })
   apiOrigin = await listen(api)
-  bff = createBff({
-    issuer: devserver.issuer,
-    clientId: 'web',
-    clientSecret: devserver.clients.web?.clientSecret as string,
-    redirectUri: `${origin}/auth/callback`,
-    postLogoutRedirectUri: `${origin}/`,
-    scope: 'openid profile offline_access api:read',
-    resource: devserver.resource,
-    secret: 'a-test-secret-of-at-least-32-characters!',
-    apis: [{ prefix: '/api/orders', upstream: `${apiOrigin}/v1/orders` }],
-    allowInsecureRequests: true,
-    allowInsecureCookies: true,
-  })
+  bff = createBff(bffOptions(devserver, origin, `${apiOrigin}/v1/orders`))
   handler = toNodeHandler(bff)
 })
 afterAll(async () => {
