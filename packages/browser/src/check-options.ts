@@ -1,33 +1,19 @@
 import { assertIssuer, invalidArgument, toUrl } from '@oauthkit/core/internal'
 import type { BrowserClientOptions } from './browser-client.js'
 
-type Options = Record<string, unknown>
-
-function checkObject(value: unknown): asserts value is Options {
+function checkObject(value: unknown): asserts value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null) throw invalidArgument('options', 'an object')
 }
 
-// Each of `names` a non-empty string; `optional` ones may be absent.
-function checkStrings(options: Options, names: string[], optional?: boolean): void {
-  for (const name of names) {
-    const value = options[name]
-    if (optional && value === undefined) continue
-    if (typeof value !== 'string' || value === '') {
-      throw invalidArgument(`options.${name}`, 'a non-empty string')
-    }
-  }
+function checkString(value: unknown, name: string, optional = false): void {
+  if (optional && value === undefined) return
+  if (typeof value !== 'string' || value === '') throw invalidArgument(name, 'a non-empty string')
 }
 
-// The seams an app may replace: [option, the method it must have ('' for a function), what it must be].
-const SEAMS = [
-  ['store', 'get', 'a KeyValueStore'],
-  ['fetch', '', 'a function'],
-  ['navigate', '', 'a function'],
-  ['dpop', 'keys', 'the result of dpop() from @oauthkit/browser/dpop'],
-] as const
-
 /**
- * Checks the options of `createBrowserClient` before anything else happens.
+ * Checks the options of `createBrowserClient` before anything else happens. One check per
+ * option, written out: a table of them measured 12 B more gzip in the SPA bundle (gzip folds the
+ * repeated shape, and the table's indirection is not free).
  *
  * @throws `TypeError` (`ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE`) naming the bad option.
  */
@@ -39,15 +25,23 @@ export function checkOptions(options: BrowserClientOptions): void {
     allowInsecureRequests: options.allowInsecureRequests === true,
     name: 'options.issuer',
   })
-  checkStrings(options, ['clientId', 'scope'])
+  checkString(options.clientId, 'options.clientId')
   toUrl(options.redirectUri, 'options.redirectUri')
+  checkString(options.scope, 'options.scope')
   for (const uri of [options.resource ?? []].flat()) toUrl(uri, 'options.resource')
   for (const origin of options.allowedOrigins ?? []) toUrl(origin, 'options.allowedOrigins')
-  for (const [name, method, expected] of SEAMS) {
-    const value = (options as Options)[name] as Options | undefined
-    if (value !== undefined && typeof (method ? value?.[method] : value) !== 'function') {
-      throw invalidArgument(`options.${name}`, expected)
-    }
+  const { store, fetch: fetchImpl, navigate, dpop } = options
+  if (store !== undefined && typeof store?.get !== 'function') {
+    throw invalidArgument('options.store', 'a KeyValueStore')
+  }
+  if (fetchImpl !== undefined && typeof fetchImpl !== 'function') {
+    throw invalidArgument('options.fetch', 'a function')
+  }
+  if (navigate !== undefined && typeof navigate !== 'function') {
+    throw invalidArgument('options.navigate', 'a function')
+  }
+  if (dpop !== undefined && typeof dpop?.keys !== 'function') {
+    throw invalidArgument('options.dpop', 'the result of dpop() from @oauthkit/browser/dpop')
   }
 }
 
@@ -58,7 +52,9 @@ export function checkOptions(options: BrowserClientOptions): void {
  */
 export function checkLoginOptions(options: unknown): void {
   checkObject(options)
-  checkStrings(options, ['scope', 'prompt', 'loginHint', 'returnTo'], true)
+  for (const name of ['scope', 'prompt', 'loginHint', 'returnTo']) {
+    checkString(options[name], `options.${name}`, true)
+  }
 }
 
 /**
