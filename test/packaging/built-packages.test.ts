@@ -113,6 +113,32 @@ describe('built packages', () => {
     })
   }
 
+  // What runs at import is what every user pays for at start-up: no more of Node's own modules
+  // than oauth4webapi loads (in Node 20, reading globalThis.Response loads undici, ~40 ms;
+  // node:diagnostics_channel and node:crypto are loaded on first use).
+  function builtinsLoadedBy(specifier: string): string[] {
+    const code =
+      'const before = new Set(process.moduleLoadList); ' +
+      `await import(${JSON.stringify(specifier)}); ` +
+      'const loaded = process.moduleLoadList.filter((m) => !before.has(m)); ' +
+      // process.stdout itself loads node:net and more: read it only after the list is taken.
+      'process.stdout.write(JSON.stringify(loaded))'
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '' },
+    })
+    return JSON.parse(out) as string[]
+  }
+  it('importing @oauthkit/core, /node or /browser loads no Node module that oauth4webapi does not', () => {
+    const baseline = builtinsLoadedBy('oauth4webapi')
+    expect(baseline.length).toBeGreaterThan(0)
+    for (const specifier of ['@oauthkit/core', '@oauthkit/node', '@oauthkit/browser']) {
+      const extra = builtinsLoadedBy(specifier).filter((name) => !baseline.includes(name))
+      expect({ specifier, extra }).toEqual({ specifier, extra: [] })
+    }
+  })
+
   for (const [specifier, names] of Object.entries(contract)) {
     it(`${specifier} imports from ESM with its public names`, () => {
       expect(exportsOf(specifier, 'import')).toEqual(expect.arrayContaining(names))
