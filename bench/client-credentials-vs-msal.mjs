@@ -2,11 +2,10 @@
 // `acquireTokenByClientCredential()` (its in-memory token cache), both against the same local
 // node:http token endpoint, after one call has filled the cache. Calls are awaited one after
 // another. A `Map` lookup with an expiry check is shown as the floor of any in-memory cache.
-// msal-node insists on an https authority: its documented `networkClient` hook maps the https
-// authority onto the local http server, and `authorityMetadata` spares it a discovery request.
-import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node'
+// msal-node runs against the local server through bench/lib/msal.mjs.
 import { createServerClient } from '@oauthkit/node'
 import { interleave, log, rate, report, table } from './lib/harness.mjs'
+import { createLocalMsal } from './lib/msal.mjs'
 import { startTokenServer } from './lib/token-server.mjs'
 
 const ROUNDS = 10
@@ -20,42 +19,7 @@ const { issuer } = server
 log(`client-credentials-vs-msal: server at ${issuer}`)
 
 // --- msal-node ---------------------------------------------------------------------------------
-const authority = 'https://login.bench.local/tenant'
-async function send(url, method, options = {}) {
-  const response = await fetch(url.replace(authority, issuer), {
-    method,
-    headers: options.headers,
-    body: options.body,
-  })
-  return {
-    status: response.status,
-    headers: Object.fromEntries(response.headers),
-    body: await response.json(),
-  }
-}
-const msal = new ConfidentialClientApplication({
-  auth: {
-    clientId,
-    clientSecret,
-    authority,
-    knownAuthorities: ['login.bench.local'],
-    protocolMode: 'OIDC',
-    authorityMetadata: JSON.stringify({
-      issuer: authority,
-      token_endpoint: `${authority}/token`,
-      authorization_endpoint: `${authority}/authorize`,
-      jwks_uri: `${authority}/jwks`,
-      end_session_endpoint: `${authority}/logout`,
-    }),
-  },
-  system: {
-    networkClient: {
-      sendGetRequestAsync: (url, options) => send(url, 'GET', options),
-      sendPostRequestAsync: (url, options) => send(url, 'POST', options),
-    },
-    loggerOptions: { logLevel: LogLevel.Error, loggerCallback: () => {} },
-  },
-})
+const msal = createLocalMsal({ issuer, clientId, clientSecret })
 const msalRequest = { scopes: [scope] }
 const first = await msal.acquireTokenByClientCredential(msalRequest)
 async function msalCached() {

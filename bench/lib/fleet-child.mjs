@@ -3,10 +3,10 @@
 // CLIENT: 'oauthkit-redis' (@oauthkit/node with @oauthkit/redis), 'oauthkit-memory' (its default
 // per-process cache), 'msal-redis' (@azure/msal-node with a Redis cache plugin: the whole cache
 // serialised under one key, read before and written after each access, its documented pattern).
-import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node'
 import { createServerClient } from '@oauthkit/node'
 import { createRedisStore } from '@oauthkit/redis'
 import { createClient } from 'redis'
+import { createLocalMsal } from './msal.mjs'
 
 const { CLIENT, ISSUER, REDIS_URL, PREFIX, CALLS, LOAD_MS } = process.env
 const redis = REDIS_URL
@@ -17,35 +17,11 @@ const redis = REDIS_URL
 
 let call
 if (CLIENT === 'msal-redis') {
-  const authority = 'https://login.bench.local/tenant'
-  const send = async (url, method, options = {}) => {
-    const response = await fetch(url.replace(authority, ISSUER), {
-      method,
-      headers: options.headers,
-      body: options.body,
-    })
-    return {
-      status: response.status,
-      headers: Object.fromEntries(response.headers),
-      body: await response.json(),
-    }
-  }
   const key = `${PREFIX}msal-cache`
-  const msal = new ConfidentialClientApplication({
-    auth: {
-      clientId: 'bench-client',
-      clientSecret: 'bench-secret',
-      authority,
-      knownAuthorities: ['login.bench.local'],
-      protocolMode: 'OIDC',
-      authorityMetadata: JSON.stringify({
-        issuer: authority,
-        token_endpoint: `${authority}/token`,
-        authorization_endpoint: `${authority}/authorize`,
-        jwks_uri: `${authority}/jwks`,
-        end_session_endpoint: `${authority}/logout`,
-      }),
-    },
+  const msal = createLocalMsal({
+    issuer: ISSUER,
+    clientId: 'bench-client',
+    clientSecret: 'bench-secret',
     cache: {
       cachePlugin: {
         async beforeCacheAccess(context) {
@@ -56,13 +32,6 @@ if (CLIENT === 'msal-redis') {
           if (context.cacheHasChanged) await redis.set(key, context.tokenCache.serialize())
         },
       },
-    },
-    system: {
-      networkClient: {
-        sendGetRequestAsync: (url, options) => send(url, 'GET', options),
-        sendPostRequestAsync: (url, options) => send(url, 'POST', options),
-      },
-      loggerOptions: { logLevel: LogLevel.Error, loggerCallback: () => {} },
     },
   })
   call = async () =>

@@ -3,7 +3,6 @@
 // token expires), logs out (the grant is revoked) and is logged out from the devserver side by
 // back-channel logout — and at no point can a script in the page see anything token-like.
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { type DevServer, startDevServer } from '@oauthkit/devserver'
 import { createAccessTokenVerifier } from '@oauthkit/node'
@@ -11,6 +10,8 @@ import { type Bff, createBff } from '@oauthkit/node/bff'
 import { build } from 'esbuild'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { bffOptions } from '../fixtures/bff-options.js'
+import { listen } from '../fixtures/listen.js'
 import { launchChromium } from './helpers/launch-chromium.js'
 
 const ACCESS_TOKEN_TTL = 2
@@ -22,11 +23,6 @@ let api: Server
 let origin: string
 let bff: Bff
 const apiCalls: { sub: string; jti: string }[] = []
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
 
 beforeAll(async () => {
   const bundle = await build({
@@ -102,19 +98,9 @@ beforeAll(async () => {
     }
   })
   const apiOrigin = await listen(api)
-  bff = createBff({
-    issuer: devserver.issuer,
-    clientId: 'web',
-    clientSecret: devserver.clients.web?.clientSecret as string,
-    redirectUri: `${origin}/auth/callback`,
-    postLogoutRedirectUri: `${origin}/`,
-    scope: 'openid profile offline_access api:read',
-    resource: devserver.resource,
-    secret: 'a-chromium-test-secret-of-32-characters!',
-    apis: [{ prefix: '/api', upstream: apiOrigin }],
-    allowInsecureRequests: true,
-    allowInsecureCookies: true,
-  })
+  bff = createBff(
+    bffOptions(devserver, origin, apiOrigin, { apis: [{ prefix: '/api', upstream: apiOrigin }] }),
+  )
   browser = await launchChromium()
 })
 

@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from './helpers/launch-chromium.js'
 import { type SpaServer, serveSpa } from './helpers/serve-spa.js'
+import { signedInSpa } from './helpers/signed-in-spa.js'
 
 let browser: Browser
 let spa: SpaServer
@@ -30,16 +31,8 @@ afterAll(async () => {
 })
 
 async function signedIn(): Promise<Page> {
-  const page = await context.newPage()
-  await page.goto(`${spa.origin}/`)
-  const authorizationUrl = await page.evaluate(async () => {
-    window.spa.capture()
-    await window.spa.auth.login()
-    return window.spa.captured.at(-1) ?? ''
-  })
-  expect(new URL(authorizationUrl).searchParams.get('dpop_jkt')).toMatch(/^[\w-]{43}$/)
-  await page.goto(await server.login(authorizationUrl, { user: 'alice' }))
-  expect(await page.evaluate(() => window.spa.ready)).toEqual({})
+  const { page, authorizationUrl } = await signedInSpa(context, spa, server)
+  expect(authorizationUrl.searchParams.get('dpop_jkt')).toMatch(/^[\w-]{43}$/)
   return page
 }
 

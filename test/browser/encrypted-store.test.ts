@@ -6,6 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from './helpers/launch-chromium.js'
 import { type SpaServer, serveSpa } from './helpers/serve-spa.js'
+import { signedInSpa } from './helpers/signed-in-spa.js'
 
 let browser: Browser
 let spa: SpaServer
@@ -33,16 +34,7 @@ afterAll(async () => {
 })
 
 async function signedIn(): Promise<Page> {
-  const page = await context.newPage()
-  await page.goto(`${spa.origin}/`)
-  const authorizationUrl = await page.evaluate(async () => {
-    window.spa.capture()
-    await window.spa.auth.login()
-    return window.spa.captured.at(-1) ?? ''
-  })
-  await page.goto(await server.login(authorizationUrl, { user: 'alice' }))
-  expect(await page.evaluate(() => window.spa.ready)).toEqual({})
-  return page
+  return (await signedInSpa(context, spa, server)).page
 }
 
 describe('createEncryptedIndexedDbStore() in Chromium', () => {

@@ -4,13 +4,15 @@
 // keeps the binding, two instances sharing a key pair and a store serve one session, and a proof
 // never works for another URL or method.
 import { createServer, type IncomingMessage, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { createMemorySessionStore } from '@oauthkit/core'
 import { type DevServer, startDevServer } from '@oauthkit/devserver'
 import { createAccessTokenVerifier, createServerClient, withAccessToken } from '@oauthkit/node'
 import { type Bff, type BffOptions, createBff, toNodeHandler } from '@oauthkit/node/bff'
 import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, type JWK } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BffBrowser } from '../fixtures/bff-browser.js'
+import { bffOptions } from '../fixtures/bff-options.js'
+import { close, listen } from '../fixtures/listen.js'
 
 let devserver: DevServer
 let app: Server
@@ -33,11 +35,6 @@ interface Seen {
   body: string
 }
 const seen: Seen[] = []
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
 
 async function toRequest(req: IncomingMessage): Promise<{ request: Request; body: string }> {
   let body = ''
@@ -113,56 +110,16 @@ beforeAll(async () => {
   ])) as CryptoKeyPair
   fleetJwk = await crypto.subtle.exportKey('jwk', generated.privateKey)
   keyPair = await importDPoPKey(fleetJwk)
-  options = {
-    issuer: devserver.issuer,
-    clientId: 'web',
-    clientSecret: devserver.clients.web?.clientSecret as string,
-    redirectUri: `${origin}/auth/callback`,
-    scope: 'openid profile offline_access api:read',
-    resource: devserver.resource,
-    secret: 'a-test-secret-of-at-least-32-characters!',
-    apis: [{ prefix: '/api/orders', upstream: `${apiOrigin}/v1/orders` }],
-    allowInsecureRequests: true,
-    allowInsecureCookies: true,
+  options = bffOptions(devserver, origin, `${apiOrigin}/v1/orders`, {
     store: createMemorySessionStore<unknown>(),
     dpop: keyPair,
-  }
+  })
   bff = createBff(options)
   handler = toNodeHandler(bff)
 })
 afterAll(async () => {
   await Promise.all([devserver?.close(), close(app), close(api)])
 })
-
-const close = (server: Server | undefined) =>
-  new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
-
-/** A browser, as far as cookies and the CSRF header go. */
-class Browser {
-  cookies = new Map<string, string>()
-  async fetch(path: string, init: RequestInit = {}, base = origin) {
-    const headers = new Headers(init.headers)
-    if (this.cookies.size > 0) {
-      headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
-    }
-    headers.set('x-oauthkit-csrf', '1')
-    headers.set('origin', origin)
-    const response = await fetch(new URL(path, base), { ...init, headers, redirect: 'manual' })
-    for (const line of response.headers.getSetCookie()) {
-      const [name, value] = ((line.split(';')[0] ?? '').split('=') as [string, string]) ?? []
-      if (/Max-Age=0/.test(line)) this.cookies.delete(name)
-      else this.cookies.set(name, value)
-    }
-    return response
-  }
-  async login(): Promise<void> {
-    const start = await this.fetch('/auth/login')
-    expect(start.status).toBe(303)
-    const callback = new URL(await devserver.login(start.headers.get('location') as string))
-    const done = await this.fetch(callback.pathname + callback.search)
-    expect(done.status).toBe(303)
-  }
-}
 
 // What each instance of a fleet does at start-up (as in the README): the private key imported
 // non-extractable, the public one extractable (it goes into every proof's header).
@@ -181,7 +138,7 @@ const accepted = () => seen.filter((s) => s.status === 200)
 
 describe('BFF with DPoP: the proxy sends DPoP-bound tokens with a proof per request', () => {
   it('gets DPoP-bound tokens (cnf.jkt of the configured key) and sends them with a proof the API accepts', async () => {
-    const browser = new Browser()
+    const browser = new BffBrowser(origin, devserver)
     await browser.login()
     seen.length = 0
     const response = await browser.fetch('/api/orders/42?x=1')
@@ -218,7 +175,7 @@ describe('BFF with DPoP: the proxy sends DPoP-bound tokens with a proof per requ
   })
 
   it('a new upstream nonce mid-session: a POST is retried once with its body intact', async () => {
-    const browser = new Browser()
+    const browser = new BffBrowser(origin, devserver)
     await browser.login()
     await browser.fetch('/api/orders/1')
     upstreamNonce = 'nonce-2'
@@ -237,7 +194,7 @@ describe('BFF with DPoP: the proxy sends DPoP-bound tokens with a proof per requ
   })
 
   it('every request gets its own proof, and none works for another URL or method', async () => {
-    const browser = new Browser()
+    const browser = new BffBrowser(origin, devserver)
     await browser.login()
     seen.length = 0
     await browser.fetch('/api/orders/1')
@@ -262,7 +219,7 @@ describe('BFF with DPoP: the proxy sends DPoP-bound tokens with a proof per requ
   })
 
   it('refreshes under the proxy when the access token expires; the new token is bound to the same key', async () => {
-    const browser = new Browser()
+    const browser = new BffBrowser(origin, devserver)
     await browser.login()
     seen.length = 0
     await browser.fetch('/api/orders/1')
@@ -280,12 +237,12 @@ describe('BFF with DPoP: the proxy sends DPoP-bound tokens with a proof per requ
     const otherApp = createServer(toNodeHandler(other))
     const otherOrigin = await listen(otherApp)
     try {
-      const browser = new Browser()
+      const browser = new BffBrowser(origin, devserver)
       await browser.login() // on the first instance
       await new Promise((resolve) => setTimeout(resolve, 2_200))
       seen.length = 0
       // The second instance refreshes the session and proxies with the shared key.
-      const response = await browser.fetch('/api/orders/3', {}, otherOrigin)
+      const response = await browser.fetch('/api/orders/3', { base: otherOrigin })
       expect(response.status).toBe(200)
       expect((await response.json()).jkt).toBe(await thumbprint())
       expect((await browser.fetch('/api/orders/4')).status).toBe(200)

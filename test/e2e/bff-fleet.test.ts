@@ -7,7 +7,6 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdirSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type DevServer, startDevServer } from '@oauthkit/devserver'
@@ -15,6 +14,7 @@ import { createAccessTokenVerifier } from '@oauthkit/node'
 import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RedisServer, startRedisServer } from '../../packages/redis/test/redis-server.js'
+import { listen } from '../fixtures/listen.js'
 
 // Seconds. The engine refreshes at half the lifetime for short-lived tokens (refresh-ahead is
 // min(60 s, ½ lifetime)): the first calls must come before 3 s, the refresh after.
@@ -29,11 +29,6 @@ const children: ChildProcess[] = []
 let a: string
 let b: string
 const seenByApi: { sub: string; jti: string; authorization: string; cookie?: string }[] = []
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
 
 /** Forks one BFF process (the bundled worker) and resolves with it and its origin. */
 async function startBff(worker: string): Promise<{ child: ChildProcess; origin: string }> {

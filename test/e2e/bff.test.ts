@@ -3,12 +3,14 @@
 // logout from the devserver, and the hostile cases (CSRF, open redirects, SSRF by path tricks,
 // session fixation, forged logout tokens).
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { CookieJar, type DevServer, startDevServer } from '@oauthkit/devserver'
 import { createAccessTokenVerifier } from '@oauthkit/node'
 import { type Bff, createBff, safeReturnTo, toNodeHandler } from '@oauthkit/node/bff'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BffBrowser } from '../fixtures/bff-browser.js'
+import { bffOptions } from '../fixtures/bff-options.js'
+import { close, listen } from '../fixtures/listen.js'
 
 let devserver: DevServer
 let app: Server
@@ -26,11 +28,6 @@ const seenByApi: {
   jti?: string
   url?: string
 }[] = []
-
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
 
 beforeAll(async () => {
   let handler: ReturnType<typeof toNodeHandler> | undefined
@@ -74,71 +71,18 @@ beforeAll(async () => {
     }
   })
   apiOrigin = await listen(api)
-  bff = createBff({
-    issuer: devserver.issuer,
-    clientId: 'web',
-    clientSecret: devserver.clients.web?.clientSecret as string,
-    redirectUri: `${origin}/auth/callback`,
-    postLogoutRedirectUri: `${origin}/`,
-    scope: 'openid profile offline_access api:read',
-    resource: devserver.resource,
-    secret: 'a-test-secret-of-at-least-32-characters!',
-    apis: [{ prefix: '/api/orders', upstream: `${apiOrigin}/v1/orders` }],
-    allowInsecureRequests: true,
-    allowInsecureCookies: true,
-  })
+  bff = createBff(bffOptions(devserver, origin, `${apiOrigin}/v1/orders`))
   handler = toNodeHandler(bff)
 })
 afterAll(async () => {
   await Promise.all([devserver?.close(), close(app), close(api)])
 })
 
-const close = (server: Server | undefined) =>
-  new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
-
-/** A browser, as far as cookies and the CSRF header go. */
-class Browser {
-  cookies = new Map<string, string>()
-  setCookies: string[] = []
-  async fetch(path: string, init: RequestInit & { csrf?: boolean; origin?: string | null } = {}) {
-    const headers = new Headers(init.headers)
-    if (this.cookies.size > 0) {
-      headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '))
-    }
-    if (init.csrf !== false) headers.set('x-oauthkit-csrf', '1')
-    if (init.origin !== null) headers.set('origin', init.origin ?? origin)
-    const response = await fetch(new URL(path, origin), { ...init, headers, redirect: 'manual' })
-    for (const line of response.headers.getSetCookie()) {
-      this.setCookies.push(line)
-      const [pair] = line.split(';')
-      const [name, value] = (pair ?? '').split('=') as [string, string]
-      if (/Max-Age=0/.test(line)) this.cookies.delete(name)
-      else this.cookies.set(name, value)
-    }
-    return response
-  }
-  async login(returnTo = '/orders', sso?: CookieJar): Promise<Response> {
-    const start = await this.fetch(`/auth/login?returnTo=${encodeURIComponent(returnTo)}`, {
-      csrf: false,
-      origin: null,
-    })
-    expect(start.status).toBe(303)
-    const callback = await devserver.login(start.headers.get('location') as string, {
-      user: 'alice',
-      ...(sso ? { cookies: sso } : {}),
-    })
-    return this.fetch(new URL(callback).pathname + new URL(callback).search, {
-      csrf: false,
-      origin: null,
-    })
-  }
-}
-
 const grants = () => new Set(devserver.liveRefreshTokens().map((t) => t.grantId))
 
 describe('BFF: the whole flow', () => {
   it('login: PKCE, state and nonce go to the server, the transaction rides in a sealed HttpOnly cookie', async () => {
-    const browser = new Browser()
+    const browser = new BffBrowser(origin, devserver)
     const start = await browser.fetch('/auth/login?returnTo=/orders', { csrf: false, origin: null })
     const url = new URL(start.headers.get('location') as string)
     expect(url.searchParams.get('code_challenge_method')).toBe('S256')
@@ -153,7 +97,7 @@ describe('BFF: the whole flow', () => {
   })
 
   it('callback: a session cookie and nothing token-like reaches the browser; /user gives the claims', async () => {
-    const browser = new Browser()
+    const browser = new BffBrowser(origin, devserver)
     const callback = await browser.login('/orders?tab=2')
     expect(callback.status).toBe(303)
     expect(callback.headers.get('location')).toBe('/orders?tab=2')
@@ -170,13 +114,13 @@ describe('BFF: the whole flow', () => {
   })
 
   it('anonymous: /user answers 200 null, the proxy 401', async () => {
-    const browser = new Browser()
+    const browser = new BffBrowser(origin, devserver)
     expect(await (await browser.fetch('/auth/user')).json()).toBeNull()
     expect((await browser.fetch('/api/orders/1')).status).toBe(401)
   })
 
   it('proxy: the token is added server-side; cookies, the CSRF header and hop-by-hop fields are not forwarded; bodies stream', async () => {
-    const browser = new Browser()
+    const browser = new BffBrowser(origin, devserver)
     await browser.login()
     seenByApi.length = 0
     const response = await rawRequest('/api/orders/42?x=1', browser, {
@@ -203,7 +147,7 @@ describe('BFF: the whole flow', () => {
   })
 
   it('refreshes under the proxy when the access token expires (rotation, one refresh)', async () => {
-    const browser = new Browser()
+    const browser = new BffBrowser(origin, devserver)
     await browser.login()
     seenByApi.length = 0
     await browser.fetch('/api/orders/1')
@@ -215,7 +159,7 @@ describe('BFF: the whole flow', () => {
   })
 
   it('logout: the session ends, the refresh token is revoked, the RP-initiated logout URL comes back', async () => {
-    const browser = new Browser()
+    const browser = new BffBrowser(origin, devserver)
     const before = grants()
     await browser.login()
     const [grantId] = [...grants()].filter((g) => !before.has(g))
@@ -230,7 +174,7 @@ describe('BFF: the whole flow', () => {
   })
 
   it('back-channel logout: ending the SSO session at the devserver ends the BFF session', async () => {
-    const browser = new Browser()
+    const browser = new BffBrowser(origin, devserver)
     const sso = new CookieJar()
     await browser.login('/', sso)
     expect(await (await browser.fetch('/auth/user')).json()).toMatchObject({
@@ -244,7 +188,7 @@ describe('BFF: the whole flow', () => {
 
 describe('BFF: hostile requests', () => {
   it('refuses a cross-site form POST and a fetch without the CSRF header, and an API call from another origin', async () => {
-    const browser = new Browser()
+    const browser = new BffBrowser(origin, devserver)
     await browser.login()
     const form = await browser.fetch('/auth/logout', {
       method: 'POST',
@@ -263,7 +207,7 @@ describe('BFF: hostile requests', () => {
   })
 
   it('refuses a forged or replayed callback', async () => {
-    const browser = new Browser()
+    const browser = new BffBrowser(origin, devserver)
     const start = await browser.fetch('/auth/login', { csrf: false, origin: null })
     const callback = new URL(await devserver.login(start.headers.get('location') as string))
     const forged = new URL(callback)
@@ -277,7 +221,7 @@ describe('BFF: hostile requests', () => {
         .status,
     ).toBe(400)
     // A callback without any transaction cookie (replayed in another browser).
-    const other = new Browser()
+    const other = new BffBrowser(origin, devserver)
     expect(
       (await other.fetch(callback.pathname + callback.search, { csrf: false, origin: null }))
         .status,
@@ -294,7 +238,7 @@ describe('BFF: hostile requests', () => {
     'javascript:alert(1)',
   ])('returnTo %j falls back to /', async (returnTo) => {
     expect(safeReturnTo(returnTo, origin)).toBe('/')
-    const browser = new Browser()
+    const browser = new BffBrowser(origin, devserver)
     const callback = await browser.login(returnTo)
     expect(callback.headers.get('location')).toBe('/')
   })
@@ -306,7 +250,7 @@ describe('BFF: hostile requests', () => {
     ['/api/orders/%5c..%5cadmin', 400],
     ['/api/ordersX/1', 404],
   ])('does not reach outside the allow-list through %s', async (path, status) => {
-    const browser = new Browser()
+    const browser = new BffBrowser(origin, devserver)
     await browser.login()
     seenByApi.length = 0
     // Sent raw, as a hostile client would (fetch would normalise the dots).
@@ -321,7 +265,7 @@ describe('BFF: hostile requests', () => {
   ])(
     'a %s %s request the Fetch API cannot represent gets 400, and the server stays up',
     async (method, path) => {
-      const browser = new Browser()
+      const browser = new BffBrowser(origin, devserver)
       const response = await rawRequest(path, browser, { method })
       expect(response.status).toBe(400)
       expect((await browser.fetch('/auth/user')).status).toBe(200)
@@ -329,7 +273,7 @@ describe('BFF: hostile requests', () => {
   )
 
   it('a forged Host header changes nothing: the upstream and the callback come from the configuration', async () => {
-    const browser = new Browser()
+    const browser = new BffBrowser(origin, devserver)
     await browser.login()
     seenByApi.length = 0
     const response = await rawRequest('/api/orders/7', browser, {
@@ -340,12 +284,12 @@ describe('BFF: hostile requests', () => {
   })
 
   it('a session id planted before login is not the one that gets the tokens', async () => {
-    const browser = new Browser()
+    const browser = new BffBrowser(origin, devserver)
     const planted = 'A'.repeat(43)
     browser.cookies.set('oauthkit-session', planted)
     await browser.login()
     expect(browser.cookies.get('oauthkit-session')).not.toBe(planted)
-    const attacker = new Browser()
+    const attacker = new BffBrowser(origin, devserver)
     attacker.cookies.set('oauthkit-session', planted)
     expect(await (await attacker.fetch('/auth/user')).json()).toBeNull()
   })
@@ -374,7 +318,7 @@ describe('BFF: hostile requests', () => {
     })
 
     it('control: a logout token that verifies ends the sessions of its sub', async () => {
-      const browser = new Browser()
+      const browser = new BffBrowser(origin, devserver)
       await browser.login()
       expect((await post(await signedBy(valid()))).status).toBe(200)
       expect(await (await browser.fetch('/auth/user')).json()).toBeNull()
@@ -397,7 +341,7 @@ describe('BFF: hostile requests', () => {
       ['alg none', async () => `${b64({ alg: 'none' })}.${b64(valid())}.`],
       ['not a JWT', async () => 'not-a-jwt'],
     ])('refuses a logout token with %s, and the session stays', async (_, make) => {
-      const browser = new Browser()
+      const browser = new BffBrowser(origin, devserver)
       await browser.login()
       const response = await post(await make())
       expect(response.status).toBe(400)
@@ -405,7 +349,7 @@ describe('BFF: hostile requests', () => {
     })
 
     it('accepts the typ application/logout+jwt (RFC 7515 §4.1.9)', async () => {
-      const browser = new Browser()
+      const browser = new BffBrowser(origin, devserver)
       await browser.login()
       const token = await new SignJWT(valid())
         .setProtectedHeader({ alg: 'RS256', typ: 'application/logout+jwt', kid: KID })
@@ -417,7 +361,7 @@ describe('BFF: hostile requests', () => {
     it('refuses a replayed logout token', async () => {
       const token = await signedBy(valid())
       expect((await post(token)).status).toBe(200)
-      const browser = new Browser()
+      const browser = new BffBrowser(origin, devserver)
       await browser.login()
       expect((await post(token)).status).toBe(400)
       expect(await (await browser.fetch('/auth/user')).json()).toMatchObject({ sub: 'user-alice' })
@@ -431,7 +375,7 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('bas
 // forged Host header.
 async function rawRequest(
   path: string,
-  browser: Browser,
+  browser: BffBrowser,
   options: { method?: string; body?: string; headers?: Record<string, string> } = {},
 ): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   const { request } = await import('node:http')

@@ -76,38 +76,35 @@ describe('ID Token', () => {
     }
   })
 
-  it('refuses alg: none', async () => {
-    await refusedLogin((nonce, s) => s.unsignedJwt(claims(nonce)), 'OAUTH_INVALID_RESPONSE')
-  })
-
-  it('refuses alg: none even when the server advertises none in its metadata', async () => {
-    await refusedLogin(
-      (nonce, s) => s.unsignedJwt(claims(nonce)),
-      'OAUTH_UNSUPPORTED_OPERATION',
-      (s) => {
-        s.metadata.id_token_signing_alg_values_supported = ['none', 'RS256']
-      },
-    )
-  })
+  // Unsigned and algorithm-confusion forgeries: refused as invalid, and still refused (as an
+  // unsupported algorithm) when the server's metadata advertises the forged alg.
+  const forgeries: [
+    string,
+    string,
+    (nonce: string, s: HostileServer) => Promise<string> | string,
+  ][] = [
+    ['alg: none', 'none', (nonce, s) => s.unsignedJwt(claims(nonce))],
+    [
+      'HS256 signed with the server RSA public key (algorithm confusion)',
+      'HS256',
+      (nonce, s) => s.hs256WithPublicKey(claims(nonce)),
+    ],
+  ]
+  for (const [name, alg, forge] of forgeries) {
+    it(`refuses ${name}`, async () => {
+      await refusedLogin(forge, 'OAUTH_INVALID_RESPONSE')
+    })
+    it(`refuses ${name} even when the server advertises ${alg} in its metadata`, async () => {
+      await refusedLogin(forge, 'OAUTH_UNSUPPORTED_OPERATION', (s) => {
+        s.metadata.id_token_signing_alg_values_supported = [alg, 'RS256']
+      })
+    })
+  }
 
   it('refuses alg: NONE spelled in capitals', async () => {
     await refusedLogin(
       (nonce, s) => s.unsignedJwt(claims(nonce), { alg: 'NONE' }),
       'OAUTH_INVALID_RESPONSE',
-    )
-  })
-
-  it('refuses HS256 signed with the server RSA public key (algorithm confusion)', async () => {
-    await refusedLogin((nonce, s) => s.hs256WithPublicKey(claims(nonce)), 'OAUTH_INVALID_RESPONSE')
-  })
-
-  it('refuses HS256 signed with the server RSA public key even when the server advertises HS256', async () => {
-    await refusedLogin(
-      (nonce, s) => s.hs256WithPublicKey(claims(nonce)),
-      'OAUTH_UNSUPPORTED_OPERATION',
-      (s) => {
-        s.metadata.id_token_signing_alg_values_supported = ['HS256', 'RS256']
-      },
     )
   })
 

@@ -8,12 +8,11 @@
 import { createAccessTokenVerifier } from '@oauthkit/node'
 import { CompactEncrypt, exportJWK, generateKeyPair, type JWK } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { useHostileServer } from './fixture.js'
+import { AUDIENCE, accessTokenClaims, useHostileServer } from './fixture.js'
 import { expectRefusal } from './helpers.js'
 import { b64url } from './hostile-server.js'
 
 const server = useHostileServer()
-const AUDIENCE = 'https://api.example'
 const encoder = new TextEncoder()
 
 interface EncryptionKey {
@@ -49,20 +48,7 @@ const verifier = (options: Partial<Options> = {}) =>
   })
 
 const now = () => Math.floor(Date.now() / 1000)
-const signed = () =>
-  server().mintJwt(
-    {
-      iss: server().issuer,
-      sub: 'user-1',
-      aud: AUDIENCE,
-      client_id: 'api-client',
-      iat: now(),
-      exp: now() + 300,
-      jti: `jti-${Math.random()}`,
-      scope: 'api:read',
-    },
-    { header: { typ: 'at+jwt' } },
-  )
+const signed = () => server().mintJwt(accessTokenClaims(server()), { header: { typ: 'at+jwt' } })
 
 /** A compact JWE of `plaintext` with `header`, to `key` (jose writes it, so it is well formed). */
 async function jwe(

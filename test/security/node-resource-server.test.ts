@@ -5,12 +5,11 @@
  */
 import { createAccessTokenVerifier } from '@oauthkit/node'
 import { describe, expect, it } from 'vitest'
-import { useHostileServer } from './fixture.js'
+import { AUDIENCE, accessTokenClaims, useHostileServer } from './fixture.js'
 import { expectRefusal } from './helpers.js'
 import { b64url } from './hostile-server.js'
 
 const server = useHostileServer()
-const AUDIENCE = 'https://api.example'
 
 const verifier = () =>
   createAccessTokenVerifier({
@@ -21,21 +20,7 @@ const verifier = () =>
   })
 
 const now = () => Math.floor(Date.now() / 1000)
-const claims = (extra: Record<string, unknown> = {}) => {
-  const all: Record<string, unknown> = {
-    iss: server().issuer,
-    sub: 'user-1',
-    aud: AUDIENCE,
-    client_id: 'api-client',
-    iat: now(),
-    exp: now() + 300,
-    jti: `jti-${Math.random()}`,
-    scope: 'api:read',
-    ...extra,
-  }
-  for (const [name, value] of Object.entries(all)) if (value === undefined) delete all[name]
-  return all
-}
+const claims = (extra?: Record<string, unknown>) => accessTokenClaims(server(), extra)
 const atJwt = (extra?: Record<string, unknown>, header: Record<string, unknown> = {}) =>
   server().mintJwt(claims(extra), { header: { typ: 'at+jwt', ...header } })
 

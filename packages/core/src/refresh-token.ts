@@ -1,11 +1,11 @@
 import * as oauth from 'oauth4webapi'
 import { assertString } from './assert.js'
 import { type IdTokenClaims, type TokenResult, toTokenResult } from './authorization-code.js'
-import { checkIdTokenOf } from './check-id-token-claims.js'
+import { checkIdTokenOf, checkSubject } from './check-id-token-claims.js'
 import type { ClientContext } from './client-context.js'
 import { requestOptionsFor } from './request-options.js'
 import { rethrow } from './to-oauthkit-error.js'
-import { checkSubject, isKeysUnavailable, verifyIdTokenSignature } from './verify-id-token.js'
+import { isKeysUnavailable, verifyIdTokenSignature } from './verify-id-token.js'
 import { withDPoPRetry } from './with-dpop-retry.js'
 
 /** Options of {@link refreshTokenGrant}. */

@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi'
 import type { IdTokenClaims } from './authorization-code.js'
-import { checkIdTokenOf } from './check-id-token-claims.js'
+import { checkIdTokenOf, checkSubject } from './check-id-token-claims.js'
 import type { ClientContext } from './client-context.js'
 import { OAuthKitError } from './errors.js'
 import { requestOptionsFor } from './request-options.js'
@@ -110,17 +110,4 @@ export async function verifyIdToken(
   if (!claims) throw new OAuthKitError('no ID Token to verify', { code: 'ERR_INVALID_RESPONSE' })
   checkSubject(claims, options?.expectedSubject)
   return claims
-}
-
-/**
- * Refuses claims that name another subject than the session's (OIDC Core §12.2).
- *
- * @internal
- */
-export function checkSubject(claims: IdTokenClaims, expected: string | undefined): void {
-  if (expected !== undefined && claims.sub !== expected) {
-    throw new OAuthKitError('refreshed ID Token names another subject', {
-      code: 'ERR_SUBJECT_MISMATCH',
-    })
-  }
 }

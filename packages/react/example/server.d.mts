@@ -13,12 +13,20 @@ export interface Example {
   apiCalls: ApiCall[]
 }
 
-export function bundleExample(options?: { mode?: 'development' | 'production' }): Promise<string>
+/**
+ * The app's script. `react`: a folder URL whose node_modules hold the `react` and `react-dom` to
+ * bundle instead of the workspace's.
+ */
+export function bundleExample(options?: {
+  mode?: 'development' | 'production'
+  react?: string
+}): Promise<string>
 export function createExample(options: {
   issuer: string
   resource: string
   base?: string
   clientId?: string
+  react?: string
 }): Promise<Example>
 export function listenExample(options?: { port?: number }): Promise<{
   origin: string

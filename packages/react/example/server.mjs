@@ -17,12 +17,22 @@ const ORDERS = {
 
 /**
  * Bundles the app once. `mode: 'development'` keeps React's development build, where StrictMode
- * runs every effect twice: the case the provider must survive.
- * @param {{ mode?: 'development' | 'production' }} [options]
+ * runs every effect twice: the case the provider must survive. `react`: a folder whose
+ * node_modules hold another `react` and `react-dom` to bundle instead of the workspace's (the
+ * tests run the app on React 18 too).
+ * @param {{ mode?: 'development' | 'production', react?: string }} [options]
  * @returns {Promise<string>}
  */
-export async function bundleExample({ mode = 'development' } = {}) {
+export async function bundleExample({ mode = 'development', react } = {}) {
   const result = await build({
+    ...(react
+      ? {
+          alias: {
+            react: fileURLToPath(new URL('node_modules/react', react)),
+            'react-dom': fileURLToPath(new URL('node_modules/react-dom', react)),
+          },
+        }
+      : {}),
     entryPoints: [fileURLToPath(new URL('app.tsx', import.meta.url))],
     bundle: true,
     format: 'esm',
@@ -39,12 +49,12 @@ export async function bundleExample({ mode = 'development' } = {}) {
 }
 
 /**
- * The example as a request handler mounted at `base`.
- * @param {{ issuer: string, resource: string, base?: string, clientId?: string }} options
+ * The example as a request handler mounted at `base`; `react` as in {@link bundleExample}.
+ * @param {{ issuer: string, resource: string, base?: string, clientId?: string, react?: string }} options
  * @returns {Promise<{ handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): Promise<boolean>, apiCalls: { sub: string | undefined, status: number }[] }>}
  */
-export async function createExample({ issuer, resource, base = '', clientId = 'spa' }) {
-  const script = await bundleExample()
+export async function createExample({ issuer, resource, base = '', clientId = 'spa', react }) {
+  const script = await bundleExample(react ? { react } : {})
   const verifier = createAccessTokenVerifier({
     issuer,
     audience: resource,

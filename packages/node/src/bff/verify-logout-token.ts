@@ -1,5 +1,7 @@
 import type { HttpOptions } from '@oauthkit/core'
 import { createJwksCache, decodeJwt, OAuthKitError, type ServerMetadata } from '@oauthkit/core'
+// The asymmetric algorithms every supported runtime verifies: never `none` or HMAC (§2.6 step 3).
+import { DEFAULT_JWS_ALGORITHMS } from '@oauthkit/core/internal'
 
 /** The claims of a verified logout token (OIDC Back-Channel Logout 1.0 §2.4). */
 export interface LogoutTokenClaims {
@@ -14,18 +16,6 @@ export interface LogoutTokenClaims {
 }
 
 const EVENT = 'http://schemas.openid.net/event/backchannel-logout'
-const ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-]
 const jwks = createJwksCache()
 
 /**
@@ -50,7 +40,7 @@ export async function verifyLogoutToken(
   } catch {
     throw invalid('it is not a JWT')
   }
-  if (typeof header.alg !== 'string' || !ALGORITHMS.includes(header.alg)) {
+  if (typeof header.alg !== 'string' || !DEFAULT_JWS_ALGORITHMS.includes(header.alg)) {
     throw invalid('its "alg" is not an allowed asymmetric algorithm')
   }
   // RFC 7515 §4.1.9: the `application/` prefix may be left out, and names are case-insensitive.
@@ -66,7 +56,7 @@ export async function verifyLogoutToken(
     ;({ payload } = await jwtVerify(token, createLocalJWKSet({ keys: keys as never[] }), {
       issuer: metadata.issuer,
       audience: clientId,
-      algorithms: ALGORITHMS,
+      algorithms: [...DEFAULT_JWS_ALGORITHMS],
       clockTolerance: options.clockTolerance,
       requiredClaims: ['iat', 'jti', 'events'],
     }))
