@@ -15,10 +15,11 @@
 // links each file), and by the code it compiles. oauth4webapi is one file of one package.
 // @oauthkit/node loads two more (its own dist/bundle/index.js, 29 KB, and core's, 98 KB, which
 // both `@oauthkit/core` and `@oauthkit/core/internal` map to), @oauthkit/browser core's and its
-// own plus idb-keyval. Four runs on the loaded 2-core box (medians of 25, ratio to oauth4webapi
-// in the same run): @oauthkit/core 1.43/1.44/1.62/1.61x, @oauthkit/node 1.60/1.70/1.73/1.69x,
-// @oauthkit/browser 1.66/1.69/1.74/1.79x; 2x leaves the fresh-clone CI run (busier) the margin
-// that a 1.79x run shows it needs. Where core's ~7 ms over oauth4webapi go (measured apart):
+// own plus idb-keyval. Six runs on the loaded 2-core box (medians of 25, ratio to oauth4webapi
+// in the same run; the ratios grow with the load, the last two ran busiest): @oauthkit/core
+// 1.43-1.62x, @oauthkit/node 1.60/1.70/1.73/1.69/1.69/1.80x, @oauthkit/browser
+// 1.66/1.69/1.74/1.79/1.85/1.83x; 2x is the busiest run rounded up, for the fresh-clone CI run.
+// Where core's ~7 ms over oauth4webapi go (measured apart):
 // ~3 ms for a second package at all (an empty package importing oauth4webapi measured 1.17x: the
 // second `exports` resolution, one more file read and link), ~2 ms compiling its 98 KB, ~0.5 ms
 // running its top level, the rest loader work per file; @oauthkit/node adds ~3 ms more (its file
