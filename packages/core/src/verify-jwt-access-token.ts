@@ -59,7 +59,13 @@ export interface VerifyJwtAccessTokenOptions {
   requireEncryption?: boolean
 }
 
-const sharedJwksCache: JwksCache = createJwksCache()
+// Created on first use, not at import: a cold import of the package runs as little as it can
+// (bench/import-time.mjs).
+let sharedJwksCache: JwksCache | undefined
+function sharedJwks(): JwksCache {
+  sharedJwksCache ??= createJwksCache()
+  return sharedJwksCache
+}
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
@@ -225,7 +231,7 @@ export async function verifyJwtAccessToken(
     )
   }
 
-  const jwksCache = options.jwksCache ?? sharedJwksCache
+  const jwksCache = options.jwksCache ?? sharedJwks()
   const generation = await jwksCache.keysFor(metadata, joseHeader, options.http)
   if (!generation) {
     throw refusal(
@@ -347,11 +353,15 @@ class BearerHeaders {
   }
 }
 
-// oauth4webapi's request options are rebuilt only when the HTTP options object changes.
+// oauth4webapi's request options are rebuilt only when the HTTP options object changes; the
+// default ones are made on first use, not at import.
 const requestOptionsCache = new WeakMap<HttpOptions, ReturnType<typeof toRequestOptions>>()
-const defaultRequestOptions = toRequestOptions()
+let defaultRequestOptions: ReturnType<typeof toRequestOptions> | undefined
 function requestOptionsOf(http: HttpOptions | undefined): ReturnType<typeof toRequestOptions> {
-  if (!http) return defaultRequestOptions
+  if (!http) {
+    defaultRequestOptions ??= toRequestOptions()
+    return defaultRequestOptions
+  }
   let cached = requestOptionsCache.get(http)
   if (!cached) {
     cached = toRequestOptions(http)

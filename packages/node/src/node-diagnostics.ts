@@ -4,8 +4,8 @@ import type { SessionEvent } from '@oauthkit/core'
 // Loaded through `process.getBuiltinModule`, not imported: this module is part of the entry that
 // edge runtimes load, and workerd without `nodejs_compat` has no `node:*` module to resolve. There
 // the channels are inert stand-ins: nothing subscribes, nothing is published.
-const diagnostics = globalThis.process?.getBuiltinModule?.('node:diagnostics_channel')
-function channel(name: string): Channel {
+function create(name: string): Channel {
+  const diagnostics = globalThis.process?.getBuiltinModule?.('node:diagnostics_channel')
   if (diagnostics) return diagnostics.channel(name)
   const inert = {
     name,
@@ -15,6 +15,18 @@ function channel(name: string): Channel {
     unsubscribe: () => false,
   }
   return inert as unknown as Channel
+}
+
+// Each channel is made on first use and kept, not at import: loading node:diagnostics_channel and
+// making four channels was a tenth of @oauthkit/node's own import time (bench/import-time.mjs).
+const channels = new Map<string, Channel>()
+function channel(name: string): Channel {
+  let made = channels.get(name)
+  if (!made) {
+    made = create(name)
+    channels.set(name, made)
+  }
+  return made
 }
 
 /**
@@ -38,25 +50,33 @@ export const diagnosticsChannels: {
   readonly lockWait: Channel
   readonly storeFallback: Channel
 } = {
-  tokenRequest: channel('oauthkit:token-request'),
-  cache: channel('oauthkit:cache'),
-  lockWait: channel('oauthkit:lock-wait'),
-  storeFallback: channel('oauthkit:store-fallback'),
+  get tokenRequest() {
+    return channel('oauthkit:token-request')
+  },
+  get cache() {
+    return channel('oauthkit:cache')
+  },
+  get lockWait() {
+    return channel('oauthkit:lock-wait')
+  },
+  get storeFallback() {
+    return channel('oauthkit:store-fallback')
+  },
 }
 
 const byType = {
-  request: diagnosticsChannels.tokenRequest,
-  cache: diagnosticsChannels.cache,
-  'lock-wait': diagnosticsChannels.lockWait,
-  'store-fallback': diagnosticsChannels.storeFallback,
-} satisfies Record<SessionEvent['type'], Channel>
+  request: 'oauthkit:token-request',
+  cache: 'oauthkit:cache',
+  'lock-wait': 'oauthkit:lock-wait',
+  'store-fallback': 'oauthkit:store-fallback',
+} satisfies Record<SessionEvent['type'], string>
 
 /** The engine's `onEvent` for `kind`: publishes each event, without its key, on its channel. */
 export function publishSessionEvents(
   kind: 'client-credentials' | 'session',
 ): (event: SessionEvent) => void {
   return ({ type, key: _, ...details }) => {
-    const target = byType[type]
+    const target = channel(byType[type])
     if (target.hasSubscribers) target.publish({ kind, ...details })
   }
 }

@@ -1,9 +1,10 @@
-import { subscribe, unsubscribe } from 'node:diagnostics_channel'
+import { channel, subscribe, unsubscribe } from 'node:diagnostics_channel'
 import { type DevServer, startDevServer } from '@oauthkit/devserver'
 import {
   createMemorySessionStore,
   createProcessLock,
   createServerClient,
+  diagnosticsChannels,
   type SessionLock,
   type SessionStore,
 } from '@oauthkit/node'
@@ -45,6 +46,19 @@ const options = () => ({
 })
 
 describe('diagnostics channels', () => {
+  it("are node:diagnostics_channel's channels of those names, the same object on every read", () => {
+    const { tokenRequest, cache, lockWait, storeFallback } = diagnosticsChannels
+    expect([tokenRequest, cache, lockWait, storeFallback].map(({ name }) => name)).toEqual(CHANNELS)
+    expect(diagnosticsChannels.cache).toBe(cache)
+    expect(channel('oauthkit:cache')).toBe(cache)
+    expect(Object.keys(diagnosticsChannels)).toEqual([
+      'tokenRequest',
+      'cache',
+      'lockWait',
+      'storeFallback',
+    ])
+  })
+
   it('publish cache misses and hits, the token request with its outcome and duration, lock waits', async () => {
     const client = createServerClient(options())
     await client.metadata()
