@@ -67,6 +67,9 @@ describe('createBrowserClient', () => {
       [{ issuer: 'not a url' }, 'ERR_INVALID_ARG_VALUE', 'options.issuer'],
       [{ clientId: '' }, 'ERR_INVALID_ARG_TYPE', 'options.clientId'],
       [{ redirectUri: 42 }, 'ERR_INVALID_ARG_TYPE', 'options.redirectUri'],
+      // A string, so the right type: an empty one is a bad value.
+      [{ redirectUri: '' }, 'ERR_INVALID_ARG_VALUE', 'options.redirectUri'],
+      [{ redirectUri: '/callback' }, 'ERR_INVALID_ARG_VALUE', 'options.redirectUri'],
       [{ scope: undefined }, 'ERR_INVALID_ARG_TYPE', 'options.scope'],
       [{ store: {} }, 'ERR_INVALID_ARG_TYPE', 'options.store'],
       [{ fetch: 'fetch' }, 'ERR_INVALID_ARG_TYPE', 'options.fetch'],
@@ -353,6 +356,28 @@ describe('getAccessToken', () => {
     const first = await auth.getAccessToken()
     expect(await auth.getAccessToken({ forceRefresh: true })).not.toBe(first)
     expect(server.count('refresh_token')).toBe(1)
+  })
+})
+
+describe('URL arguments', () => {
+  it('refuses an empty or relative URL as a bad value, before any I/O', async () => {
+    const { auth, server } = await setup()
+    for (const url of ['', 'callback?code=x']) {
+      await expect(auth.handleRedirect(url)).rejects.toMatchObject({
+        name: 'TypeError',
+        code: 'ERR_INVALID_ARG_VALUE',
+        message: '"url" must be an absolute URL',
+      })
+      await expect(auth.logout({ postLogoutRedirectUri: url })).rejects.toMatchObject({
+        name: 'TypeError',
+        code: 'ERR_INVALID_ARG_VALUE',
+        message: '"postLogoutRedirectUri" must be an absolute URL',
+      })
+    }
+    await expect(auth.handleRedirect(42 as never)).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG_TYPE',
+    })
+    expect(server.seen).toEqual([])
   })
 })
 

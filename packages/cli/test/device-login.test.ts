@@ -126,7 +126,8 @@ describe('deviceLogin', () => {
     const { fetch } = fakeServer({})
     const base = { issuer: ISSUER, clientId: 'tv', scope: 'openid', fetch, onPrompt: () => {} }
     const cases: [Record<string, unknown>, string, string][] = [
-      [{ issuer: '' }, 'options.issuer', 'ERR_INVALID_ARG_TYPE'],
+      [{ issuer: '' }, 'options.issuer', 'ERR_INVALID_ARG_VALUE'],
+      [{ issuer: 42 }, 'options.issuer', 'ERR_INVALID_ARG_TYPE'],
       [{ issuer: 'as.example.com' }, 'options.issuer', 'ERR_INVALID_ARG_VALUE'],
       [{ issuer: 'ftp://as.example.com' }, 'options.issuer', 'ERR_INVALID_ARG_VALUE'],
       [{ clientId: undefined }, 'options.clientId', 'ERR_INVALID_ARG_TYPE'],

@@ -26,10 +26,14 @@ export function assertString(value: unknown, name: string): asserts value is str
 
 /**
  * Parses `value` as an absolute URL, or throws naming `name`. Accepts a `URL` or a string.
+ *
+ * @throws `TypeError` `ERR_INVALID_ARG_TYPE` (neither a string nor a `URL`) or
+ *   `ERR_INVALID_ARG_VALUE` (a string that is not an absolute URL, the empty string included:
+ *   it has the right type and a bad value).
  */
 export function toUrl(value: unknown, name: string): URL {
   if (value instanceof URL) return new URL(value.href)
-  if (typeof value !== 'string' || value.length === 0) throw invalidArgument(name, 'a URL')
+  if (typeof value !== 'string') throw invalidArgument(name, 'a URL')
   try {
     return new URL(value)
   } catch {
@@ -53,8 +57,8 @@ export interface AssertIssuerOptions {
  *
  * On `@oauthkit/core/internal`: no semver promise.
  *
- * @throws `TypeError` `ERR_INVALID_ARG_TYPE` (not a URL) or `ERR_INVALID_ARG_VALUE` (not
- *   absolute, a query or fragment, another scheme), naming `name` and never the value.
+ * @throws `TypeError` `ERR_INVALID_ARG_TYPE` (not a string or `URL`) or `ERR_INVALID_ARG_VALUE`
+ *   (empty, not absolute, a query or fragment, another scheme), naming `name` and never the value.
  */
 export function assertIssuer(issuer: unknown, options?: AssertIssuerOptions): URL {
   const name = options?.name ?? 'issuer'

@@ -7,6 +7,7 @@ import {
   assertIssuer,
   raceSignal,
   toHttpOptions,
+  toUrl,
 } from '@oauthkit/core/internal'
 import { describe, expect, it } from 'vitest'
 
@@ -197,6 +198,31 @@ describe('toHttpOptions()', () => {
   })
 })
 
+describe('toUrl()', () => {
+  it('parses a string or copies a URL', () => {
+    const given = new URL('https://app.example/callback')
+    expect(toUrl(given, 'url')).not.toBe(given)
+    expect(toUrl(given, 'url').href).toBe(given.href)
+    expect(toUrl('https://app.example/callback?x=1', 'url').search).toBe('?x=1')
+  })
+
+  // A string is the right type even when empty: '' is a bad value, like any relative URL.
+  const refusals: [unknown, string, string][] = [
+    [undefined, 'ERR_INVALID_ARG_TYPE', '"url" must be a URL'],
+    [42, 'ERR_INVALID_ARG_TYPE', '"url" must be a URL'],
+    [{ href: 'https://app.example' }, 'ERR_INVALID_ARG_TYPE', '"url" must be a URL'],
+    ['', 'ERR_INVALID_ARG_VALUE', '"url" must be an absolute URL'],
+    ['/callback', 'ERR_INVALID_ARG_VALUE', '"url" must be an absolute URL'],
+  ]
+  for (const [value, code, message] of refusals) {
+    it(`refuses ${JSON.stringify(value)} with ${code}`, () => {
+      expect(() => toUrl(value, 'url')).toThrow(
+        expect.objectContaining({ name: 'TypeError', code, message }),
+      )
+    })
+  }
+})
+
 describe('assertIssuer()', () => {
   it('returns the issuer parsed: https, or http with allowInsecureRequests', () => {
     expect(assertIssuer('https://as.example.com')).toBeInstanceOf(URL)
@@ -212,7 +238,7 @@ describe('assertIssuer()', () => {
 
   const refusals: [unknown, string, string?][] = [
     [undefined, 'ERR_INVALID_ARG_TYPE'],
-    ['', 'ERR_INVALID_ARG_TYPE'],
+    ['', 'ERR_INVALID_ARG_VALUE'],
     [42, 'ERR_INVALID_ARG_TYPE'],
     ['as.example.com', 'ERR_INVALID_ARG_VALUE'],
     ['http://as.example.com', 'ERR_INVALID_ARG_VALUE', 'allowInsecureRequests'],
