@@ -24,6 +24,20 @@ export function assertString(value: unknown, name: string): asserts value is str
   }
 }
 
+/** Throws unless `value` has the `get`, `set` and `delete` of a store. */
+export function assertStore(value: unknown, name: string): void {
+  const store = value as Record<'get' | 'set' | 'delete', unknown> | null
+  if (
+    typeof store !== 'object' ||
+    store === null ||
+    typeof store.get !== 'function' ||
+    typeof store.set !== 'function' ||
+    typeof store.delete !== 'function'
+  ) {
+    throw invalidArgument(name, 'a store with get, set and delete')
+  }
+}
+
 /**
  * Parses `value` as an absolute URL, or throws naming `name`. Accepts a `URL` or a string.
  *

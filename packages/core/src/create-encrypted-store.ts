@@ -1,5 +1,5 @@
 import type * as oauth from 'oauth4webapi'
-import { invalidArgument } from './assert.js'
+import { assertStore, invalidArgument } from './assert.js'
 import { isCryptoKey } from './client-auth.js'
 import { base64UrlDecode, base64UrlEncode } from './decode-jwt.js'
 import { OAuthKitError } from './errors.js'
@@ -85,15 +85,7 @@ export function createEncryptedStore<S extends AsyncKeyValueStore>(
   store: S,
   options: EncryptedStoreOptions,
 ): S {
-  if (
-    typeof store !== 'object' ||
-    store === null ||
-    typeof store.get !== 'function' ||
-    typeof store.set !== 'function' ||
-    typeof store.delete !== 'function'
-  ) {
-    throw invalidArgument('store', 'a store with get, set and delete')
-  }
+  assertStore(store, 'store')
   if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object')
   const { keys, acceptPlaintext = false } = options
   if (!Array.isArray(keys) || keys.length === 0) {

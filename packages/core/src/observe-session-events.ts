@@ -1,12 +1,18 @@
+import { assertStore, invalidArgument } from './assert.js'
 import { asOAuthKitError, type SessionEngineOptions, type SessionEvent } from './session-engine.js'
 
 /**
  * Options for `createSessionEngine` that tell `onEvent` what the engine does, for metrics and
- * tracing: cache hits and misses, token requests with their outcome and duration, lock waits,
- * store failures worked around (durations in milliseconds, from `performance.now()`). It wraps
- * the seams of `options` (store, lock, request) and adds an `onCache` hook, so the engine itself
- * carries no timing code: an app that traces nothing (a browser) does not bundle it. A throwing
- * `onEvent` is ignored: metrics must not break a session.
+ * tracing: cache hits and misses, token requests (refreshes, RFC 6749 §6, or any other grant)
+ * with their outcome and duration, lock waits (the serialised refresh of RFC 9700 §4.14.2: a
+ * renewal, a save, an end, a pending ID Token's check), store failures worked around (durations
+ * in milliseconds, from `performance.now()`). It wraps the seams of `options` (store, lock,
+ * request) and adds an `onCache` hook, so the engine itself carries no timing code: an app that
+ * traces nothing (a browser) does not bundle it. A throwing `onEvent` is ignored: metrics must
+ * not break a session.
+ *
+ * @throws `TypeError` `ERR_INVALID_ARG_TYPE` when `onEvent` is not a function or `options` lacks
+ *   its store, lock or request: at once, not at the engine's first call.
  *
  * @example
  * ```ts
@@ -17,6 +23,13 @@ export function observeSessionEvents(
   options: SessionEngineOptions,
   onEvent: (event: SessionEvent) => void,
 ): SessionEngineOptions {
+  if (typeof options !== 'object' || options === null) throw invalidArgument('options', 'an object')
+  assertStore(options.store, 'options.store')
+  if (typeof options.lock?.run !== 'function') {
+    throw invalidArgument('options.lock', 'a SessionLock (with run)')
+  }
+  if (typeof options.request !== 'function') throw invalidArgument('options.request', 'a function')
+  if (typeof onEvent !== 'function') throw invalidArgument('onEvent', 'a function')
   const emit = (event: SessionEvent): void => {
     try {
       onEvent(event)

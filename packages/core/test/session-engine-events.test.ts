@@ -91,4 +91,29 @@ describe('session engine observer: observeSessionEvents', () => {
       duration: expect.any(Number),
     })
   })
+
+  it('refuses a non-function onEvent or options without the seams, naming the parameter', () => {
+    const options = {
+      store: createMemorySessionStore(),
+      lock: createProcessLock(),
+      request: async () => ({ tokenSet: tokenSet(1) }),
+    }
+    const cases: [unknown, unknown, string][] = [
+      [options, undefined, '"onEvent"'],
+      [options, 'console.log', '"onEvent"'],
+      [undefined, () => {}, '"options"'],
+      [{ ...options, store: undefined }, () => {}, '"options.store"'],
+      [{ ...options, lock: {} }, () => {}, '"options.lock"'],
+      [{ ...options, request: undefined }, () => {}, '"options.request"'],
+    ]
+    for (const [given, onEvent, name] of cases) {
+      expect(() => observeSessionEvents(given as never, onEvent as never)).toThrow(
+        expect.objectContaining({
+          name: 'TypeError',
+          code: 'ERR_INVALID_ARG_TYPE',
+          message: expect.stringContaining(name),
+        }),
+      )
+    }
+  })
 })

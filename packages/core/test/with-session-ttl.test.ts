@@ -62,4 +62,35 @@ describe('withSessionTtl', () => {
     expect(writes).toEqual([{ lock: { name: 'k' }, ttl: 300 }])
     expect((await engine.get('k')).tokenSet.refreshToken).toBe('rt')
   })
+
+  it('refuses a bad store or defaultTtl when wrapping, naming the parameter and not the value', () => {
+    const store = createMemorySessionStore()
+    const cases: [() => unknown, string, string][] = [
+      [() => withSessionTtl(undefined as never), 'ERR_INVALID_ARG_TYPE', '"store"'],
+      [() => withSessionTtl({ get() {} } as never), 'ERR_INVALID_ARG_TYPE', '"store"'],
+      [() => withSessionTtl(store, null as never), 'ERR_INVALID_ARG_TYPE', '"options"'],
+      [
+        () => withSessionTtl(store, { defaultTtl: '300' as never }),
+        'ERR_INVALID_ARG_TYPE',
+        '"options.defaultTtl"',
+      ],
+      [() => withSessionTtl(store, { now: 0 as never }), 'ERR_INVALID_ARG_TYPE', '"options.now"'],
+    ]
+    for (const defaultTtl of [Number.NaN, -1, Number.POSITIVE_INFINITY]) {
+      cases.push([
+        () => withSessionTtl(store, { defaultTtl }),
+        'ERR_INVALID_ARG_VALUE',
+        '"options.defaultTtl"',
+      ])
+    }
+    for (const [wrap, code, name] of cases) {
+      expect(wrap).toThrow(
+        expect.objectContaining({
+          name: 'TypeError',
+          code,
+          message: expect.stringContaining(name),
+        }),
+      )
+    }
+  })
 })
