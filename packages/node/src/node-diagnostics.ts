@@ -40,7 +40,7 @@ function channel(name: string): Channel {
  * - `oauthkit:cache` — `{ kind, hit }`: a read answered from the store (`hit`), or that waited for
  *   a token request.
  * - `oauthkit:lock-wait` — `{ kind, duration }`: the wait for the lock (across processes with a
- *   shared lock) before a request, a save or an end.
+ *   shared lock) before a request, a save, an end, or a session's re-check of a pending ID Token.
  * - `oauthkit:store-fallback` — `{ kind, operation }`: the store failed; this process's memory
  *   was used instead.
  */
