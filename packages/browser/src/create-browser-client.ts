@@ -67,9 +67,8 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
   const pendingKey = `${id} pending`
   const lock = createWebLock()
   const sessions = toSessionStore(store)
-  const { dpop } = options
   // Only with DPoP: an app without it carries none of the key handling.
-  const dpopKeys = dpop?.keys(store, `${id} dpop`, lock, key)
+  const dpopKeys = options.dpop?.keys(store, `${id} dpop`, lock, key)
   const pending = createPendingLogins(store, pendingKey, lock)
   const listeners = new Set<SessionListener>()
   // Revocations in flight, so that logout can let them finish before it leaves the page.
@@ -302,8 +301,8 @@ export function createBrowserClient(options: BrowserClientOptions): BrowserClien
         )
       }
       const { tokenSet } = await getSession()
-      if (tokenSet.tokenType === 'DPoP' && dpop && dpopKeys) {
-        return dpop.fetch(await dpopKeys.handle(), request, tokenSet.accessToken, fetchImpl)
+      if (tokenSet.tokenType === 'DPoP' && dpopKeys) {
+        return dpopKeys.fetch(request, tokenSet.accessToken, fetchImpl)
       }
       request.headers.set('authorization', `Bearer ${tokenSet.accessToken}`)
       return fetchImpl(request)

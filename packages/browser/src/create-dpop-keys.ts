@@ -13,6 +13,11 @@ export interface DPoPKeys {
   retire(): Promise<void>
   /** Forgets the loaded key: another tab may have deleted or replaced it. */
   forget(): void
+  /**
+   * Sends `request` with `accessToken` and a proof of this key pair (RFC 9449 §7), through the
+   * extension's `fetch`: a nonce asked for is retried once.
+   */
+  fetch(request: Request, accessToken: string, fetchImpl: typeof fetch): Promise<Response>
 }
 
 /**
@@ -33,8 +38,10 @@ export function createDPoPKeys(
     loaded ??= await dpop.createHandle(store, key)
     return loaded
   }
+  const handle = (held?: HeldLock) =>
+    loaded ? Promise.resolve(loaded) : held ? load() : lock.run(lockName, load)
   return {
-    handle: (held) => (loaded ? Promise.resolve(loaded) : held ? load() : lock.run(lockName, load)),
+    handle,
     async retire() {
       loaded = undefined
       await store.delete(key)
@@ -42,5 +49,7 @@ export function createDPoPKeys(
     forget() {
       loaded = undefined
     },
+    fetch: async (request, accessToken, fetchImpl) =>
+      dpop.fetch(await handle(), request, accessToken, fetchImpl),
   }
 }

@@ -1,5 +1,6 @@
 import { assertStore, invalidArgument } from './assert.js'
-import { asOAuthKitError, type SessionEngineOptions, type SessionEvent } from './session-engine.js'
+import type { SessionEngineOptions, SessionEvent } from './session-engine.js'
+import { asOAuthKitError } from './to-oauthkit-error.js'
 
 /**
  * Options for `createSessionEngine` that tell `onEvent` what the engine does, for metrics and

@@ -24,8 +24,8 @@ export function refreshAt(
   const { expiresAt, receivedAt } = tokenSet
   if (expiresAt === undefined) return undefined
   // Not a finite number (absent, or a store's garbage): counted from expiry alone.
-  if (!Number.isFinite(receivedAt)) return expiresAt
-  return expiresAt - Math.max(0, Math.min(refreshAhead, (expiresAt - receivedAt!) / 2))
+  if (typeof receivedAt !== 'number' || !Number.isFinite(receivedAt)) return expiresAt
+  return expiresAt - Math.max(0, Math.min(refreshAhead, (expiresAt - receivedAt) / 2))
 }
 
 /** Options of {@link needsRefresh}. */

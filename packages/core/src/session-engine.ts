@@ -3,7 +3,7 @@ import { isOAuthResponseError, OAuthKitError } from './errors.js'
 import { abortError } from './race-signal.js'
 import { DEFAULT_REFRESH_AHEAD, needsRefresh } from './refresh-policy.js'
 import { createSingleFlight } from './single-flight.js'
-import { toOAuthKitError } from './to-oauthkit-error.js'
+import { asOAuthKitError } from './to-oauthkit-error.js'
 import { isExpired, type TokenSet } from './token-set.js'
 import { isKeysUnavailable } from './verify-id-token.js'
 
@@ -261,7 +261,7 @@ export function createSessionEngine(options: SessionEngineOptions): SessionEngin
       options.onCache?.(key, hit)
     } catch {}
   }
-  const storeFailed = (what: string, cause: unknown): void =>
+  const storeFailed = (what: 'read' | 'write' | 'delete', cause: unknown): void =>
     report(
       new OAuthKitError(`session store failed to ${what}`, { code: 'ERR_STORE_FAILED', cause }),
     )
@@ -531,14 +531,6 @@ export function nextSession(
   const pending = grant.pendingIdToken ?? (grant.claims ? undefined : stored?.pendingIdToken)
   if (pending) next.pendingIdToken = pending
   return next
-}
-
-/** Hooks get oauthkit errors only; an argument error from a hook or adapter is wrapped. */
-export function asOAuthKitError(err: unknown): OAuthKitError {
-  const mapped = toOAuthKitError(err)
-  return mapped instanceof OAuthKitError
-    ? mapped
-    : new OAuthKitError(mapped.message, { code: 'ERR_UNEXPECTED', cause: mapped })
 }
 
 function loginRequired(reason: string, cause?: unknown): OAuthKitError {

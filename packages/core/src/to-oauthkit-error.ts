@@ -128,6 +128,20 @@ function responseError(
   )
 }
 
+/**
+ * {@link toOAuthKitError}, for callers that hand errors on to an `onError` hook: hooks get
+ * oauthkit errors only, so an argument error from a hook or an adapter is wrapped
+ * (`ERR_UNEXPECTED`, the original as `cause`).
+ *
+ * @internal
+ */
+export function asOAuthKitError(err: unknown): OAuthKitError {
+  const mapped = toOAuthKitError(err)
+  return mapped instanceof OAuthKitError
+    ? mapped
+    : new OAuthKitError(mapped.message, { code: 'ERR_UNEXPECTED', cause: mapped })
+}
+
 /** Throws {@link toOAuthKitError}'s mapping of `err`. For `catch` clauses. */
 export function rethrow(err: unknown): never {
   throw toOAuthKitError(err)
