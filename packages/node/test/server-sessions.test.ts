@@ -115,4 +115,39 @@ describe('server-side session diagnostics', () => {
     ])
     expect(JSON.stringify(seen)).not.toMatch(/s4|oauthkit:session|eyJ/)
   })
+
+  it('publish the lock wait of a pending ID Token check too, and its write carries ttl and lock', async () => {
+    const { store, writes } = recordingStore()
+    const client = web({ store, ttl: 600 })
+    const session = await signIn(client)
+    // As a refresh during a JWKS outage leaves it: the ID Token waits for its check.
+    await client.saveSession('s5', { ...session, pendingIdToken: session.tokenSet.idToken })
+    const seen: [string, unknown][] = []
+    const names = ['oauthkit:cache', 'oauthkit:lock-wait']
+    const listeners = names.map((name) => {
+      const listener = (message: unknown) => seen.push([name, message])
+      subscribe(name, listener)
+      return () => unsubscribe(name, listener)
+    })
+    try {
+      await client.getSession('s5')
+      for (let i = 0; i < 100 && writes.length < 2; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    } finally {
+      for (const off of listeners) off()
+    }
+    expect(seen).toEqual([
+      ['oauthkit:cache', { kind: 'session', hit: true }],
+      ['oauthkit:lock-wait', { kind: 'session', duration: expect.any(Number) }],
+    ])
+    expect(writes).toHaveLength(2)
+    expect(writes[1]?.session.pendingIdToken).toBeUndefined()
+    // The check's write: the token proved, under the lock, and kept sessions.ttl like any other.
+    expect(writes[1]?.options).toEqual({
+      ttl: 600,
+      lock: expect.objectContaining({ name: writes[0]?.key }),
+    })
+    expect(writes[1]?.session.tokenSet.idToken).toBe(session.tokenSet.idToken)
+  })
 })
