@@ -12,12 +12,13 @@
 // one-in-flight table has no budget, see below); on the workload, the cached verifier
 // ≤ 0.5× the raw floor and ≤ 0.25× itself with `verifiedTokenCache: false` (measured ~0.12× for both).
 import { webcrypto } from 'node:crypto'
-import { createAccessTokenVerifier } from '@oauthkit/node'
 import { createRemoteJWKSet, exportJWK, jwtVerify, SignJWT } from 'jose'
 import * as oauth from 'oauth4webapi'
 import { interleave, log, median, report, table } from './lib/harness.mjs'
+import { importBuilt } from './lib/installed-packages.mjs'
 import { startTokenServer } from './lib/token-server.mjs'
 
+const { createAccessTokenVerifier } = await importBuilt('@oauthkit/node')
 const { subtle } = webcrypto
 // 3.5x, not 2.5x: in the final fresh-clone CI run of this round the RS256 table measured 3.01x
 // (cached) and 2.70x (uncached) while oauth4webapi's own validateJwtAccessToken measured 3.32x and

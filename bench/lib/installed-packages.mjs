@@ -9,9 +9,10 @@
 // its own installs into a folder of its own, removed when it exits.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -66,4 +67,13 @@ let installed
 export function builtPackages() {
   installed ??= process.env.OAUTHKIT_BENCH_INSTALL || installBuiltPackages()
   return installed
+}
+
+/**
+ * `import(specifier)` as a user's project resolves it from the installed tarballs
+ * ({@link builtPackages}), for scripts that measure the built packages in their own process.
+ */
+export async function importBuilt(specifier) {
+  const resolve = createRequire(join(builtPackages(), 'package.json')).resolve
+  return import(pathToFileURL(resolve(specifier)).href)
 }

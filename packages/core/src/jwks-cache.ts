@@ -104,7 +104,22 @@ export function createJwksCache(options?: JwksCacheOptions): JwksCache {
     return entry.pending
   }
 
-  return {
+  // What keysFor resolves to when the key set at hand is fresh and has a candidate: no fetch, no
+  // wait, so no promise (verification of a valid token spends most of its own time in promises).
+  const cached: CachedKeys = (metadata, header) => {
+    const entry = typeof metadata.jwks_uri === 'string' ? entries.get(metadata.jwks_uri) : undefined
+    if (
+      !entry?.jwks ||
+      entry.pending ||
+      Date.now() - entry.fetchedAt >= maxAge * 1000 ||
+      !hasCandidate(entry.jwks, header)
+    ) {
+      return undefined
+    }
+    return generationOf(entry, metadata)
+  }
+
+  const cache: JwksCache = {
     get fetchCount() {
       return fetchCount
     },
@@ -112,6 +127,8 @@ export function createJwksCache(options?: JwksCacheOptions): JwksCache {
       entries.clear()
     },
     async keysFor(metadata, header, http) {
+      const hit = cached(metadata, header)
+      if (hit) return hit
       const uri = metadata.jwks_uri
       if (typeof uri !== 'string') {
         throw new OAuthKitError('server metadata has no "jwks_uri"', {
@@ -147,6 +164,30 @@ export function createJwksCache(options?: JwksCacheOptions): JwksCache {
       return generationOf(entry, metadata)
     },
   }
+  cachedKeys.set(cache, cached)
+  return cache
+}
+
+type CachedKeys = (
+  metadata: ServerMetadata,
+  header: Record<string, unknown>,
+) => JwksGeneration | undefined
+
+const cachedKeys = new WeakMap<JwksCache, CachedKeys>()
+
+/**
+ * What `cache.keysFor()` would resolve to right now when that takes no fetch and no wait, without
+ * a promise; `undefined` when `keysFor` must be asked (nothing fresh, no candidate key, a fetch
+ * under way, or a `JwksCache` not made by {@link createJwksCache}).
+ *
+ * @internal
+ */
+export function cachedKeysFor(
+  cache: JwksCache,
+  metadata: ServerMetadata,
+  header: Record<string, unknown>,
+): JwksGeneration | undefined {
+  return cachedKeys.get(cache)?.(metadata, header)
 }
 
 // A fresh metadata object for oauth4webapi each time the key set changes or nears its 300-second

@@ -6,7 +6,12 @@ import { base64UrlDecode } from './decode-jwt.js'
 import type { ServerMetadata } from './discover.js'
 import { isOAuthKitError, OAuthKitError, type OAuthKitErrorCode } from './errors.js'
 import { type HttpOptions, toRequestOptions } from './http-options.js'
-import { createJwksCache, type JwksCache, type JwksGeneration } from './jwks-cache.js'
+import {
+  cachedKeysFor,
+  createJwksCache,
+  type JwksCache,
+  type JwksGeneration,
+} from './jwks-cache.js'
 import { DEFAULT_JWS_ALGORITHMS } from './jws-algorithms.js'
 import { involvesDecryption, openEncryptedAccessToken } from './open-encrypted-access-token.js'
 import { toOAuthKitError } from './to-oauthkit-error.js'
@@ -232,7 +237,9 @@ export async function verifyJwtAccessToken(
   }
 
   const jwksCache = options.jwksCache ?? sharedJwks()
-  const generation = await jwksCache.keysFor(metadata, joseHeader, options.http)
+  const generation =
+    cachedKeysFor(jwksCache, metadata, joseHeader) ??
+    (await jwksCache.keysFor(metadata, joseHeader, options.http))
   if (!generation) {
     throw refusal(
       'no key of the issuer matches the access token',

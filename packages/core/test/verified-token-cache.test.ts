@@ -44,9 +44,18 @@ const sign = ({ key = keyA, kid, claims }: TokenOptions = {}) =>
 
 // A JWKS endpoint behind an injected fetch; the test changes its keys and counts its requests.
 function jwksServer(initial: SigningKey[]) {
-  const state = { keys: initial.map((key) => key.jwk), requests: 0 }
+  const state = {
+    keys: initial.map((key) => key.jwk),
+    requests: 0,
+    // While set, requests wait for it and then fail.
+    outage: undefined as Promise<void> | undefined,
+  }
   const fetch = (async () => {
     state.requests++
+    if (state.outage) {
+      await state.outage
+      return new Response('down', { status: 503 })
+    }
     return Response.json({ keys: state.keys })
   }) as typeof globalThis.fetch
   return { state, fetch }
@@ -437,12 +446,22 @@ describe('verified-token cache', () => {
   })
 
   it('clear() also applies to a verification already under way', async () => {
-    const { cached, cache } = setup()
+    const { cached, cache, server } = setup({ jwks: { minRefetchInterval: 0 } })
     const token = await sign()
     await cached(token)
-    const pending = cached(token) // finds the entry, then awaits the key set
+    // A key set at hand is used without waiting; a refetch under way (here one for an unknown
+    // kid, which then fails and leaves the same key set) is waited for.
+    let restore = () => {}
+    server.state.outage = new Promise<void>((resolve) => {
+      restore = resolve
+    })
+    const unknownKid = refusal(cached(await sign({ kid: 'unknown' })))
+    const pending = cached(token) // finds the entry, then waits for the key set
     cache.clear()
+    restore()
     await expect(pending).resolves.toBeTruthy()
+    expect((await unknownKid).code).toBe('ERR_JWKS_NO_MATCHING_KEY')
+    expect(server.state.requests).toBe(2)
     expect(signatures).toHaveBeenCalledTimes(2)
     expect(cache.hits).toBe(0)
   })

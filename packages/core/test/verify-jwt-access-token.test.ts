@@ -426,6 +426,62 @@ describe('JWKS cache', () => {
     expect(server.state.requests).toBe(1)
   })
 
+  it('imports a key once for all the tokens it signed, and anew for new key material', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] })
+    const imports = vi.spyOn(crypto.subtle, 'importKey')
+    try {
+      const { verify, server } = setup([keyA])
+      for (let i = 0; i < 5; i++) await verify(await sign())
+      expect(imports).toHaveBeenCalledTimes(1)
+      // The issuer puts new key material behind kid "a": once the key set is refetched (past
+      // maxAge) tokens signed with it pass, and those signed with the old material fail.
+      const renewed = await makeSigningKey('a')
+      server.state.keys = [renewed]
+      vi.advanceTimersByTime(241_000)
+      await expect(verify(await sign({ key: renewed }))).resolves.toMatchObject({ sub: 'user-1' })
+      expect(server.state.requests).toBe(2)
+      const old = await refusal(verify(await sign()))
+      expect(old.error_description).toBe('the access token signature is invalid')
+      expect(imports).toHaveBeenCalledTimes(2)
+    } finally {
+      imports.mockRestore()
+    }
+  })
+
+  it('never uses a key imported for one algorithm with another', async () => {
+    // A JWK without "alg" may verify RS256 and RS384 alike: each gets its own import. An RS256
+    // signature presented as RS384 must fail although the RS256 import of that key is cached.
+    const key = await makeSigningKey('any')
+    const { alg: _alg, ...jwk } = key.jwk
+    const fetch = (async () => Response.json({ keys: [jwk] })) as typeof globalThis.fetch
+    const options = { audience, jwksCache: createJwksCache(), http: { fetch } }
+    const now = Math.floor(Date.now() / 1000)
+    const claims = { iss: issuer, aud: audience, sub: 'u', client_id: 'c', jti: 'j', iat: now }
+    const b64u = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+    const jws = async (alg: string, signer: CryptoKey) => {
+      const input = `${b64u({ alg, typ: 'at+jwt', kid: 'any' })}.${b64u({ ...claims, exp: now + 60 })}`
+      const signature = await crypto.subtle.sign(signer.algorithm, signer, Buffer.from(input))
+      return `${input}.${Buffer.from(signature).toString('base64url')}`
+    }
+    const rs384 = await crypto.subtle.importKey(
+      'jwk',
+      await crypto.subtle.exportKey('jwk', key.privateKey).then(({ alg: _, ...rest }) => rest),
+      { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-384' },
+      false,
+      ['sign'],
+    )
+    await expect(
+      verifyJwtAccessToken(metadata, await jws('RS256', key.privateKey), options),
+    ).resolves.toMatchObject({ sub: 'u' })
+    const confused = await refusal(
+      verifyJwtAccessToken(metadata, await jws('RS384', key.privateKey), options),
+    )
+    expect(confused.error_description).toBe('the access token signature is invalid')
+    await expect(
+      verifyJwtAccessToken(metadata, await jws('RS384', rs384), options),
+    ).resolves.toMatchObject({ sub: 'u' })
+  })
+
   it('refuses an http jwks_uri unless insecure requests are allowed', async () => {
     const insecure = { issuer: 'http://127.0.0.1:1', jwks_uri: 'http://127.0.0.1:1/jwks' }
     const fetch = vi.fn() as unknown as typeof globalThis.fetch
