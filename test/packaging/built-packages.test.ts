@@ -78,16 +78,19 @@ describe('built packages', () => {
     expect(typed.filter((name) => internal.includes(name))).toEqual([])
   })
 
-  it('@oauthkit/core and @oauthkit/core/internal are one module for Node', () => {
-    const code =
-      "const [a, b] = await Promise.all([import('@oauthkit/core'), import('@oauthkit/core/internal')]); " +
-      'process.stdout.write(String(a === b))'
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], {
+  // Runs `code` as an ES module in a fresh Node at the repository root; its standard output.
+  const evalModule = (code: string) =>
+    execFileSync(process.execPath, ['--input-type=module', '-e', code], {
       cwd: root,
       encoding: 'utf8',
       env: { ...process.env, NODE_OPTIONS: '' },
     })
-    expect(out).toBe('true')
+
+  it('@oauthkit/core and @oauthkit/core/internal are one module for Node', () => {
+    const code =
+      "const [a, b] = await Promise.all([import('@oauthkit/core'), import('@oauthkit/core/internal')]); " +
+      'process.stdout.write(String(a === b))'
+    expect(evalModule(code)).toBe('true')
   })
 
   // Each file costs Node's ESM loader a resolve, a read and a link (bench/import-time.mjs): the
@@ -123,11 +126,7 @@ describe('built packages', () => {
       'const loaded = process.moduleLoadList.filter((m) => !before.has(m)); ' +
       // process.stdout itself loads node:net and more: read it only after the list is taken.
       'process.stdout.write(JSON.stringify(loaded))'
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, NODE_OPTIONS: '' },
-    })
+    const out = evalModule(code)
     return JSON.parse(out) as string[]
   }
   it('importing @oauthkit/core, /node or /browser loads no Node module that oauth4webapi does not', () => {
