@@ -20,11 +20,15 @@ import { startTokenServer } from './lib/token-server.mjs'
 
 const { createAccessTokenVerifier } = await importBuilt('@oauthkit/node')
 const { subtle } = webcrypto
-// 3.5x, not 2.5x: in the final fresh-clone CI run of this round the RS256 table measured 3.01x
-// (cached) and 2.70x (uncached) while oauth4webapi's own validateJwtAccessToken measured 3.32x and
-// jose 2.75x in the same run: the raw floor ran far ahead of every JWT library at 16 in flight.
-// The gap to the floor is the performance issue's; this budget still fails a verifier that
-// falls behind the libraries it is measured with.
+// 3.5x, not 2.5x: in the final fresh-clone CI run of the session-engine round the RS256 table
+// measured 3.01x (cached) and 2.70x (uncached) while oauth4webapi's own validateJwtAccessToken
+// measured 3.32x and jose 2.75x in the same run: the raw floor ran far ahead of every JWT library
+// at 16 in flight. In the performance round's first fresh-clone CI run the uncached verifier
+// measured 1.08x (RS256), 1.10x (ES256) and 1.24x (EdDSA), oauth4webapi 1.83x, 1.30x and 1.54x:
+// the JWKS cache hands over a fresh key set without a promise now, but a swing of the libraries'
+// own rows by 2x between runs says this ratio measures the machine's scheduling as much as the
+// code, so the budget keeps its headroom. It still fails a verifier that falls behind the
+// libraries it is measured with.
 const BUDGET = 3.5
 const CACHED_VS_FLOOR_BUDGET = 0.5
 const CACHED_VS_UNCACHED_BUDGET = 0.25
