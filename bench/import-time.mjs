@@ -10,7 +10,7 @@
 //
 // Budget under --check, on CPU time: each @oauthkit entry imports in at most BUDGET times
 // oauth4webapi, the protocol library it is built on, measured in the same run.
-// Why 2x and not the 1.3x target: an import costs per package and per file (Node's ESM loader
+// Why 2.25x and not the 1.3x target: an import costs per package and per file (Node's ESM loader
 // resolves each bare specifier through a package.json `exports` map, then reads, compiles and
 // links each file), and by the code it compiles. oauth4webapi is one file of one package.
 // @oauthkit/node loads two more (its own dist/bundle/index.js, 29 KB, and core's, 98 KB, which
@@ -18,7 +18,9 @@
 // own plus idb-keyval. Six runs on the loaded 2-core box (medians of 25, ratio to oauth4webapi
 // in the same run; the ratios grow with the load, the last two ran busiest): @oauthkit/core
 // 1.43-1.62x, @oauthkit/node 1.60/1.70/1.73/1.69/1.69/1.80x, @oauthkit/browser
-// 1.66/1.69/1.74/1.79/1.85/1.83x; 2x is the busiest run rounded up, for the fresh-clone CI run.
+// 1.66/1.69/1.74/1.79/1.85/1.83x; the first fresh-clone CI run of the round 1.53x, 1.69x and
+// 1.80x. 2.25x leaves a CI machine a quarter of headroom over the busiest run; growth beyond it
+// fails (the layout before this round measured 2.6-2.76x).
 // Where core's ~7 ms over oauth4webapi go (measured apart):
 // ~3 ms for a second package at all (an empty package importing oauth4webapi measured 1.17x: the
 // second `exports` resolution, one more file read and link), ~2 ms compiling its 98 KB, ~0.5 ms
@@ -42,7 +44,7 @@ const modules = [
   'jose',
   'openid-client',
 ]
-const BUDGET = 2
+const BUDGET = 2.25
 const ROUNDS = 25
 
 const script = (name) =>
