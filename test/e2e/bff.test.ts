@@ -3,6 +3,8 @@
 // logout from the devserver, and the hostile cases (CSRF, open redirects, SSRF by path tricks,
 // session fixation, forged logout tokens).
 import { createServer, type Server } from 'node:http'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { createMemorySessionStore, type SessionStore } from '@oauthkit/core'
 import { CookieJar, type DevServer, startDevServer } from '@oauthkit/devserver'
 import { createAccessTokenVerifier } from '@oauthkit/node'
 import { type Bff, createBff, safeReturnTo, toNodeHandler } from '@oauthkit/node/bff'
@@ -18,6 +20,7 @@ let api: Server
 let origin: string
 let apiOrigin: string
 let bff: Bff
+let handler: ReturnType<typeof toNodeHandler> | undefined
 // The devserver signs with this key, so the tests can sign logout tokens that verify, and then
 // break exactly one thing in each.
 let signingKey: CryptoKey
@@ -30,7 +33,6 @@ const seenByApi: {
 }[] = []
 
 beforeAll(async () => {
-  let handler: ReturnType<typeof toNodeHandler> | undefined
   app = createServer((req, res) => handler?.(req, res))
   origin = await listen(app)
   const pair = await generateKeyPair('RS256', { extractable: true })
@@ -322,6 +324,46 @@ describe('BFF: hostile requests', () => {
       await browser.login()
       expect((await post(await signedBy(valid()))).status).toBe(200)
       expect(await (await browser.fetch('/auth/user')).json()).toBeNull()
+    })
+
+    it('two logins of one user at the same moment both end at a logout token for their sub', async () => {
+      // A store with a read latency (as a network store has): both callbacks read the sub's index
+      // before either writes it back.
+      const inner = createMemorySessionStore<unknown>()
+      const slowIndex: SessionStore<unknown> = {
+        async get(key) {
+          const value = await inner.get(key)
+          if (key.startsWith('oauthkit:bff:sub:')) await sleep(300)
+          return value
+        },
+        set: (key, value, options) => inner.set(key, value, options),
+        delete: (key, options) => inner.delete(key, options),
+      }
+      const usual = handler
+      handler = toNodeHandler(
+        createBff(bffOptions(devserver, origin, apiOrigin, { store: slowIndex })),
+      )
+      try {
+        const browsers = [new BffBrowser(origin, devserver), new BffBrowser(origin, devserver)]
+        const navigation = { csrf: false, origin: null } as const
+        const callbacks = await Promise.all(
+          browsers.map(async (browser) => {
+            const start = await browser.fetch('/auth/login', navigation)
+            const url = new URL(await devserver.login(start.headers.get('location') as string))
+            return url.pathname + url.search
+          }),
+        )
+        const done = await Promise.all(
+          browsers.map((browser, i) => browser.fetch(callbacks[i] as string, navigation)),
+        )
+        expect(done.map((response) => response.status)).toEqual([303, 303])
+        expect((await post(await signedBy(valid({ sid: undefined })))).status).toBe(200)
+        for (const browser of browsers) {
+          expect(await (await browser.fetch('/auth/user')).json()).toBeNull()
+        }
+      } finally {
+        handler = usual
+      }
     })
 
     it.each([

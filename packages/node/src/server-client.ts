@@ -56,6 +56,7 @@ import {
 import { assertMetadata } from './assert-metadata.js'
 import { assertPrivateJwk } from './assert-private-jwk.js'
 import { createClientCredentialsCache } from './client-credentials-cache.js'
+import { lockOf } from './lock-of.js'
 import { publishSessionEvents } from './node-diagnostics.js'
 import { numberOption } from './number-option.js'
 import { toHttpOptions } from './to-http-options.js'
@@ -619,15 +620,6 @@ function checkStore(store: unknown, name: string): void {
   ) {
     throw invalidArgument(name, 'a SessionStore ({ get, set, delete })')
   }
-}
-
-// A store shared between processes may carry the lock that fences its writes (`@oauthkit/redis`):
-// then one option is enough.
-function lockOf(store: SessionStore | undefined): SessionLock | undefined {
-  const lock = (store as { lock?: unknown } | undefined)?.lock
-  return typeof (lock as Partial<SessionLock> | undefined)?.run === 'function'
-    ? (lock as SessionLock)
-    : undefined
 }
 
 function checkLock(lock: unknown, name: string): void {

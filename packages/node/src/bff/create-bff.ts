@@ -1,6 +1,7 @@
 import {
   type AuthorizationTransaction,
   createMemorySessionStore,
+  createProcessLock,
   isOAuthKitError,
   OAuthKitError,
   type Session,
@@ -8,6 +9,7 @@ import {
   type SessionStore,
 } from '@oauthkit/core'
 import { invalidArgument } from '@oauthkit/core/internal'
+import { lockOf } from '../lock-of.js'
 import {
   createServerClient,
   type ServerClient,
@@ -193,11 +195,20 @@ export function createBff(options: BffOptions): Bff {
     const value = await store.get(key)
     return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []
   }
-  async function addToIndex(key: string, hash: string): Promise<void> {
-    const members = new Set(await readIndex(key))
-    members.add(hash)
-    await store.set(key, [...members], { ttl: settings.absoluteTimeout })
+  // An index is read, changed and written back under its own lock: two logins of one user at
+  // once (or a login and a logout) would otherwise each write the list they read, and a session
+  // left out of its sub's or sid's index outlives the back-channel logout meant to end it.
+  const indexLock = options.lock ?? lockOf(store as SessionStore) ?? createProcessLock()
+  function updateIndex(key: string, change: (members: Set<string>) => void): Promise<void> {
+    return indexLock.run(key, async (lock) => {
+      const members = new Set(await readIndex(key))
+      change(members)
+      if (members.size > 0)
+        await store.set(key, [...members], { ttl: settings.absoluteTimeout, lock })
+      else await store.delete(key, { lock })
+    })
   }
+  const addToIndex = (key: string, hash: string) => updateIndex(key, (members) => members.add(hash))
 
   // The session of the request, ended first when it is idle or too old. `undefined`: anonymous.
   async function current(
@@ -227,10 +238,7 @@ export function createBff(options: BffOptions): Bff {
       ['sub', record?.sub],
     ] as const) {
       if (!value) continue
-      const key = await indexKey(kind, value)
-      const rest = (await readIndex(key)).filter((member) => member !== hash)
-      if (rest.length > 0) await store.set(key, rest, { ttl: settings.absoluteTimeout })
-      else await store.delete(key)
+      await updateIndex(await indexKey(kind, value), (members) => members.delete(hash))
     }
     return ended
   }
