@@ -408,6 +408,30 @@ describe('BFF: hostile requests', () => {
       expect((await post(token)).status).toBe(400)
       expect(await (await browser.fetch('/auth/user')).json()).toMatchObject({ sub: 'user-alice' })
     })
+
+    it('refuses a logout token replayed to another instance of a fleet sharing the store', async () => {
+      const store = createMemorySessionStore<unknown>()
+      const [first, second] = [1, 2].map(() =>
+        toNodeHandler(createBff(bffOptions(devserver, origin, apiOrigin, { store }))),
+      )
+      const usual = handler
+      try {
+        handler = first
+        const token = await signedBy(valid())
+        expect((await post(token)).status).toBe(200)
+        handler = second
+        const browser = new BffBrowser(origin, devserver)
+        await browser.login()
+        const replayed = await post(token)
+        expect(replayed.status).toBe(400)
+        expect((await replayed.json()).error_description).toMatch(/replayed/)
+        expect(await (await browser.fetch('/auth/user')).json()).toMatchObject({
+          sub: 'user-alice',
+        })
+      } finally {
+        handler = usual
+      }
+    })
   })
 })
 

@@ -111,6 +111,9 @@ interface LoginTransaction {
 
 const CSRF_HEADER = 'x-oauthkit-csrf'
 const TRANSACTION_TTL = 600
+// Seconds a used logout token's jti is remembered: longer than a logout token is meant to be
+// used (§2.4: short-lived), with the clock tolerance to spare.
+const USED_LOGOUT_TOKEN_TTL = 600
 // How stale `seenAt` may get before it is written again: idle tracking costs a write a minute.
 const SEEN_GRANULARITY = 60_000
 const NO_STORE = { 'cache-control': 'no-store' }
@@ -175,7 +178,6 @@ export function createBff(options: BffOptions): Bff {
   const transactionCookie = `${prefix}oauthkit-login`
   const idleMs = settings.idleTimeout * 1000
   const absoluteMs = settings.absoluteTimeout * 1000
-  const seenLogoutTokens = new Map<string, number>()
 
   const cookie = (name: string, value: string, maxAge: number, site: 'Strict' | 'Lax') =>
     serializeCookie(name, value, { maxAge, sameSite: site, secure })
@@ -195,12 +197,13 @@ export function createBff(options: BffOptions): Bff {
     const value = await store.get(key)
     return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []
   }
-  // An index is read, changed and written back under its own lock: two logins of one user at
-  // once (or a login and a logout) would otherwise each write the list they read, and a session
-  // left out of its sub's or sid's index outlives the back-channel logout meant to end it.
-  const indexLock = options.lock ?? lockOf(store as SessionStore) ?? createProcessLock()
+  // An index, or a used logout token's mark, is read, changed and written back under its own
+  // lock (the store's own for a fleet). Two logins of one user at once (or a login and a logout)
+  // would otherwise each write the list they read, and a session left out of its sub's or sid's
+  // index outlives the back-channel logout meant to end it.
+  const storeLock = options.lock ?? lockOf(store as SessionStore) ?? createProcessLock()
   function updateIndex(key: string, change: (members: Set<string>) => void): Promise<void> {
-    return indexLock.run(key, async (lock) => {
+    return storeLock.run(key, async (lock) => {
       const members = new Set(await readIndex(key))
       change(members)
       if (members.size > 0)
@@ -363,26 +366,27 @@ export function createBff(options: BffOptions): Bff {
           allowInsecureRequests: options.allowInsecureRequests === true,
         },
       })
-      // §2.6 step 8 (optional): a logout token is used once.
-      const now = Date.now()
-      for (const [jti, until] of seenLogoutTokens) if (until < now) seenLogoutTokens.delete(jti)
-      const replayKey = `${claims.iss} ${claims.jti}`
-      if (seenLogoutTokens.has(replayKey)) {
-        throw new OAuthKitError('invalid logout token: replayed', {
-          code: 'ERR_LOGOUT_TOKEN_INVALID',
-        })
-      }
-      const members = claims.sid
-        ? await readIndex(await indexKey('sid', claims.sid))
-        : await readIndex(await indexKey('sub', claims.sub as string))
-      for (const hash of members) {
-        const record = (await store.get(metaKey(hash))) as SessionRecord | undefined
-        // With both, the session must match both (§2.6 step 7 leaves the choice; the stricter).
-        if (record && claims.sub && record.sub !== claims.sub) continue
-        await end(hash, record)
-      }
-      // Marked used only once done: a store failure above answers 400 and the server may resend.
-      seenLogoutTokens.set(replayKey, now + 600_000)
+      // §2.6 step 8 (optional): a logout token is used once, by every instance that shares the
+      // store: looked up and marked in it under a lock of its own.
+      const usedKey = `oauthkit:bff:jti:${await hashOf(`${claims.iss} ${claims.jti}`)}`
+      await storeLock.run(usedKey, async (lock) => {
+        if ((await store.get(usedKey)) === true) {
+          throw new OAuthKitError('invalid logout token: replayed', {
+            code: 'ERR_LOGOUT_TOKEN_INVALID',
+          })
+        }
+        const members = claims.sid
+          ? await readIndex(await indexKey('sid', claims.sid))
+          : await readIndex(await indexKey('sub', claims.sub as string))
+        for (const hash of members) {
+          const record = (await store.get(metaKey(hash))) as SessionRecord | undefined
+          // With both, the session must match both (§2.6 step 7 leaves the choice; the stricter).
+          if (record && claims.sub && record.sub !== claims.sub) continue
+          await end(hash, record)
+        }
+        // Marked used only once done: a store failure above answers 400 and the server may resend.
+        await store.set(usedKey, true, { ttl: USED_LOGOUT_TOKEN_TTL, lock })
+      })
       return new Response(null, { status: 200, headers: NO_STORE })
     } catch (err) {
       return json(400, { error: 'invalid_request', error_description: describe(err) })
