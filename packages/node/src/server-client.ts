@@ -50,13 +50,13 @@ import {
   assertIssuer,
   invalidArgument,
   isCryptoKey,
+  lockOf,
   nextSession,
   renameArgument,
 } from '@oauthkit/core/internal'
 import { assertMetadata } from './assert-metadata.js'
 import { assertPrivateJwk } from './assert-private-jwk.js'
 import { createClientCredentialsCache } from './client-credentials-cache.js'
-import { lockOf } from './lock-of.js'
 import { publishSessionEvents } from './node-diagnostics.js'
 import { numberOption } from './number-option.js'
 import { toHttpOptions } from './to-http-options.js'

@@ -8,8 +8,7 @@ import {
   type SessionLock,
   type SessionStore,
 } from '@oauthkit/core'
-import { invalidArgument } from '@oauthkit/core/internal'
-import { lockOf } from '../lock-of.js'
+import { invalidArgument, lockOf } from '@oauthkit/core/internal'
 import {
   createServerClient,
   type ServerClient,
