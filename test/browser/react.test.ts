@@ -209,12 +209,20 @@ for (const [version, react] of [
       short.server.resetStats()
       await first.getByTestId('load-orders').click()
       await first.getByTestId('orders').waitFor()
-      expect(tokenRequests(short)).toBe(1) // the refresh, by the first tab only
-      // The second tab heard of it over BroadcastChannel and re-rendered with the new token.
+      // The refresh, by one tab at a time: two tabs spending one refresh token would be a reuse,
+      // and the devserver would refuse it and revoke the grant. The new token lives 2 s and is
+      // due 1 s before it expires, so on a loaded machine a tab may refresh once more before the
+      // check: each refresh is then a token the other tab must see as well.
+      expect(tokenRequests(short)).toBeGreaterThanOrEqual(1)
+      expect(grantErrors(short)).toEqual([])
+      // The second tab heard of every refresh over BroadcastChannel and re-rendered with the
+      // newest token.
+      const seen = async () =>
+        Number((await second.getByTestId('tokens').textContent())?.replace(/\D+/g, ''))
       await expect
-        .poll(() => second.getByTestId('tokens').textContent())
-        .toBe('access tokens seen: 2')
-      expect(tokenRequests(short)).toBe(1)
+        .poll(async () => (await seen()) >= 2 && (await seen()) === 1 + tokenRequests(short))
+        .toBe(true)
+      expect(grantErrors(short)).toEqual([])
 
       await second.click('a[href="/"]')
       await first.getByTestId('logout').click()
