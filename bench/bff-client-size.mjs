@@ -10,8 +10,7 @@
 // Each app is bundled by esbuild (minified ESM for browsers, es2022, tree-shaken, every
 // dependency included) and compressed with gzip -9 and brotli 11.
 // Budget under --check: the companion app is at most BUDGET (1,500) bytes gzip (issue 14).
-import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
-import { build } from 'esbuild'
+import { measureBundle } from './lib/bundle-size.mjs'
 import { builtPackages } from './lib/installed-packages.mjs'
 
 const installed = builtPackages()
@@ -48,33 +47,7 @@ const apps = {
   `,
 }
 
-async function measure(name, contents) {
-  const result = await build({
-    stdin: { contents, resolveDir: installed, sourcefile: 'app.js', loader: 'js' },
-    bundle: true,
-    minify: true,
-    treeShaking: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    // esbuild's default conditions (with `module`, the bundler's): what an app's bundler picks.
-    legalComments: 'none',
-    write: false,
-    logLevel: 'error',
-  })
-  const code = result.outputFiles[0].contents
-  return {
-    name,
-    min: code.length,
-    gzip: gzipSync(code, { level: 9 }).length,
-    brotli: brotliCompressSync(code, {
-      params: {
-        [constants.BROTLI_PARAM_QUALITY]: 11,
-        [constants.BROTLI_PARAM_SIZE_HINT]: code.length,
-      },
-    }).length,
-  }
-}
+const measure = (name, contents) => measureBundle(name, contents, { resolveDir: installed })
 
 const rows = []
 for (const [name, contents] of Object.entries(apps)) rows.push(await measure(name, contents))

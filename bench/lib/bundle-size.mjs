@@ -1,7 +1,7 @@
 // Bundles an app given as source text with esbuild (minified ESM for browsers, es2022,
 // tree-shaken, every dependency included) and measures it: minified, gzip -9 and brotli 11 bytes,
-// and the minified bytes each package and each module contributes. Shared by browser-size.mjs and
-// react-size.mjs.
+// and the minified bytes each package and each module contributes. Shared by browser-size.mjs,
+// bff-client-size.mjs and react-size.mjs.
 import { fileURLToPath } from 'node:url'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
